@@ -16,12 +16,40 @@ let private infoCommand () =
 
     cmd
 
+/// The benchmark suites by name: each area registers one function that measures and prints its table.
+let private benchSuites: (string * string * (unit -> unit)) list = []
+
+let private benchCommand () =
+    let cmd =
+        Command("bench", "Measure the kernels and print tables (medians of repeated runs, GF/s, peers side by side).")
+
+    let only =
+        Option<string>(
+            "--only",
+            [| "-o" |],
+            Description =
+                "Run one suite: "
+                + (benchSuites |> List.map (fun (n, _, _) -> n) |> String.concat ", ")
+        )
+
+    cmd.Add only
+
+    cmd.SetAction(fun (p: ParseResult) ->
+        let pick = p.GetValue only
+        AnsiConsole.WriteLine(Bench.machine ())
+
+        for name, _, run in benchSuites do
+            if System.String.IsNullOrEmpty pick || pick = name then
+                run ())
+
+    cmd
+
 [<EntryPoint>]
 let main argv =
     let root =
         RootCommand("EquiSphere: rotation-equivariant learning on the sphere (Esteves et al., ICML 2019).")
 
-    for c in [ infoCommand () ] do
+    for c in [ infoCommand (); benchCommand () ] do
         root.Add c
 
     root.Parse(argv).Invoke()
