@@ -85,7 +85,12 @@ let test (extra: string) =
     if failed > 0 || passed = 0 then
         exit 1
 
-let fantomasTargets = "src tests scripts docs build.fsx"
+let fantomasTargets =
+    [ "src"; "tests"; "scripts"; "docs"; "build.fsx" ]
+    |> List.filter (fun p ->
+        IO.Directory.Exists(IO.Path.Combine(root, p))
+        || IO.File.Exists(IO.Path.Combine(root, p)))
+    |> String.concat " "
 
 let format () =
     check (run "dotnet" "tool restore") "dotnet tool restore"
