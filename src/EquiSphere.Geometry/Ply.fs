@@ -188,7 +188,8 @@ module Ply =
                             Properties = elements[last].Properties @ [ p ]
                         }
                 | "end_header" -> fin <- true
-                | _ -> bad "a header line (format, comment, obj_info, element, property, end_header)"
+                // Some exporters (old Blender) write free text without 'comment'; read past it like a comment.
+                | _ -> ()
 
         match encoding with
         | None -> failLine file line "Expected a 'format' line in the header"
@@ -396,7 +397,7 @@ module Ply =
                             | PlyEncoding.Ascii -> 2
                             | _ -> size it
 
-                        if n < 0.0 || float itemSize * n > float body.Remaining then
+                        if not (n >= 0.0 && float itemSize * n <= float body.Remaining) then
                             body.Fail(sprintf "Expected %s to be in [0, %d] (what the file can hold), got %g" what body.Remaining n)
 
                         let n = int n
