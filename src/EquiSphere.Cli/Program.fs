@@ -52,4 +52,6 @@ let main argv =
     for c in [ infoCommand (); benchCommand () ] do
         root.Add c
 
+    root.Add(MeshesConvert.command ())
+
     root.Parse(argv).Invoke()

@@ -9,7 +9,8 @@ open EquiSphere.Geometry.MeshFormat
 /// AC3D (`.ac`) models, as FlightGear, CRRCSim and TORCS ship them: an `AC3Dx` header, `MATERIAL` lines and a tree
 /// of `OBJECT`s, each with optional `rot` (a row-major 3 × 3 matrix R) and `loc` (a translation t) placing its
 /// vertices in its parent's frame (v ↦ R v + t), `numvert` vertices, `numsurf` surfaces (`SURF` flags, `mat`,
-/// `refs`) and `kids` children. All objects are flattened into one mesh in the root's frame.
+/// `refs`) and `kids` children. All objects are flattened into one mesh in the root's frame. TORCS's `.acc`
+/// variant (surface type 4 = triangle strip, extra texture coordinates) is read too.
 [<RequireQualifiedAccess>]
 module Ac3d =
 
@@ -181,12 +182,23 @@ module Ac3d =
                             idx[r] <- i
                             s.NextLine()
 
-                        // The low 4 bits are the type: 0 polygon, 1 closed line, 2 line (lines have no area).
+                        // The low 4 bits are the type: 0 polygon, 1 closed line, 2 line (lines have no area),
+                        // 4 triangle strip (TORCS's .acc files).
                         match f &&& 0xF with
                         | 0 -> polygons.Add(idx, m)
                         | 1
                         | 2 -> ()
-                        | other -> s.Fail(sprintf "Expected surface type 0 (polygon), 1 (closed line) or 2 (line), got %d" other)
+                        | 4 ->
+                            // Strip triangle k is (k, k+1, k+2), with every other one flipped to keep one winding.
+                            for t in 0 .. m - 3 do
+                                if t % 2 = 0 then
+                                    polygons.Add([| idx[t]; idx[t + 1]; idx[t + 2] |], 3)
+                                else
+                                    polygons.Add([| idx[t + 1]; idx[t]; idx[t + 2] |], 3)
+                        | other ->
+                            s.Fail(
+                                sprintf "Expected surface type 0 (polygon), 1 (closed line), 2 (line) or 4 (triangle strip), got %d" other
+                            )
                 elif word = "kids" then
                     let n = s.IntOnLine "the number of kids"
 
@@ -252,7 +264,8 @@ module Ac3d =
 
     /// Reads an AC3D model from a stream; `source` names the stream in errors. Objects are flattened with their
     /// `rot`/`loc` transforms applied down the hierarchy (a kid's vertices map through its own transform, then its
-    /// parent's); polygon surfaces are fan-triangulated, line surfaces (types 1 and 2) skipped; materials,
+    /// parent's); polygon surfaces are fan-triangulated, triangle strips (type 4, TORCS) split with alternating
+    /// winding, line surfaces (types 1 and 2) skipped; materials,
     /// textures, `data`, `crease`, `url` and texture coordinates are ignored. Throws `MeshFormatException` naming the
     /// line and what was expected.
     let read (source: string) (stream: Stream) : Mesh =
