@@ -27,10 +27,12 @@ type private Source =
 let private identity = [| 1.0f; 0.0f; 0.0f; 0.0f; 1.0f; 0.0f; 0.0f; 0.0f; 1.0f |]
 
 /// FlightGear .ac models: y up (AC3D), nose toward −x (FlightGear's x points aft); Ry(90°) sends −x to +z.
-let private flightGearToCanonical = [| 0.0f; 0.0f; 1.0f; 0.0f; 1.0f; 0.0f; -1.0f; 0.0f; 0.0f |]
+let private flightGearToCanonical =
+    [| 0.0f; 0.0f; 1.0f; 0.0f; 1.0f; 0.0f; -1.0f; 0.0f; 0.0f |]
 
 /// TORCS .acc cars: y up, front toward +x; Ry(−90°) sends +x to +z.
-let private torcsToCanonical = [| 0.0f; 0.0f; -1.0f; 0.0f; 1.0f; 0.0f; 1.0f; 0.0f; 0.0f |]
+let private torcsToCanonical =
+    [| 0.0f; 0.0f; -1.0f; 0.0f; 1.0f; 0.0f; 1.0f; 0.0f; 0.0f |]
 
 let private readAc (frame: float32[]) (path: string) () =
     use fs = File.OpenRead path
@@ -131,7 +133,10 @@ let private sh3dCategory (piece: Sh3dPiece) =
         Some "sofa"
     elif has "chair" && not (has "wheelchair") then
         Some "chair"
-    elif has "\\btable\\b" && not (has "tennis|fan|pool|football|bedside|dressing|changing|lamp") then
+    elif
+        has "\\btable\\b"
+        && not (has "tennis|fan|pool|football|bedside|dressing|changing|lamp")
+    then
         Some "table"
     else
         None
@@ -187,7 +192,10 @@ let convert (source: string) (out: string) (maxPerCategory: int) =
         ]
 
     Directory.CreateDirectory(Path.Combine(out, "licenses")) |> ignore
-    let manifest = StringBuilder("file\tcategory\tpackage\tversion\tcopyright\toriginal\tnote\n")
+
+    let manifest =
+        StringBuilder("file\tcategory\tpackage\tversion\tcopyright\toriginal\tnote\n")
+
     let perCategory = Collections.Generic.Dictionary<string, int>()
     let used = Collections.Generic.HashSet<string>()
     let mutable converted = 0
@@ -222,7 +230,9 @@ let convert (source: string) (out: string) (maxPerCategory: int) =
                              Error e.Message)
                     with
                     | Ok mesh when mesh.Faces.Length >= 4 ->
-                        let mutable file = Path.Combine(s.Category, safe (package.Split('-')[0] + "-" + s.Name) + ".off")
+                        let mutable file =
+                            Path.Combine(s.Category, safe (package.Split('-')[0] + "-" + s.Name) + ".off")
+
                         let mutable k = 2
 
                         while not (used.Add file) do
@@ -231,6 +241,7 @@ let convert (source: string) (out: string) (maxPerCategory: int) =
 
                         Directory.CreateDirectory(Path.Combine(out, s.Category)) |> ignore
                         MeshFile.write (Path.Combine(out, file)) mesh
+
                         manifest.AppendJoin('\t', [| file; s.Category; package; version; licenseCopy; s.Original; s.Note |]).Append('\n')
                         |> ignore
 
@@ -270,7 +281,8 @@ let command () =
     let source =
         Option<string>("--source", [| "-s" |], Description = "Folder holding one unpacked package per subfolder (named by package).")
 
-    let out = Option<string>("--out", [| "-o" |], Description = "Dataset folder to write.")
+    let out =
+        Option<string>("--out", [| "-o" |], Description = "Dataset folder to write.")
 
     let maxPer =
         Option<int>("--max-per-category", Description = "At most this many meshes per category (default: all).")

@@ -238,11 +238,14 @@ module Ac3d =
             let t = s.Token()
             let struct (_, len) = t
 
-            if len = 0 || not (s.Is(t, "OBJECT")) then
-                s.Fail(sprintf "Expected 'OBJECT <type>' for a kid, got %s" (if len = 0 then "the end of the file" else show (s.Str t)))
+            // Files that promise more kids than they hold end where the next OBJECT would start; FlightGear loads them,
+            // so the missing kids are taken as absent.
+            if len > 0 then
+                if not (s.Is(t, "OBJECT")) then
+                    s.Fail(sprintf "Expected 'OBJECT <type>' for a kid, got %s" (show (s.Str t)))
 
-            s.NextLine()
-            readObject parent (depth + 1)
+                s.NextLine()
+                readObject parent (depth + 1)
 
         let mutable fin = false
 
@@ -265,9 +268,10 @@ module Ac3d =
     /// Reads an AC3D model from a stream; `source` names the stream in errors. Objects are flattened with their
     /// `rot`/`loc` transforms applied down the hierarchy (a kid's vertices map through its own transform, then its
     /// parent's); polygon surfaces are fan-triangulated, triangle strips (type 4, TORCS) split with alternating
-    /// winding, line surfaces (types 1 and 2) skipped; materials,
-    /// textures, `data`, `crease`, `url` and texture coordinates are ignored. Throws `MeshFormatException` naming the
-    /// line and what was expected.
+    /// winding, line surfaces (types 1 and 2) skipped; kids promised by a `kids` count but missing at the end of
+    /// the file are taken as absent (as FlightGear does: some of its models overcount); materials, textures, `data`,
+    /// `crease`, `url` and texture coordinates are ignored. Throws `MeshFormatException` naming the line and what
+    /// was expected.
     let read (source: string) (stream: Stream) : Mesh =
         let bytes = readAll stream
         parse source (decodeText bytes 0)

@@ -160,8 +160,4 @@ module Mesh =
 
         mesh
         |> mapVertices (fun v ->
-            Vector3(
-                m[0] * v.X + m[1] * v.Y + m[2] * v.Z,
-                m[3] * v.X + m[4] * v.Y + m[5] * v.Z,
-                m[6] * v.X + m[7] * v.Y + m[8] * v.Z
-            ))
+            Vector3(m[0] * v.X + m[1] * v.Y + m[2] * v.Z, m[3] * v.X + m[4] * v.Y + m[5] * v.Z, m[6] * v.X + m[7] * v.Y + m[8] * v.Z))

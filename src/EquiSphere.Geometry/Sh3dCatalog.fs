@@ -46,7 +46,10 @@ module Sh3dCatalog =
         |> Seq.choose (fun k ->
             let mutable n = 0
 
-            if k.StartsWith("model#", StringComparison.Ordinal) && Int32.TryParse(k.Substring 6, &n) then
+            if
+                k.StartsWith("model#", StringComparison.Ordinal)
+                && Int32.TryParse(k.Substring 6, &n)
+            then
                 Some n
             else
                 None)
@@ -132,4 +135,6 @@ module Sh3dCatalog =
             )
         | entry ->
             use s = entry.Open()
-            Obj.read (source + "!" + piece.Model) s |> Mesh.transformLinear piece.ModelRotation
+
+            Obj.read (source + "!" + piece.Model) s
+            |> Mesh.transformLinear piece.ModelRotation

@@ -478,6 +478,19 @@ let ``AC3D parent rotation applies after the kid's translation`` () =
     Assert.Equal(Vector3(5.0f, 0.0f, 1.0f), m.Vertices[2])
 
 [<Fact>]
+let ``AC3D triangle strips (TORCS) keep one winding and overcounted kids at the end are absent`` () =
+    let src =
+        "AC3Db\nOBJECT world\nkids 2\nOBJECT poly\nnumvert 4\n0 0 0 9 9\n1 0 0\n0 1 0\n1 1 0\nnumsurf 1\nSURF 0x14\nmat 0\n"
+        + "refs 4\n0 0 0 0.5 0.5\n1 0 0\n2 0 0\n3 0 0\nkids 0\n"
+
+    let m = readBytes Ac3d.read (text src)
+    // Strip (0, 1, 2, 3): triangles (0, 1, 2) and, flipped, (2, 1, 3); both face +z.
+    Assert.Equal<Face>([| { A = 0; B = 1; C = 2 }; { A = 2; B = 1; C = 3 } |], m.Faces)
+
+    for n in Mesh.faceNormals m do
+        Assert.Equal(Vector3(0.0f, 0.0f, 1.0f), n)
+
+[<Fact>]
 let ``AC3D errors name the line`` () =
     let bad = ac3dSample.Replace("2 1 1\n", "7 1 1\n")
     let e = formatError (fun () -> readBytes Ac3d.read (text bad) |> ignore)
