@@ -87,17 +87,19 @@ module Ac3d =
                 let word = s.Str t
 
                 if word = "rot" then
-                    let r = Array.init 9 (fun k -> s.FloatOnLine(sprintf "rot entry %d" (k + 1)))
+                    let r =
+                        Array.init 9 (fun k -> s.FloatOnLine(fun () -> sprintf "rot entry %d" (k + 1)))
+
                     local <- { local with R = r }
                     s.NextLine()
                 elif word = "loc" then
-                    let x = s.FloatOnLine "loc x"
-                    let y = s.FloatOnLine "loc y"
-                    let z = s.FloatOnLine "loc z"
+                    let x = s.FloatOnLine(fun () -> "loc x")
+                    let y = s.FloatOnLine(fun () -> "loc y")
+                    let z = s.FloatOnLine(fun () -> "loc z")
                     local <- { local with T = Vector3(x, y, z) }
                     s.NextLine()
                 elif word = "data" then
-                    let n = s.IntOnLine "the data length"
+                    let n = s.IntOnLine(fun () -> "the data length")
 
                     if n < 0 || n > text.Length then
                         s.Fail(sprintf "Expected a data length in [0, %d], got %d" text.Length n)
@@ -106,7 +108,7 @@ module Ac3d =
                     s.SkipChars n
                     s.NextLine()
                 elif word = "numvert" then
-                    let n = s.IntOnLine "the vertex count"
+                    let n = s.IntOnLine(fun () -> "the vertex count")
 
                     if n < 0 || n > text.Length then
                         s.Fail(sprintf "Expected a vertex count in [0, %d] (bounded by the file size), got %d" text.Length n)
@@ -114,13 +116,13 @@ module Ac3d =
                     s.NextLine()
 
                     for i in 0 .. n - 1 do
-                        let x = s.ReadFloat(sprintf "the x coordinate of vertex %d" i)
-                        let y = s.FloatOnLine(sprintf "the y coordinate of vertex %d" i)
-                        let z = s.FloatOnLine(sprintf "the z coordinate of vertex %d" i)
+                        let x = s.ReadFloat(fun () -> sprintf "the x coordinate of vertex %d" i)
+                        let y = s.FloatOnLine(fun () -> sprintf "the y coordinate of vertex %d" i)
+                        let z = s.FloatOnLine(fun () -> sprintf "the z coordinate of vertex %d" i)
                         vertices.Add(Vector3(x, y, z))
                         s.NextLine()
                 elif word = "numsurf" then
-                    let n = s.IntOnLine "the surface count"
+                    let n = s.IntOnLine(fun () -> "the surface count")
 
                     if n < 0 || n > text.Length then
                         s.Fail(sprintf "Expected a surface count in [0, %d] (bounded by the file size), got %d" text.Length n)
@@ -151,14 +153,14 @@ module Ac3d =
                         let mutable refs = s.Token()
 
                         if s.Is(refs, "mat") then
-                            s.IntOnLine "the material index" |> ignore
+                            s.IntOnLine(fun () -> "the material index") |> ignore
                             s.NextLine()
                             refs <- s.Token()
 
                         if not (s.Is(refs, "refs")) then
                             s.Fail(sprintf "Expected 'refs <n>' for surface %d, got %s" k (show (s.Str refs)))
 
-                        let m = s.IntOnLine "the reference count"
+                        let m = s.IntOnLine(fun () -> "the reference count")
 
                         if m < 0 || m > text.Length then
                             s.Fail(sprintf "Expected a reference count in [0, %d], got %d" text.Length m)
@@ -167,7 +169,7 @@ module Ac3d =
                         let idx = Array.zeroCreate m
 
                         for r in 0 .. m - 1 do
-                            let i = s.ReadInt(sprintf "vertex index %d of surface %d" r k)
+                            let i = s.ReadInt(fun () -> sprintf "vertex index %d of surface %d" r k)
 
                             if i < 0 || i >= vertices.Count then
                                 s.Fail(
@@ -200,7 +202,7 @@ module Ac3d =
                                 sprintf "Expected surface type 0 (polygon), 1 (closed line), 2 (line) or 4 (triangle strip), got %d" other
                             )
                 elif word = "kids" then
-                    let n = s.IntOnLine "the number of kids"
+                    let n = s.IntOnLine(fun () -> "the number of kids")
 
                     if n < 0 || n > text.Length then
                         s.Fail(sprintf "Expected a kids count in [0, %d], got %d" text.Length n)

@@ -252,10 +252,10 @@ module internal MeshFormat =
             len = word.Length
             && String.Compare(text, start, word, 0, len, StringComparison.OrdinalIgnoreCase) = 0
 
-        /// Parses a token as a finite float32, or fails naming `what`.
-        member s.Float(struct (start: int, len: int) as tok, what: string) : float32 =
+        /// Parses a token as a finite float32, or fails naming `what ()` (built only on failure).
+        member s.Float(struct (start: int, len: int) as tok, what: unit -> string) : float32 =
             if len = 0 then
-                s.Fail(sprintf "Expected %s (a number), got the end of the line" what)
+                s.Fail(sprintf "Expected %s (a number), got the end of the line" (what ()))
 
             let mutable v = 0.0f
 
@@ -265,45 +265,45 @@ module internal MeshFormat =
             then
                 v
             else
-                s.Fail(sprintf "Expected %s (a finite number), got %s" what (show (s.Str tok)))
+                s.Fail(sprintf "Expected %s (a finite number), got %s" (what ()) (show (s.Str tok)))
 
         /// Parses a token as an int32, or fails naming `what`.
-        member s.Int(struct (start: int, len: int) as tok, what: string) : int =
+        member s.Int(struct (start: int, len: int) as tok, what: unit -> string) : int =
             if len = 0 then
-                s.Fail(sprintf "Expected %s (an integer), got the end of the line" what)
+                s.Fail(sprintf "Expected %s (an integer), got the end of the line" (what ()))
 
             let mutable v = 0
 
             if Int32.TryParse(text.AsSpan(start, len), NumberStyles.Integer, CultureInfo.InvariantCulture, &v) then
                 v
             else
-                s.Fail(sprintf "Expected %s (an integer), got %s" what (show (s.Str tok)))
+                s.Fail(sprintf "Expected %s (an integer), got %s" (what ()) (show (s.Str tok)))
 
         /// Reads the next token (crossing lines) as a float; fails at the end of the text.
-        member s.ReadFloat(what: string) =
+        member s.ReadFloat(what: unit -> string) =
             let t = s.Token()
             let struct (_, len) = t
 
             if len = 0 then
-                s.Fail(sprintf "Expected %s (a number), got the end of the file" what)
+                s.Fail(sprintf "Expected %s (a number), got the end of the file" (what ()))
 
             s.Float(t, what)
 
         /// Reads the next token (crossing lines) as an int; fails at the end of the text.
-        member s.ReadInt(what: string) =
+        member s.ReadInt(what: unit -> string) =
             let t = s.Token()
             let struct (_, len) = t
 
             if len = 0 then
-                s.Fail(sprintf "Expected %s (an integer), got the end of the file" what)
+                s.Fail(sprintf "Expected %s (an integer), got the end of the file" (what ()))
 
             s.Int(t, what)
 
         /// Reads a float from the current line.
-        member s.FloatOnLine(what: string) = s.Float(s.TokenOnLine(), what)
+        member s.FloatOnLine(what: unit -> string) = s.Float(s.TokenOnLine(), what)
 
         /// Reads an int from the current line.
-        member s.IntOnLine(what: string) = s.Int(s.TokenOnLine(), what)
+        member s.IntOnLine(what: unit -> string) = s.Int(s.TokenOnLine(), what)
 
     /// Triangles from polygons (fan triangulation) over a growing vertex list.
     type MeshBuilder() =

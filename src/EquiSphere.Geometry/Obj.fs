@@ -24,9 +24,9 @@ module Obj =
             if len > 0 then
                 if s.Is(t, "v") then
                     let i = b.VertexCount
-                    let x = s.FloatOnLine(sprintf "the x coordinate of vertex %d" (i + 1))
-                    let y = s.FloatOnLine(sprintf "the y coordinate of vertex %d" (i + 1))
-                    let z = s.FloatOnLine(sprintf "the z coordinate of vertex %d" (i + 1))
+                    let x = s.FloatOnLine(fun () -> sprintf "the x coordinate of vertex %d" (i + 1))
+                    let y = s.FloatOnLine(fun () -> sprintf "the y coordinate of vertex %d" (i + 1))
+                    let z = s.FloatOnLine(fun () -> sprintf "the z coordinate of vertex %d" (i + 1))
                     b.AddVertex(Vector3(x, y, z))
                 elif s.Is(t, "f") || s.Is(t, "fo") then
                     let mutable n = 0
@@ -40,7 +40,9 @@ module Obj =
                         else
                             let slash = s.Text.IndexOf('/', start, l)
                             let il = if slash < 0 then l else slash - start
-                            let raw = s.Int(struct (start, il), "a vertex index (v, v/vt, v//vn or v/vt/vn)")
+
+                            let raw =
+                                s.Int(struct (start, il), fun () -> "a vertex index (v, v/vt, v//vn or v/vt/vn)")
 
                             let i =
                                 if raw > 0 then

@@ -43,14 +43,14 @@ module Off =
                 if len = 0 then
                     s.Fail "Expected the vertex count after the OFF header, got the end of the file"
 
-                s.Int(t, "the vertex count")
+                s.Int(t, fun () -> "the vertex count")
             else
-                s.Int(struct (s.Position - glued.Length, glued.Length), "the vertex count glued to the OFF header")
+                s.Int(struct (s.Position - glued.Length, glued.Length), fun () -> "the vertex count glued to the OFF header")
 
-        let nf = s.ReadInt "the face count"
+        let nf = s.ReadInt(fun () -> "the face count")
 
         if not s.AtLineEnd then
-            s.IntOnLine "the edge count" |> ignore
+            s.IntOnLine(fun () -> "the edge count") |> ignore
 
         if nv < 0 || nv > text.Length then
             s.Fail(sprintf "Expected a vertex count in [0, %d] (bounded by the file size), got %d" text.Length nv)
@@ -62,16 +62,16 @@ module Off =
         let b = MeshBuilder()
 
         for i in 0 .. nv - 1 do
-            let x = s.ReadFloat(sprintf "the x coordinate of vertex %d" i)
-            let y = s.FloatOnLine(sprintf "the y coordinate of vertex %d" i)
-            let z = s.FloatOnLine(sprintf "the z coordinate of vertex %d" i)
+            let x = s.ReadFloat(fun () -> sprintf "the x coordinate of vertex %d" i)
+            let y = s.FloatOnLine(fun () -> sprintf "the y coordinate of vertex %d" i)
+            let z = s.FloatOnLine(fun () -> sprintf "the z coordinate of vertex %d" i)
             b.AddVertex(Vector3(x, y, z))
             s.NextLine()
 
         let mutable corners = Array.zeroCreate<int> 8
 
         for f in 0 .. nf - 1 do
-            let n = s.ReadInt(sprintf "the corner count of face %d" f)
+            let n = s.ReadInt(fun () -> sprintf "the corner count of face %d" f)
 
             if n < 0 || n > text.Length then
                 s.Fail(sprintf "Expected the corner count of face %d to be in [0, %d], got %d" f text.Length n)
@@ -80,7 +80,8 @@ module Off =
                 corners <- Array.zeroCreate n
 
             for k in 0 .. n - 1 do
-                let i = s.IntOnLine(sprintf "vertex index %d of %d of face %d" (k + 1) n f)
+                let i =
+                    s.IntOnLine(fun () -> sprintf "vertex index %d of %d of face %d" (k + 1) n f)
 
                 if i < 0 || i >= nv then
                     s.Fail(sprintf "Expected vertex index %d of face %d in [0, %d), got %d" (k + 1) f nv i)

@@ -197,7 +197,7 @@ module Ply =
 
     /// Reads numbers of the body one at a time, as float (exact for every PLY scalar type).
     type private Body =
-        abstract Read: Scalar * what: string -> float
+        abstract Read: Scalar * what: (unit -> string) -> float
         abstract Remaining: int64
         abstract Fail: string -> unit
 
@@ -212,7 +212,7 @@ module Ply =
                 let n = size t
 
                 if pos + n > bytes.Length then
-                    failAt file (int64 pos) (sprintf "Expected %s (%d bytes), got the end of the file" what n)
+                    failAt file (int64 pos) (sprintf "Expected %s (%d bytes), got the end of the file" (what ()) n)
 
                 let s = ReadOnlySpan<byte>(bytes, pos, n)
                 pos <- pos + n
@@ -274,7 +274,7 @@ module Ply =
                 let struct (start, len) = tok
 
                 if len = 0 then
-                    s.Fail(sprintf "Expected %s, got the end of the file" what)
+                    s.Fail(sprintf "Expected %s, got the end of the file" (what ()))
 
                 let mutable v = 0.0
 
@@ -288,12 +288,12 @@ module Ply =
                         )
                     )
                 then
-                    s.Fail(sprintf "Expected %s (a number), got %s" what (show (s.Str tok)))
+                    s.Fail(sprintf "Expected %s (a number), got %s" (what ()) (show (s.Str tok)))
 
                 match t with
                 | Float32 -> float (float32 v)
                 | Float64 -> v
-                | _ when v <> Math.Floor v -> s.Fail(sprintf "Expected %s (an integer), got %s" what (show (s.Str tok)))
+                | _ when v <> Math.Floor v -> s.Fail(sprintf "Expected %s (an integer), got %s" (what ()) (show (s.Str tok)))
                 | _ -> v
         }
 
@@ -319,7 +319,7 @@ module Ply =
         let b = MeshBuilder()
         let mutable vertexCount = -1
         let mutable worstIndex = -1
-        let mutable worstWhat = ""
+        let mutable worstWhat = fun () -> ""
         let mutable corners = Array.zeroCreate<int> 8
 
         for e in elements do
@@ -378,7 +378,7 @@ module Ply =
                 |> List.iteri (fun pi p ->
                     match p with
                     | ScalarProperty(t, name) ->
-                        let v = body.Read(t, sprintf "property '%s' of %s %d" name e.Name i)
+                        let v = body.Read(t, (fun () -> sprintf "property '%s' of %s %d" name e.Name i))
                         let axis = coordinate name
 
                         if axis >= 0 then
@@ -389,7 +389,9 @@ module Ply =
 
                             xyz[axis] <- f
                     | ListProperty(ct, it, name) ->
-                        let what = sprintf "the count of list '%s' of %s %d" name e.Name i
+                        let what () =
+                            sprintf "the count of list '%s' of %s %d" name e.Name i
+
                         let n = body.Read(ct, what)
 
                         let itemSize =
@@ -398,7 +400,7 @@ module Ply =
                             | _ -> size it
 
                         if not (n >= 0.0 && float itemSize * n <= float body.Remaining) then
-                            body.Fail(sprintf "Expected %s to be in [0, %d] (what the file can hold), got %g" what body.Remaining n)
+                            body.Fail(sprintf "Expected %s to be in [0, %d] (what the file can hold), got %g" (what ()) body.Remaining n)
 
                         let n = int n
 
@@ -406,12 +408,14 @@ module Ply =
                             corners <- Array.zeroCreate n
 
                         for k in 0 .. n - 1 do
-                            let what = sprintf "item %d of list '%s' of %s %d" k name e.Name i
+                            let what () =
+                                sprintf "item %d of list '%s' of %s %d" k name e.Name i
+
                             let v = body.Read(it, what)
 
                             if pi = indexList then
                                 if v < 0.0 || v > float Int32.MaxValue || v <> Math.Floor v then
-                                    body.Fail(sprintf "Expected %s to be a vertex index (a nonnegative integer), got %g" what v)
+                                    body.Fail(sprintf "Expected %s to be a vertex index (a nonnegative integer), got %g" (what ()) v)
 
                                 let idx = int v
 
@@ -434,7 +438,7 @@ module Ply =
             fail
                 file
                 MeshFileLocation.WholeFile
-                (sprintf "Expected vertex indices below %d (the vertex count), got %d in %s" b.VertexCount worstIndex worstWhat)
+                (sprintf "Expected vertex indices below %d (the vertex count), got %d in %s" b.VertexCount worstIndex (worstWhat ()))
 
         b.Build file
 

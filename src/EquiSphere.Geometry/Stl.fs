@@ -123,9 +123,9 @@ module Stl =
                 if not inLoop then
                     s.Fail "Expected 'vertex' only inside 'outer loop' … 'endloop'"
 
-                let x = s.FloatOnLine "the vertex x coordinate"
-                let y = s.FloatOnLine "the vertex y coordinate"
-                let z = s.FloatOnLine "the vertex z coordinate"
+                let x = s.FloatOnLine(fun () -> "the vertex x coordinate")
+                let y = s.FloatOnLine(fun () -> "the vertex y coordinate")
+                let z = s.FloatOnLine(fun () -> "the vertex z coordinate")
                 loop.Add(weld.Add(Vector3(x, y, z)))
             elif s.Is(t, "outer") then
                 if inLoop then
