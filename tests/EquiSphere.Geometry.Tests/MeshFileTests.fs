@@ -491,6 +491,16 @@ let ``AC3D triangle strips (TORCS) keep one winding and overcounted kids at the 
         Assert.Equal(Vector3(0.0f, 0.0f, 1.0f), n)
 
 [<Fact>]
+let ``AC3D nested absurdly deep is refused with an error, not a stack overflow`` () =
+    let src =
+        "AC3Db\n"
+        + String.replicate 5000 "OBJECT group\nkids 1\n"
+        + "OBJECT poly\nkids 0\n"
+
+    let e = formatError (fun () -> readBytes Ac3d.read (text src) |> ignore)
+    Assert.Contains("nested at most", e.Message)
+
+[<Fact>]
 let ``AC3D errors name the line`` () =
     let bad = ac3dSample.Replace("2 1 1\n", "7 1 1\n")
     let e = formatError (fun () -> readBytes Ac3d.read (text bad) |> ignore)
@@ -521,6 +531,11 @@ let ``MeshFile dispatches on the extension in any case and sniffs unknown extens
             let path = Path.Combine(dir.FullName, name)
             File.WriteAllBytes(path, bytes)
             sameMesh m (MeshFile.read path)
+
+        let stl = Path.Combine(dir.FullName, "g.bin")
+        File.WriteAllBytes(stl, bytesOf (Stl.write StlEncoding.Binary) m)
+        Assert.Equal<Vector3>(triangles m, triangles (MeshFile.read stl))
+        Assert.Equal(Some MeshFileFormat.Stl, MeshFile.sniff (File.ReadAllBytes stl))
 
         let ac = Path.Combine(dir.FullName, "e.bin")
         File.WriteAllText(ac, ac3dSample)
