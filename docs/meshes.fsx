@@ -11,7 +11,10 @@ let dir = Directory.CreateTempSubdirectory "equisphere-meshes-doc"
 // A square pyramid as ModelNet writes OFF: the vertex count glued to the header, a quad base (fan-triangulated).
 let off = Path.Combine(dir.FullName, "pyramid.off")
 
-File.WriteAllText(off, "OFF5 5 0\n# apex, then the base\n0 2 0\n-1 0 -1\n1 0 -1\n1 0 1\n-1 0 1\n4 1 2 3 4\n3 0 2 1\n3 0 3 2\n3 0 4 3\n3 0 1 4\n")
+File.WriteAllText(
+    off,
+    "OFF5 5 0\n# apex, then the base\n0 2 0\n-1 0 -1\n1 0 -1\n1 0 1\n-1 0 1\n4 1 2 3 4\n3 0 2 1\n3 0 3 2\n3 0 4 3\n3 0 1 4\n"
+)
 
 let mesh = MeshFile.read off
 printfn "read %s: %d vertices, %d triangles" (Path.GetFileName off) mesh.Vertices.Length mesh.Faces.Length
