@@ -418,6 +418,47 @@ let ``binary STL whose header starts with solid is read as binary`` () =
         Assert.Equal<Face>([| { A = 0; B = 1; C = 2 }; { A = 0; B = 2; C = 3 } |], m.Faces)
 
 [<Fact>]
+let ``STL vertex merging agrees with a linear-scan oracle`` () =
+    property 60 (fun (seed: int) ->
+        let rng = Random seed
+        // Few distinct positions (with -0 and +0 both present), so corners repeat often.
+        let pool =
+            Array.init (rng.Next(3, 12)) (fun _ ->
+                Vector3(float32 (rng.Next(-2, 3)), float32 (rng.Next(-2, 3)), float32 (rng.Next(-2, 3))))
+            |> Array.append [| Vector3(-0.0f, 0.0f, 1.0f) |]
+
+        let soup =
+            Array.init (rng.Next(1, 30)) (fun _ -> Array.init 3 (fun _ -> pool[rng.Next pool.Length]))
+
+        let m = readBytes Stl.read (binaryStl "oracle" soup [||])
+        // Oracle: number positions by first appearance with a linear search (-0 = +0 under float equality).
+        let seen = ResizeArray<Vector3>()
+
+        let indexOf (v: Vector3) =
+            match Seq.tryFindIndex (fun (u: Vector3) -> u.X = v.X && u.Y = v.Y && u.Z = v.Z) seen with
+            | Some i -> i
+            | None ->
+                seen.Add v
+                seen.Count - 1
+
+        let expected =
+            soup
+            |> Array.map (fun t ->
+                let a = indexOf t[0]
+                let b = indexOf t[1]
+                let c = indexOf t[2]
+                { A = a; B = b; C = c })
+            |> Array.filter (fun f ->
+                f.A <> f.B
+                && f.B <> f.C
+                && f.A <> f.C
+                && Vector3.Cross(seen[f.B] - seen[f.A], seen[f.C] - seen[f.A]).LengthSquared() > 0.0f)
+
+        Assert.Equal(seen.Count, m.Vertices.Length)
+        Assert.Equal<Vector3>(seen, m.Vertices)
+        Assert.Equal<Face>(expected, m.Faces))
+
+[<Fact>]
 let ``ASCII STL merges exactly equal vertices`` () =
     let src =
         "solid sq\n facet normal 0 0 1\n  outer loop\n   vertex 0 0 0\n   vertex 1 0 0\n   vertex 1 1 0\n  endloop\n endfacet\n"
