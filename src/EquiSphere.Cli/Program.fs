@@ -17,7 +17,10 @@ let private infoCommand () =
     cmd
 
 /// The benchmark suites by name: each area registers one function that measures and prints its table.
-let private benchSuites: (string * string * (unit -> unit)) list = []
+let private benchSuites: (string * string * (unit -> unit)) list =
+    [
+        "meshio", "Mesh file formats: read and write in memory, every format side by side", MeshesBench.run
+    ]
 
 let private benchCommand () =
     let cmd =
@@ -51,5 +54,7 @@ let main argv =
 
     for c in [ infoCommand (); benchCommand () ] do
         root.Add c
+
+    root.Add(MeshesConvert.command ())
 
     root.Parse(argv).Invoke()

@@ -146,3 +146,18 @@ module Mesh =
                 m[1, 0] * v.X + m[1, 1] * v.Y + m[1, 2] * v.Z,
                 m[2, 0] * v.X + m[2, 1] * v.Y + m[2, 2] * v.Z
             ))
+
+    /// The mesh with every vertex mapped by the 3 × 3 matrix M given row-major (v ↦ M v); faces unchanged. Use a
+    /// rotation to change frames (a reflection would turn the faces inside out). Throws unless M has 9 entries.
+    let transformLinear (rowMajor: float32[]) (mesh: Mesh) =
+        if isNull rowMajor then
+            nullArg (nameof rowMajor)
+
+        if rowMajor.Length <> 9 then
+            invalidArg (nameof rowMajor) (sprintf "Expected a 3 × 3 matrix as 9 row-major entries, got %d entries" rowMajor.Length)
+
+        let m = rowMajor
+
+        mesh
+        |> mapVertices (fun v ->
+            Vector3(m[0] * v.X + m[1] * v.Y + m[2] * v.Z, m[3] * v.X + m[4] * v.Y + m[5] * v.Z, m[6] * v.X + m[7] * v.Y + m[8] * v.Z))
