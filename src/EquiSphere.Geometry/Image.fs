@@ -68,9 +68,9 @@ module Image =
                 img.Height
                 1
                 (Array.init (img.Width * img.Height) (fun i ->
-                    0.299f * img.Pixels[c * i]
-                    + 0.587f * img.Pixels[c * i + 1]
-                    + 0.114f * img.Pixels[c * i + 2]))
+                    // 0.299 r + 0.587 g + 0.114 b, written so that r = g = b gives r exactly.
+                    let r = img.Pixels[c * i]
+                    r + 0.587f * (img.Pixels[c * i + 1] - r) + 0.114f * (img.Pixels[c * i + 2] - r)))
 
     /// A copy with `f` applied to every value (all channels, alpha included).
     let map (f: float32 -> float32) (img: Image) =

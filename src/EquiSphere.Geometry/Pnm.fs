@@ -103,6 +103,7 @@ module Pnm =
             | 4 -> 1L + int64 height * ((int64 width + 7L) / 8L)
             | 5
             | 6 -> 1L + count * bytesPer
+            | 1 -> count // bits may be written without separators
             | _ -> count * 2L - 1L
 
         if minBytes > int64 (b.Length - pos) then
