@@ -97,27 +97,36 @@ module Png =
     /// Undoes the filter of one row in place: `cur` holds the filtered row at `o`, `prev` the previous unfiltered
     /// row at `po` (or `-1` for the first row of a pass); `bpp` is the byte distance to the left neighbour.
     let private unfilter (ft: int) (bpp: int) (data: byte[]) (o: int) (po: int) (len: int) =
-        let up i = if po < 0 then 0 else int data[po + i]
-
-        let left i =
-            if i < bpp then 0 else int data[o + i - bpp]
+        let first = min bpp len
 
         match ft with
-        | 0 -> ()
         | 1 ->
             for i in bpp .. len - 1 do
                 data[o + i] <- data[o + i] + data[o + i - bpp]
-        | 2 ->
-            if po >= 0 then
-                for i in 0 .. len - 1 do
-                    data[o + i] <- data[o + i] + data[po + i]
+        | 2 when po >= 0 ->
+            for i in 0 .. len - 1 do
+                data[o + i] <- data[o + i] + data[po + i]
+        | 3 when po >= 0 ->
+            for i in 0 .. first - 1 do
+                data[o + i] <- data[o + i] + (data[po + i] >>> 1)
+
+            for i in bpp .. len - 1 do
+                data[o + i] <- byte ((int data[o + i] + ((int data[o + i - bpp] + int data[po + i]) >>> 1)) &&& 0xFF)
         | 3 ->
-            for i in 0 .. len - 1 do
-                data[o + i] <- byte ((int data[o + i] + ((left i + up i) >>> 1)) &&& 0xFF)
+            for i in bpp .. len - 1 do
+                data[o + i] <- data[o + i] + (data[o + i - bpp] >>> 1)
+        | 4 when po >= 0 ->
+            // Paeth with a = 0 and c = 0 on the first pixel reduces to b.
+            for i in 0 .. first - 1 do
+                data[o + i] <- data[o + i] + data[po + i]
+
+            for i in bpp .. len - 1 do
+                let p = paeth (int data[o + i - bpp]) (int data[po + i]) (int data[po + i - bpp])
+                data[o + i] <- byte ((int data[o + i] + p) &&& 0xFF)
         | 4 ->
-            for i in 0 .. len - 1 do
-                let c = if po < 0 || i < bpp then 0 else int data[po + i - bpp]
-                data[o + i] <- byte ((int data[o + i] + paeth (left i) (up i) c) &&& 0xFF)
+            // Without a previous row, b = c = 0 and Paeth picks a: the Sub filter.
+            for i in bpp .. len - 1 do
+                data[o + i] <- data[o + i] + data[o + i - bpp]
         | _ -> ()
 
     let private parseHeader (source: string) (b: byte[]) (o: int) (len: int) =
@@ -320,6 +329,8 @@ module Png =
             else
                 Array.init (trns.Length / 2) (fun i -> (int trns[2 * i] <<< 8) ||| int trns[2 * i + 1])
 
+        let unit8 = Array.init 256 (fun v -> float32 v / 255.0f)
+
         let writePass (x0: int) (y0: int) (dx: int) (dy: int) (start: int) =
             let pw = (h.Width - x0 + dx - 1) / dx
             let ph = (h.Height - y0 + dy - 1) / dy
@@ -340,44 +351,51 @@ module Png =
                     unfilter ft bpp data (o + 1) prev rb
                     let y = y0 + r * dy
 
-                    for i in 0 .. pw - 1 do
-                        let x = x0 + i * dx
-                        let p = (y * h.Width + x) * outChannels
+                    if dx = 1 && h.BitDepth = 8 && h.ColorType <> 3 && key.Length = 0 then
+                        // Contiguous 8-bit samples without a color key: one table lookup per value.
+                        let dst = (y * h.Width + x0) * outChannels
 
-                        match h.ColorType with
-                        | 3 ->
-                            let idx = sample data (o + 1) h.BitDepth i
+                        for i in 0 .. pw * spp - 1 do
+                            pixels[dst + i] <- unit8[int data[o + 1 + i]]
+                    else
+                        for i in 0 .. pw - 1 do
+                            let x = x0 + i * dx
+                            let p = (y * h.Width + x) * outChannels
 
-                            if 3 * idx + 2 >= palette.Length then
-                                fail
-                                    "%s: palette index %d at pixel (%d, %d) is beyond the %d palette entries"
-                                    source
-                                    idx
-                                    x
-                                    y
-                                    (palette.Length / 3)
+                            match h.ColorType with
+                            | 3 ->
+                                let idx = sample data (o + 1) h.BitDepth i
 
-                            for k in 0..2 do
-                                pixels[p + k] <- float32 palette[3 * idx + k] / 255.0f
+                                if 3 * idx + 2 >= palette.Length then
+                                    fail
+                                        "%s: palette index %d at pixel (%d, %d) is beyond the %d palette entries"
+                                        source
+                                        idx
+                                        x
+                                        y
+                                        (palette.Length / 3)
 
-                            if outChannels = 4 then
-                                pixels[p + 3] <-
-                                    if idx < trns.Length then
-                                        float32 trns[idx] / 255.0f
-                                    else
-                                        1.0f
-                        | _ ->
-                            let mutable matches = key.Length > 0
+                                for k in 0..2 do
+                                    pixels[p + k] <- float32 palette[3 * idx + k] / 255.0f
 
-                            for k in 0 .. spp - 1 do
-                                let s = sample data (o + 1) h.BitDepth (i * spp + k)
-                                pixels[p + k] <- float32 s / maxv
+                                if outChannels = 4 then
+                                    pixels[p + 3] <-
+                                        if idx < trns.Length then
+                                            float32 trns[idx] / 255.0f
+                                        else
+                                            1.0f
+                            | _ ->
+                                let mutable matches = key.Length > 0
 
-                                if key.Length > 0 && s <> key[k] then
-                                    matches <- false
+                                for k in 0 .. spp - 1 do
+                                    let s = sample data (o + 1) h.BitDepth (i * spp + k)
+                                    pixels[p + k] <- float32 s / maxv
 
-                            if key.Length > 0 then
-                                pixels[p + spp] <- if matches then 0.0f else 1.0f
+                                    if key.Length > 0 && s <> key[k] then
+                                        matches <- false
+
+                                if key.Length > 0 then
+                                    pixels[p + spp] <- if matches then 0.0f else 1.0f
 
                     prev <- o + 1
                     o <- o + 1 + rb
@@ -471,24 +489,39 @@ module Png =
         s.Write(body, 0, body.Length)
         s.Write([| byte (crc >>> 24); byte (crc >>> 16); byte (crc >>> 8); byte crc |], 0, 4)
 
-    /// Filters one row with filter type `ft` into `dst` (after the filter byte); `prev` is null for the first row.
+    /// Filters one row with filter type `ft` into `dst` and returns the sum of the filtered bytes read as signed
+    /// magnitudes (the adaptive heuristic's score); `prev` is the previous raw row (zeros for the first row).
     let private filterRow (ft: int) (bpp: int) (row: byte[]) (prev: byte[]) (dst: byte[]) =
         let n = row.Length
+        let mutable score = 0L
 
-        for i in 0 .. n - 1 do
-            let a = if i >= bpp then int row[i - bpp] else 0
-            let b = if isNull prev then 0 else int prev[i]
-            let c = if isNull prev || i < bpp then 0 else int prev[i - bpp]
+        let inline put (i: int) (v: int) =
+            let b = byte (v &&& 0xFF)
+            dst[i] <- b
+            score <- score + int64 (abs (int (sbyte b)))
 
-            let pred =
-                match ft with
-                | 0 -> 0
-                | 1 -> a
-                | 2 -> b
-                | 3 -> (a + b) >>> 1
-                | _ -> paeth a b c
+        match ft with
+        | 0 ->
+            for i in 0 .. n - 1 do
+                put i (int row[i])
+        | 1 ->
+            for i in 0 .. n - 1 do
+                put i (int row[i] - (if i >= bpp then int row[i - bpp] else 0))
+        | 2 ->
+            for i in 0 .. n - 1 do
+                put i (int row[i] - int prev[i])
+        | 3 ->
+            for i in 0 .. n - 1 do
+                let a = if i >= bpp then int row[i - bpp] else 0
+                put i (int row[i] - ((a + int prev[i]) >>> 1))
+        | _ ->
+            for i in 0 .. min bpp n - 1 do
+                put i (int row[i] - int prev[i])
 
-            dst[i] <- byte ((int row[i] - pred) &&& 0xFF)
+            for i in bpp .. n - 1 do
+                put i (int row[i] - paeth (int row[i - bpp]) (int prev[i]) (int prev[i - bpp]))
+
+        score
 
     /// Encodes an image as a non-interlaced PNG with `bitDepth` 8 or 16 bits per sample; the color type follows the
     /// channel count (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA). Values are clamped to [0, 1] and rounded to the
@@ -507,11 +540,11 @@ module Png =
 
         do
             use z = new ZLibStream(compressed, CompressionLevel.Optimal, true)
-            let mutable prev: byte[] = null
+            let mutable prev = Array.zeroCreate<byte> rowLen
+            let mutable row = Array.zeroCreate<byte> rowLen
             let candidates = Array.init 5 (fun _ -> Array.zeroCreate<byte> rowLen)
 
             for y in 0 .. image.Height - 1 do
-                let row = Array.zeroCreate<byte> rowLen
                 let baseIdx = y * image.Width * c
 
                 for i in 0 .. image.Width * c - 1 do
@@ -527,11 +560,7 @@ module Png =
                 let mutable bestScore = Int64.MaxValue
 
                 for ft in 0..4 do
-                    filterRow ft bpp row prev candidates[ft]
-                    let mutable score = 0L
-
-                    for v in candidates[ft] do
-                        score <- score + int64 (abs (int (sbyte v)))
+                    let score = filterRow ft bpp row prev candidates[ft]
 
                     if score < bestScore then
                         bestScore <- score
@@ -539,7 +568,9 @@ module Png =
 
                 z.WriteByte(byte best)
                 z.Write(candidates[best], 0, rowLen)
+                let t = prev
                 prev <- row
+                row <- t
 
         use out = new MemoryStream()
         out.Write(Signature, 0, 8)
