@@ -111,3 +111,38 @@ module Montage =
             nullArg (nameof images)
 
         images |> Array.map (fit interpolation thumbWidth thumbHeight) |> grid layout
+
+    /// The images stacked top to bottom, each centered horizontally, with `padding` pixels of gray level
+    /// `background` between them and around them (for a map above its color bar); channels as in `grid`.
+    /// Output size: width = max width + 2·padding, height = Σ heights + (count + 1)·padding.
+    let column (padding: int) (background: float32) (images: Image[]) : Image =
+        if isNull images then
+            nullArg (nameof images)
+
+        if images.Length = 0 then
+            invalidArg (nameof images) "Expected at least one image, got none"
+
+        if padding < 0 then
+            invalidArg (nameof padding) (sprintf "Expected padding ≥ 0, got %d" padding)
+
+        let ch = commonChannels images
+        let w = (images |> Array.map (fun i -> i.Width) |> Array.max) + 2 * padding
+        let h = (images |> Array.sumBy (fun i -> i.Height)) + (images.Length + 1) * padding
+        let out = Image.create w h ch
+        let hasAlpha = ch = 2 || ch = 4
+
+        for i in 0 .. out.Pixels.Length - 1 do
+            out.Pixels[i] <- if hasAlpha && i % ch = ch - 1 then 1.0f else background
+
+        let mutable y0 = padding
+
+        for img in images do
+            let src = Image.withChannels ch img
+            let x0 = (w - img.Width) / 2
+
+            for y in 0 .. img.Height - 1 do
+                Array.blit src.Pixels (y * img.Width * ch) out.Pixels (((y0 + y) * w + x0) * ch) (img.Width * ch)
+
+            y0 <- y0 + img.Height + padding
+
+        out

@@ -108,3 +108,29 @@ let ``bad layouts are refused`` () =
         Montage.grid (Montage.defaults 0) [| Image.create 1 1 1 |] |> ignore)
 
     throwsWith<ArgumentException> [ "at least one image" ] (fun () -> Montage.grid (Montage.defaults 1) [||] |> ignore)
+
+[<Fact>]
+let ``column stacks images centered with padding between them`` () =
+    property 50 (fun (seed: int) ->
+        let rng = Random seed
+
+        let images =
+            Array.init (1 + rng.Next 4) (fun _ -> ImageTests.randomImage rng 255 (1 + rng.Next 4))
+
+        let p = rng.Next 3
+        let m = Montage.column p 0.5f images
+        let w = (images |> Array.map (fun i -> i.Width) |> Array.max) + 2 * p
+        Assert.Equal(w, m.Width)
+        Assert.Equal((images |> Array.sumBy (fun i -> i.Height)) + (images.Length + 1) * p, m.Height)
+        let mutable y0 = p
+
+        for img in images do
+            let conv = Image.withChannels m.Channels img
+            let x0 = (w - img.Width) / 2
+
+            for y in 0 .. img.Height - 1 do
+                for x in 0 .. img.Width - 1 do
+                    for k in 0 .. m.Channels - 1 do
+                        Assert.Equal(Image.get conv x y k, Image.get m (x0 + x) (y0 + y) k)
+
+            y0 <- y0 + img.Height + p)
