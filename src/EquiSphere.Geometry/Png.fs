@@ -28,9 +28,9 @@ module Png =
     /// The 8-byte PNG signature.
     let Signature = [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |]
 
-    /// The largest width × height a file may declare (2^28 pixels); larger headers are rejected before allocating.
+    /// The largest width × height a file may declare (2^26 pixels, 1 GiB of float32 RGBA); larger headers are rejected before allocating.
     [<Literal>]
-    let MaxPixels = 268435456L
+    let MaxPixels = 67108864L
 
     /// Deflate cannot expand data more than about 1032:1; a header claiming more image data than that ratio allows
     /// for the compressed bytes present is rejected before any allocation.
@@ -199,6 +199,8 @@ module Png =
         with
         | :? InvalidDataException as e -> fail "%s: zlib decompression of the IDAT data failed: %s" source e.Message
         | :? NotSupportedException as e -> fail "%s: zlib decompression of the IDAT data failed: %s" source e.Message
+        // ZLibException (an IOException) reports internal zlib errors on some corrupt streams.
+        | :? IOException as e -> fail "%s: zlib decompression of the IDAT data failed: %s" source e.Message
 
         out
 
