@@ -7,7 +7,9 @@ open System.IO.Compression
 /// The header of a PNG file (the IHDR chunk), as decoded.
 type PngHeader =
     {
+        /// Width in pixels (1 to 2^31 − 1).
         Width: int
+        /// Height in pixels (1 to 2^31 − 1).
         Height: int
         /// Bits per sample (per palette index for color type 3): 1, 2, 4, 8 or 16.
         BitDepth: int
@@ -25,10 +27,13 @@ type PngHeader =
 [<RequireQualifiedAccess>]
 module Png =
 
-    /// The 8-byte PNG signature.
-    let Signature = [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |]
+    let private magic = [| 137uy; 80uy; 78uy; 71uy; 13uy; 10uy; 26uy; 10uy |]
 
-    /// The largest width × height a file may declare (2^26 pixels, 1 GiB of float32 RGBA); larger headers are rejected before allocating.
+    /// The 8-byte PNG signature (a fresh copy).
+    let signature () = Array.copy magic
+
+    /// The largest width × height a file may declare (2^26 pixels, 1 GiB of float32 RGBA); larger headers are
+    /// rejected before allocating.
     [<Literal>]
     let MaxPixels = 67108864L
 
@@ -215,7 +220,7 @@ module Png =
             (byte >>> (8 - depth - (bit &&& 7))) &&& ((1 <<< depth) - 1)
 
     let private decodeCore (source: string) (b: byte[]) : Image =
-        if b.Length < 8 || not (Array.forall2 (=) Signature b[0..7]) then
+        if b.Length < 8 || not (Array.forall2 (=) magic b[0..7]) then
             fail "%s: not a PNG file (bad signature in the first 8 bytes)" source
 
         let mutable pos = 8
@@ -465,7 +470,7 @@ module Png =
         try
             if
                 bytes.Length < 33
-                || not (Array.forall2 (=) Signature bytes[0..7])
+                || not (Array.forall2 (=) magic bytes[0..7])
                 || chunkName bytes 12 <> "IHDR"
             then
                 fail "%s: not a PNG file (bad signature or no IHDR first)" source
@@ -575,7 +580,7 @@ module Png =
                 row <- t
 
         use out = new MemoryStream()
-        out.Write(Signature, 0, 8)
+        out.Write(magic, 0, 8)
 
         let ihdr =
             [|

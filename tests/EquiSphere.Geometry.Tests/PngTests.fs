@@ -35,7 +35,8 @@ let ihdr (w: int) (h: int) (depth: int) (ct: int) (interlace: int) =
                 [| byte depth; byte ct; 0uy; 0uy; byte interlace |]
             ])
 
-let png (chunks: byte[] list) = Array.concat (Png.Signature :: chunks)
+let png (chunks: byte[] list) =
+    Array.concat (Png.signature () :: chunks)
 
 /// Filters the row `row` (bytes) against `prev` with filter `ft`, written out case by case from the specification.
 let filterRow (ft: int) (bpp: int) (prev: byte[]) (row: byte[]) =
@@ -371,7 +372,10 @@ let ``random byte flips and truncations give errors and never other exceptions``
 let ``a zlib stream that makes the inflater fail internally is a decompression error`` () =
     // Regression case found by fuzzing: ZLibStream throws ZLibException (an IOException) on this IDAT.
     let file =
-        Convert.FromHexString
-            "89504e470d0a1a0a0000000d4948445200000001000000010804000000b51c0c020000000467414d410000b18f0bfc61050000002074455874436f6d6d656e74007772697474656e2062792077726974655f706e67732e7079b20199f00000000b49444154782063989d0b0001a601091f48b46c0000000049454e44ae426082"
+        Convert.FromHexString(
+            "89504e470d0a1a0a0000000d4948445200000001000000010804000000b51c0c020000000467414d410000b18f0bfc61"
+            + "050000002074455874436f6d6d656e74007772697474656e2062792077726974655f706e67732e7079b20199f0000000"
+            + "0b49444154782063989d0b0001a601091f48b46c0000000049454e44ae426082"
+        )
 
     Assert.Contains("decompression", err (Png.tryDecode "zlib.png" file))

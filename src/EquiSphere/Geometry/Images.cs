@@ -53,7 +53,10 @@ public sealed record RasterImage
     /// <summary>The values, row-major [y, x, channel], in [0, 1].</summary>
     public float[] Pixels { get; }
 
-    /// <summary>The value at column <paramref name="x"/>, row <paramref name="y"/> (0 at the top), channel <paramref name="channel"/>.</summary>
+    /// <summary>
+    /// The value at column <paramref name="x"/>, row <paramref name="y"/> (0 at the top), channel
+    /// <paramref name="channel"/>.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the image.</exception>
     public float this[int x, int y, int channel]
     {
@@ -72,7 +75,8 @@ public sealed record RasterImage
     /// <summary>The image resampled to <paramref name="width"/> × <paramref name="height"/>.</summary>
     /// <exception cref="ArgumentException">A size is not positive.</exception>
     public RasterImage Resize(int width, int height, ResampleMode mode) =>
-        Of(G.ImageModule.resize(mode == ResampleMode.Nearest ? G.Interpolation.Nearest : G.Interpolation.Bilinear, width, height, ToCore()));
+        Of(G.ImageModule.resize(
+            mode == ResampleMode.Nearest ? G.Interpolation.Nearest : G.Interpolation.Bilinear, width, height, ToCore()));
 
     /// <summary>The image resampled bilinearly to <paramref name="width"/> × <paramref name="height"/>.</summary>
     /// <exception cref="ArgumentException">A size is not positive.</exception>
@@ -85,7 +89,10 @@ public sealed record RasterImage
     /// <exception cref="ArgumentException">The channel count is not 1 to 4.</exception>
     public RasterImage WithChannels(int channels) => Of(G.ImageModule.withChannels(channels, ToCore()));
 
-    /// <summary>The <paramref name="width"/> × <paramref name="height"/> window whose top-left pixel is (<paramref name="x"/>, <paramref name="y"/>).</summary>
+    /// <summary>
+    /// The <paramref name="width"/> × <paramref name="height"/> window whose top-left pixel is
+    /// (<paramref name="x"/>, <paramref name="y"/>).
+    /// </summary>
     /// <exception cref="ArgumentException">The window is not inside the image.</exception>
     public RasterImage Crop(int x, int y, int width, int height) => Of(G.ImageModule.crop(x, y, width, height, ToCore()));
 
