@@ -61,10 +61,26 @@ let filterRow (ft: int) (bpp: int) (prev: byte[]) (row: byte[]) =
 
         byte ((int row[i] - pred + 256) % 256))
 
-/// 8-bit samples [y][x][k] to a PNG with `filterOf row` choosing each row's filter; Adam7 when `interlaced`.
-let writeRaw (ct: int) (spp: int) (interlaced: bool) (filterOf: int -> int) (img: int[][][]) (extra: byte[] list) =
+/// Packs one row of samples at `depth` bits: big-endian pairs at 16 bits, most significant bits first below 8.
+let packRow (depth: int) (samples: int[]) =
+    match depth with
+    | 8 -> samples |> Array.map byte
+    | 16 -> samples |> Array.collect (fun s -> [| byte (s >>> 8); byte s |])
+    | _ ->
+        let out = Array.zeroCreate<byte>((samples.Length * depth + 7) / 8)
+
+        samples
+        |> Array.iteri (fun i s ->
+            let bit = i * depth
+            out[bit / 8] <- out[bit / 8] ||| byte (s <<< (8 - depth - bit % 8)))
+
+        out
+
+/// Samples [y][x][k] at `depth` bits to a PNG with `filterOf row` choosing each row's filter; Adam7 when `interlaced`.
+let writeRawDepth (depth: int) (ct: int) (spp: int) (interlaced: bool) (filterOf: int -> int) (img: int[][][]) (extra: byte[] list) =
     let h = img.Length
     let w = img[0].Length
+    let bpp = max 1 (spp * depth / 8)
 
     let passes =
         if interlaced then
@@ -88,27 +104,33 @@ let writeRaw (ct: int) (spp: int) (interlaced: bool) (filterOf: int -> int) (img
         let ys = [ y0..dy .. h - 1 ]
 
         if not xs.IsEmpty && not ys.IsEmpty then
-            let mutable prev = Array.zeroCreate<byte>(xs.Length * spp)
+            let mutable prev = Array.zeroCreate<byte>((xs.Length * spp * depth + 7) / 8)
 
             for y in ys do
                 let row =
-                    [|
-                        for x in xs do
-                            for k in 0 .. spp - 1 do
-                                byte img.[y].[x].[k]
-                    |]
+                    packRow
+                        depth
+                        [|
+                            for x in xs do
+                                for k in 0 .. spp - 1 do
+                                    img.[y].[x].[k]
+                        |]
 
                 let ft = filterOf rowIndex
                 raw.Add(byte ft)
-                raw.AddRange(filterRow ft spp prev row)
+                raw.AddRange(filterRow ft bpp prev row)
                 prev <- row
                 rowIndex <- rowIndex + 1
 
     png (
-        [ ihdr w h 8 ct (if interlaced then 1 else 0) ]
+        [ ihdr w h depth ct (if interlaced then 1 else 0) ]
         @ extra
         @ [ chunk "IDAT" (zlib (raw.ToArray())); chunk "IEND" [||] ]
     )
+
+/// 8-bit samples [y][x][k] to a PNG (see `writeRawDepth`).
+let writeRaw (ct: int) (spp: int) (interlaced: bool) (filterOf: int -> int) (img: int[][][]) (extra: byte[] list) =
+    writeRawDepth 8 ct spp interlaced filterOf img extra
 
 let randomSamples (rng: Random) (w: int) (h: int) (spp: int) =
     Array.init h (fun _ -> Array.init w (fun _ -> Array.init spp (fun _ -> rng.Next 256)))
@@ -206,6 +228,44 @@ let ``adam7 interlaced files decode to the same pixels`` () =
             ok (Png.tryDecode "adam7" (writeRaw ct spp true (fun r -> r % 5) samples []))
 
         Assert.Equal<int[]>(flat samples, levels img))
+
+[<Fact>]
+let ``every color type and bit depth decodes plain and interlaced`` () =
+    property 60 (fun (seed: int) ->
+        let rng = Random seed
+
+        for ct, spp, depths in [ 0, 1, [ 1; 2; 4; 8; 16 ]; 4, 2, [ 8; 16 ]; 2, 3, [ 8; 16 ]; 6, 4, [ 8; 16 ] ] do
+            for depth in depths do
+                let maxv = (1 <<< depth) - 1
+                let w, h = 1 + rng.Next 19, 1 + rng.Next 19
+
+                let samples =
+                    Array.init h (fun _ -> Array.init w (fun _ -> Array.init spp (fun _ -> rng.Next(maxv + 1))))
+
+                let interlaced = rng.Next 2 = 0
+                let file = writeRawDepth depth ct spp interlaced (fun _ -> rng.Next 5) samples []
+                let img = ok (Png.tryDecode "depths" file)
+                Assert.Equal(spp, img.Channels)
+                Assert.Equal<int[]>(flat samples, Image.toLevels maxv img))
+
+[<Fact>]
+let ``palette indices at every depth decode plain and interlaced`` () =
+    property 40 (fun (seed: int) ->
+        let rng = Random seed
+
+        for depth in [ 1; 2; 4; 8 ] do
+            let entries = 1 + rng.Next(1 <<< depth)
+            let pal = Array.init entries (fun _ -> Array.init 3 (fun _ -> rng.Next 256))
+            let w, h = 1 + rng.Next 19, 1 + rng.Next 19
+            let idx = Array.init h (fun _ -> Array.init w (fun _ -> [| rng.Next entries |]))
+            let plte = chunk "PLTE" (pal |> Array.collect (Array.map byte))
+
+            let file =
+                writeRawDepth depth 3 1 (rng.Next 2 = 0) (fun _ -> rng.Next 5) idx [ plte ]
+
+            let img = ok (Png.tryDecode "palette" file)
+            Assert.Equal(3, img.Channels)
+            Assert.Equal<int[]>(flat idx |> Array.collect (fun i -> pal[i]), levels img))
 
 [<Fact>]
 let ``palette with tRNS expands to RGBA and ancillary chunks are skipped`` () =
