@@ -89,7 +89,7 @@ module Png =
     let private rowBytes (h: PngHeader) (width: int) =
         (int64 width * int64 (samplesPerPixel h.ColorType) * int64 h.BitDepth + 7L) / 8L
 
-    let private paeth (a: int) (b: int) (c: int) =
+    let inline private paeth (a: int) (b: int) (c: int) =
         let p = a + b - c
         let pa = abs (p - a)
         let pb = abs (p - b)
