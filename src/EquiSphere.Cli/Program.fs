@@ -55,4 +55,6 @@ let main argv =
     for c in [ infoCommand (); benchCommand () ] do
         root.Add c
 
+    root.Add(GeometryImages.command ())
+
     root.Parse(argv).Invoke()
