@@ -16,7 +16,8 @@ public enum ResampleMode
 
 /// <summary>
 /// A raster image: <see cref="Pixels"/> row-major [y, x, channel] with row 0 at the top, values in [0, 1].
-/// Channels: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA.
+/// Channels: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA. Record equality compares the pixel array by reference; compare
+/// <see cref="Pixels"/> element-wise for equal content.
 /// </summary>
 public sealed record RasterImage
 {
