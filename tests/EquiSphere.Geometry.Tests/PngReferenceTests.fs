@@ -46,6 +46,12 @@ let private pythonSet =
              let script = Path.Combine(root, "scripts", "peers", "write_pngs.py")
              let dir = Directory.CreateTempSubdirectory("equisphere-pngsuite").FullName
 
+             AppDomain.CurrentDomain.ProcessExit.Add(fun _ ->
+                 try
+                     Directory.Delete(dir, true)
+                 with _ ->
+                     ())
+
              match runTool "python3" [ script; dir ] Stream.Null with
              | Some() -> Ok dir
              | None -> Error "python3 is not available (or the writer failed)")
