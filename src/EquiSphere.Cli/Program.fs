@@ -20,6 +20,7 @@ let private infoCommand () =
 let private benchSuites: (string * string * (unit -> unit)) list =
     [
         "meshio", "Mesh file formats: read and write in memory, every format side by side", MeshesBench.run
+        "png", "PNG decode/encode vs zlib alone, colormapped heat maps", GeometryImageBench.run
     ]
 
 let private benchCommand () =
@@ -56,5 +57,6 @@ let main argv =
         root.Add c
 
     root.Add(MeshesConvert.command ())
+    root.Add(GeometryImages.command ())
 
     root.Parse(argv).Invoke()
