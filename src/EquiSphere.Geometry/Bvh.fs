@@ -44,6 +44,15 @@ type Bvh =
         Depth: int
     }
 
+/// A traversal stack of a BVH (see `Bvh.stackFor`): pending node indices and their ray entry distances.
+type BvhStack =
+    {
+        /// Pending node indices.
+        Nodes: int[]
+        /// The entry distance of the ray into each pending node.
+        Entries: float32[]
+    }
+
 /// Building and traversing the BVH; ray–triangle tests by Möller–Trumbore in float32, two-sided.
 [<RequireQualifiedAccess>]
 module Bvh =
@@ -264,8 +273,14 @@ module Bvh =
             Depth = maxDepth.Value
         }
 
+    /// Tolerance on the barycentric coordinates: triangles are grown by this fraction of their size, which closes the
+    /// cracks that float32 rounding opens between adjacent triangles for rays through a shared edge.
+    [<Literal>]
+    let BarycentricTolerance = 1e-5f
+
     /// Möller–Trumbore: the distance t > 0 at which origin + t·dir meets the triangle (a, a + e1, a + e2), with
-    /// its barycentrics (u, v), or t = +∞. Two-sided; a ray in the triangle's plane misses.
+    /// its barycentrics (u, v), or t = +∞. Two-sided; a ray in the triangle's plane misses; u, v and 1 − u − v may
+    /// be down to −`BarycentricTolerance`.
     let intersectTriangle (origin: Vector3) (dir: Vector3) (a: Vector3) (e1: Vector3) (e2: Vector3) : struct (float32 * float32 * float32) =
         let p = Vector3.Cross(dir, e2)
         let det = Vector3.Dot(e1, p)
@@ -277,13 +292,13 @@ module Bvh =
             let s = origin - a
             let u = Vector3.Dot(s, p) * inv
 
-            if u < 0.0f || u > 1.0f then
+            if u < -BarycentricTolerance || u > 1.0f + BarycentricTolerance then
                 struct (Single.PositiveInfinity, 0.0f, 0.0f)
             else
                 let q = Vector3.Cross(s, e1)
                 let v = Vector3.Dot(dir, q) * inv
 
-                if v < 0.0f || u + v > 1.0f then
+                if v < -BarycentricTolerance || u + v > 1.0f + BarycentricTolerance then
                     struct (Single.PositiveInfinity, 0.0f, 0.0f)
                 else
                     let t = Vector3.Dot(e2, q) * inv
@@ -299,20 +314,43 @@ module Bvh =
         else
             1.0f / d
 
-    /// The entry distance of the ray into a box, clipped to [0, limit], or +∞ if it misses within that range.
+    /// Relative slack of the box test, so that rounding never culls a box whose contents lie exactly on its faces.
+    [<Literal>]
+    let private Slack = 1.000001f
+
+    /// The entry distance of the ray into a box (conservative by `Slack`), or +∞ if it misses within [0, limit].
     let inline private enter (node: inref<BvhNode>) (origin: Vector3) (inv: Vector3) (limit: float32) =
         let t1 = (node.Min - origin) * inv
         let t2 = (node.Max - origin) * inv
         let lo = Vector3.Min(t1, t2)
         let hi = Vector3.Max(t1, t2)
         let tin = max (max lo.X lo.Y) (max lo.Z 0.0f)
-        let tout = min (min hi.X hi.Y) (min hi.Z limit)
-        if tin <= tout then tin else Single.PositiveInfinity
+        let tout = min (min hi.X hi.Y) hi.Z * Slack
 
-    /// The nearest hit of the ray origin + t·dir with 0 < t < tMax, using `stack` (length ≥ bvh.Depth + 1) as the
-    /// traversal stack (one per thread; no allocation). Returns `noHit` when nothing is hit.
-    let intersectWith (stack: int[]) (bvh: Bvh) (origin: Vector3) (dir: Vector3) (tMax: float32) : RayHit =
+        if tin <= tout && tin <= limit * Slack then
+            tin
+        else
+            Single.PositiveInfinity
+
+    /// A traversal stack for `intersectWith`: node indices and their entry distances. One per thread.
+    let stackFor (bvh: Bvh) =
+        {
+            Nodes = Array.zeroCreate (bvh.Depth + 1)
+            Entries = Array.zeroCreate (bvh.Depth + 1)
+        }
+
+    /// The nearest hit of the ray origin + t·dir with 0 < t < tMax, using `stack` (from `stackFor` on this BVH;
+    /// one per thread, no allocation). Children are visited nearest first and skipped once a hit is nearer than
+    /// their entry distance. Returns `noHit` when nothing is hit.
+    let intersectWith (stack: BvhStack) (bvh: Bvh) (origin: Vector3) (dir: Vector3) (tMax: float32) : RayHit =
+        if stack.Nodes.Length < bvh.Depth + 1 then
+            invalidArg
+                (nameof stack)
+                (sprintf "Expected a stack of at least %d entries for this BVH, got %d" (bvh.Depth + 1) stack.Nodes.Length)
+
         let nodes = bvh.Nodes
+        let sn = stack.Nodes
+        let se = stack.Entries
         let inv = Vector3(safeInverse dir.X, safeInverse dir.Y, safeInverse dir.Z)
         let mutable best = tMax
         let mutable bestTri = -1
@@ -321,15 +359,20 @@ module Bvh =
         let mutable sp = 0
 
         if nodes.Length > 0 then
-            stack[0] <- 0
-            sp <- 1
+            let t0 = enter &nodes[0] origin inv best
+
+            if t0 < Single.PositiveInfinity then
+                sn[0] <- 0
+                se[0] <- t0
+                sp <- 1
 
         while sp > 0 do
             sp <- sp - 1
-            let idx = stack[sp]
-            let node = &nodes[idx]
+            let idx = sn[sp]
 
-            if enter &nodes[idx] origin inv best < Single.PositiveInfinity then
+            if se[sp] <= best * Slack then
+                let node = &nodes[idx]
+
                 if node.Count > 0 then
                     for i in node.Start .. node.Start + node.Count - 1 do
                         let struct (t, u, v) = intersectTriangle origin dir bvh.V0[i] bvh.E1[i] bvh.E2[i]
@@ -346,18 +389,22 @@ module Bvh =
 
                     if tl <= tr then
                         if tr < Single.PositiveInfinity then
-                            stack[sp] <- l + 1
+                            sn[sp] <- l + 1
+                            se[sp] <- tr
                             sp <- sp + 1
 
                         if tl < Single.PositiveInfinity then
-                            stack[sp] <- l
+                            sn[sp] <- l
+                            se[sp] <- tl
                             sp <- sp + 1
                     else
                         if tl < Single.PositiveInfinity then
-                            stack[sp] <- l
+                            sn[sp] <- l
+                            se[sp] <- tl
                             sp <- sp + 1
 
-                        stack[sp] <- l + 1
+                        sn[sp] <- l + 1
+                        se[sp] <- tr
                         sp <- sp + 1
 
         if bestTri < 0 then
@@ -373,7 +420,7 @@ module Bvh =
     /// The nearest hit of the ray origin + t·dir with 0 < t < tMax (allocates a traversal stack; use
     /// `intersectWith` in loops).
     let intersect (bvh: Bvh) (origin: Vector3) (dir: Vector3) (tMax: float32) : RayHit =
-        intersectWith (Array.zeroCreate (bvh.Depth + 1)) bvh origin dir tMax
+        intersectWith (stackFor bvh) bvh origin dir tMax
 
     /// The nearest hit by testing every triangle of `mesh` (the slow, obviously correct oracle for `intersect`).
     let intersectBruteForce (mesh: Mesh) (origin: Vector3) (dir: Vector3) (tMax: float32) : RayHit =

@@ -94,7 +94,7 @@ module RayCast =
         (channel: int)
         (n: int)
         (j: int)
-        (stack: int[])
+        (stack: BvhStack)
         (bvh: Bvh)
         (normals: Vector3[])
         (rays: Vector3[])
@@ -145,12 +145,12 @@ module RayCast =
                         let x, y, z = Rotation.apply inverse p
                         -Vector3(float32 x, float32 y, float32 z))
 
-                let stack = Array.zeroCreate (scene.Bvh.Depth + 1)
+                let stack = Bvh.stackFor scene.Bvh
                 castInto out 0 n j stack scene.Bvh scene.Normals rays radius
 
                 match scene.Hull with
                 | Some(hb, hn) when options.ConvexHull ->
-                    let hstack = Array.zeroCreate (hb.Depth + 1)
+                    let hstack = Bvh.stackFor hb
                     castInto out 3 n j hstack hb hn rays radius
                 | _ -> ()
         )
