@@ -17,7 +17,10 @@ let private infoCommand () =
     cmd
 
 /// The benchmark suites by name: each area registers one function that measures and prints its table.
-let private benchSuites: (string * string * (unit -> unit)) list = []
+let private benchSuites: (string * string * (unit -> unit)) list =
+    [
+        "geometry", "BVH build, ray casting r(M) 64 × 64, rendering 64 × 64 views", GeometryBench.run
+    ]
 
 let private benchCommand () =
     let cmd =
@@ -51,5 +54,8 @@ let main argv =
 
     for c in [ infoCommand (); benchCommand () ] do
         root.Add c
+
+    root.Add(GeometryDataset.datasetCommand ())
+    root.Add(GeometryDataset.renderCommand ())
 
     root.Parse(argv).Invoke()

@@ -318,14 +318,18 @@ module Bvh =
     [<Literal>]
     let private Slack = 1.000001f
 
-    /// The entry distance of the ray into a box (conservative by `Slack`), or +∞ if it misses within [0, limit].
-    let inline private enter (node: inref<BvhNode>) (origin: Vector3) (inv: Vector3) (limit: float32) =
-        let t1 = (node.Min - origin) * inv
-        let t2 = (node.Max - origin) * inv
-        let lo = Vector3.Min(t1, t2)
-        let hi = Vector3.Max(t1, t2)
-        let tin = max (max lo.X lo.Y) (max lo.Z 0.0f)
-        let tout = min (min hi.X hi.Y) hi.Z * Slack
+    /// The entry distance of the ray into the box [lo, hi] (conservative by `Slack`), or +∞ if it misses within
+    /// [0, limit].
+    let private boxEntry (lo: Vector3) (hi: Vector3) (origin: Vector3) (inv: Vector3) (limit: float32) =
+        let t1 = (lo - origin) * inv
+        let t2 = (hi - origin) * inv
+        let near = Vector3.Min(t1, t2)
+        let far = Vector3.Max(t1, t2)
+        let a = if near.X > near.Y then near.X else near.Y
+        let b = if near.Z > 0.0f then near.Z else 0.0f
+        let tin = if a > b then a else b
+        let c = if far.X < far.Y then far.X else far.Y
+        let tout = (if c < far.Z then c else far.Z) * Slack
 
         if tin <= tout && tin <= limit * Slack then
             tin
@@ -359,7 +363,7 @@ module Bvh =
         let mutable sp = 0
 
         if nodes.Length > 0 then
-            let t0 = enter &nodes[0] origin inv best
+            let t0 = boxEntry nodes[0].Min nodes[0].Max origin inv best
 
             if t0 < Single.PositiveInfinity then
                 sn[0] <- 0
@@ -368,10 +372,9 @@ module Bvh =
 
         while sp > 0 do
             sp <- sp - 1
-            let idx = sn[sp]
 
             if se[sp] <= best * Slack then
-                let node = &nodes[idx]
+                let node = nodes[sn[sp]]
 
                 if node.Count > 0 then
                     for i in node.Start .. node.Start + node.Count - 1 do
@@ -384,8 +387,10 @@ module Bvh =
                             bv <- v
                 elif node.Start > 0 then
                     let l = node.Start
-                    let tl = enter &nodes[l] origin inv best
-                    let tr = enter &nodes[l + 1] origin inv best
+                    let left = nodes[l]
+                    let right = nodes[l + 1]
+                    let tl = boxEntry left.Min left.Max origin inv best
+                    let tr = boxEntry right.Min right.Max origin inv best
 
                     if tl <= tr then
                         if tr < Single.PositiveInfinity then

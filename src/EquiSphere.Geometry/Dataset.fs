@@ -195,6 +195,46 @@ module Dataset =
                     }
         |]
 
+    /// The mesh file extensions `ofFolder` picks up (those `MeshFile.read` handles).
+    let meshExtensions = [| ".off"; ".obj"; ".ply"; ".stl"; ".ac" |]
+
+    /// Items for a folder of meshes laid out as `root/<category>/<file>`: categories are the subfolder names in
+    /// ordinal order (label = index), instances the mesh files of each subfolder in ordinal order of their names
+    /// (instance = index); files are read by `MeshFile.read` when built. Returns (categories, items). Throws if the
+    /// folder does not exist or holds no mesh files.
+    let ofFolder (root: string) : string[] * DatasetItem[] =
+        if not (Directory.Exists root) then
+            invalidArg (nameof root) (sprintf "Expected a folder of category subfolders, got '%s', which does not exist" root)
+
+        let cats =
+            Directory.GetDirectories root
+            |> Array.map Path.GetFileName
+            |> Array.sortWith (fun a b -> String.CompareOrdinal(a, b))
+
+        let items =
+            [|
+                for label, c in Array.indexed cats do
+                    let files =
+                        Directory.GetFiles(Path.Combine(root, c))
+                        |> Array.filter (fun f -> meshExtensions |> Array.contains (Path.GetExtension(f).ToLowerInvariant()))
+                        |> Array.sortWith (fun a b -> String.CompareOrdinal(a, b))
+
+                    for i, f in Array.indexed files ->
+                        {
+                            Category = c
+                            Label = label
+                            Instance = i
+                            Load = fun () -> MeshFile.read f
+                        }
+            |]
+
+        if items.Length = 0 then
+            invalidArg
+                (nameof root)
+                (sprintf "Expected mesh files (%s) in subfolders of '%s', found none" (String.Join(", ", meshExtensions)) root)
+
+        cats, items
+
     /// The category names of the procedural categories in label order.
     let proceduralCategories = Shapes.all |> Array.map Shapes.name
 

@@ -175,3 +175,29 @@ let ``two-dof poses have no roll`` () =
 let ``spec errors name the field`` () =
     throwsWith<ArgumentException> [ "spec.Views"; "0" ] (fun () -> Dataset.split { small 0 with Views = 0 } |> ignore)
     throwsWith<ArgumentException> [ "test fraction"; "1.5" ] (fun () -> Dataset.split { small 0 with TestFraction = 1.5 } |> ignore)
+
+[<Fact>]
+let ``a folder of meshes gives one category per subfolder and one instance per file`` () =
+    let dir = tempDir ()
+
+    try
+        for c, seeds in [ "chair", [ 0; 1 ]; "airplane", [ 5 ] ] do
+            Directory.CreateDirectory(Path.Combine(dir, c)) |> ignore
+
+            for s in seeds do
+                MeshFile.write (Path.Combine(dir, c, sprintf "m%d.off" s)) (Shapes.generate (Shapes.parse c) s 1.0)
+
+        File.WriteAllText(Path.Combine(dir, "chair", "notes.txt"), "not a mesh")
+        let cats, items = Dataset.ofFolder dir
+        Assert.Equal<string>([| "airplane"; "chair" |], cats)
+
+        Assert.Equal<(string * int * int)>(
+            [| "airplane", 0, 0; "chair", 1, 0; "chair", 1, 1 |],
+            items |> Array.map (fun it -> it.Category, it.Label, it.Instance)
+        )
+
+        let loaded = items[2].Load()
+        Assert.Equal((Shapes.generate Chair 1 1.0).Faces.Length, loaded.Faces.Length)
+        throwsWith<ArgumentException> [ "does not exist" ] (fun () -> Dataset.ofFolder (Path.Combine(dir, "nope")) |> ignore)
+    finally
+        Directory.Delete(dir, true)
