@@ -27,6 +27,10 @@ type RenderOptions =
         Ambient: float32
         /// Direction toward the light in camera (world) coordinates; fixed, it does not turn with the object.
         Light: Vector3
+        /// Skip triangles facing away from the camera (counter-clockwise winding seen from outside assumed). Exact
+        /// for closed, consistently wound meshes such as the procedural shapes, and about twice as fast; leave it
+        /// off for meshes from files, whose winding may be inconsistent or whose surfaces may be open.
+        CullBackFaces: bool
     }
 
 /// The outputs of one rendered view, each a one-channel `Image` of Size × Size, row 0 at the top.
@@ -52,7 +56,8 @@ module RenderOptions =
 
         Perspective(distance, 2.0 * asin (1.0 / distance))
 
-    /// 64 × 64, orthographic over [−1, 1]², 2 × 2 supersampling, ambient 0.25, light from upper right front.
+    /// 64 × 64, orthographic over [−1, 1]², 2 × 2 supersampling, ambient 0.25, light from upper right front, no
+    /// back-face culling.
     let defaults =
         {
             Size = 64
@@ -60,6 +65,7 @@ module RenderOptions =
             Supersampling = 2
             Ambient = 0.25f
             Light = Vector3.Normalize(Vector3(0.4f, 0.6f, 1.0f))
+            CullBackFaces = false
         }
 
 /// A z-buffer rasterizer of triangle meshes: the object in pose R (the canonical mesh rotated by R) seen by the
@@ -91,6 +97,44 @@ module Render =
                 "options.Camera"
                 (sprintf "Expected a perspective camera at distance > 1 with a field of view in (0, π), got distance %g, fov %g" d fov)
         | _ -> ()
+
+    /// The edge u → v in a canonical endpoint order, so that the two triangles sharing it compute bit-identical
+    /// edge values of opposite sign: (sign, origin x, origin y, dx, dy, owned), where `owned` is the top-left rule
+    /// for samples exactly on the edge (screen y points down).
+    let private edgeOf (ux: float32) (uy: float32) (vx: float32) (vy: float32) =
+        let dy = vy - uy
+        let dx = vx - ux
+        let own = dy < 0.0f || (dy = 0.0f && dx > 0.0f)
+
+        if ux < vx || (ux = vx && uy < vy) then
+            struct (1.0f, ux, uy, dx, dy, own)
+        else
+            struct (-1.0f, vx, vy, -dx, -dy, own)
+
+    /// Narrows the sample range [lo, hi] of a row to where the edge value e(px) = sg·(r + dy·ux) − sg·dy·px,
+    /// px = x + 0.5, can be ≥ 0, keeping a one-sample margin (the exact per-sample test still decides).
+    let private narrow (sg: float32) (r: float32) (dy: float32) (ux: float32) (lo: int) (hi: int) =
+        let k = -sg * dy
+        let c = sg * (r + dy * ux)
+
+        if k > 0.0f then
+            let t = -c / k - 0.5f
+
+            if t > float32 lo then
+                struct (max lo (int (MathF.Ceiling(min t (float32 hi))) - 1), hi)
+            else
+                struct (lo, hi)
+        elif k < 0.0f then
+            let t = -c / k - 0.5f
+
+            if t < float32 hi then
+                struct (lo, min hi (int (MathF.Floor(max t (float32 lo))) + 1))
+            else
+                struct (lo, hi)
+        elif c < 0.0f then
+            struct (lo, lo - 1)
+        else
+            struct (lo, hi)
 
     /// Rasterizes into sample buffers of side s = Size·Supersampling: `shade` (gray) and `nearness` (the
     /// screen-linear depth key q: z for orthographic, 1/(d − z) for perspective; larger is nearer; −∞ = empty).
@@ -136,6 +180,7 @@ module Render =
         Array.Fill(shade, 0.0f, 0, s * s)
         Array.Fill(nearness, Single.NegativeInfinity, 0, s * s)
         let ambient = o.Ambient
+        let cull = o.CullBackFaces
 
         for f in mesh.Faces do
             let ia = f.A
@@ -145,6 +190,10 @@ module Render =
             let mutable bx, by = sx[ib], sy[ib]
             let mutable cx, cy = sx[ic], sy[ic]
             let mutable area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+
+            // Screen y points down, so a face wound counter-clockwise toward the camera has a negative area here.
+            if cull && area > 0.0f then
+                area <- 0.0f
 
             if area < 0.0f then
                 let t = ib
@@ -156,33 +205,32 @@ module Render =
                 cy <- sy[ic]
                 area <- -area
 
-            if area > 0.0f then
+            // The sample centers (x + 0.5, y + 0.5) inside the triangle's bounding box; clamped in float first so
+            // that far-away vertices cannot overflow the integer conversion.
+            let lim = float32 s
+            let x0 = int (ceil (Math.Clamp(min ax (min bx cx) - 0.5f, -1.0f, lim)))
+
+            let x1 =
+                min (s - 1) (int (floor (Math.Clamp(max ax (max bx cx) - 0.5f, -1.0f, lim))))
+
+            let y0 = int (ceil (Math.Clamp(min ay (min by cy) - 0.5f, -1.0f, lim)))
+
+            let y1 =
+                min (s - 1) (int (floor (Math.Clamp(max ay (max by cy) - 0.5f, -1.0f, lim))))
+
+            let x0 = max 0 x0
+            let y0 = max 0 y0
+
+            if area > 0.0f && x0 <= x1 && y0 <= y1 then
                 let n = Vector3.Cross(pos[ib] - pos[ia], pos[ic] - pos[ia])
                 let lit = abs (Vector3.Dot(n, light)) / n.Length()
                 let gray = ambient + (1.0f - ambient) * lit
                 let inv = 1.0f / area
                 let qa, qb, qc = sq[ia], sq[ib], sq[ic]
-                let x0 = max 0 (int (ceil (min ax (min bx cx) - 0.5f)))
-                let x1 = min (s - 1) (int (floor (max ax (max bx cx) - 0.5f)))
-                let y0 = max 0 (int (ceil (min ay (min by cy) - 0.5f)))
-                let y1 = min (s - 1) (int (floor (max ay (max by cy) - 0.5f)))
 
-                // Each edge u → v is evaluated in a canonical endpoint order so that the two triangles sharing it
-                // compute bit-identical values of opposite sign; `own` is the top-left rule for samples on it.
-                let inline edge (ux: float32) (uy: float32) (vx: float32) (vy: float32) =
-                    let canonical = ux < vx || (ux = vx && uy < vy)
-                    let dy = vy - uy
-                    let dx = vx - ux
-                    let own = dy < 0.0f || (dy = 0.0f && dx > 0.0f)
-
-                    if canonical then
-                        struct (1.0f, ux, uy, dx, dy, own)
-                    else
-                        struct (-1.0f, vx, vy, -dx, -dy, own)
-
-                let struct (s0, u0x, u0y, d0x, d0y, own0) = edge bx by cx cy
-                let struct (s1, u1x, u1y, d1x, d1y, own1) = edge cx cy ax ay
-                let struct (s2, u2x, u2y, d2x, d2y, own2) = edge ax ay bx by
+                let struct (s0, u0x, u0y, d0x, d0y, own0) = edgeOf bx by cx cy
+                let struct (s1, u1x, u1y, d1x, d1y, own1) = edgeOf cx cy ax ay
+                let struct (s2, u2x, u2y, d2x, d2y, own2) = edgeOf ax ay bx by
 
                 for y in y0..y1 do
                     let py = float32 y + 0.5f
@@ -190,8 +238,13 @@ module Render =
                     let r1 = d1x * (py - u1y)
                     let r2 = d2x * (py - u2y)
                     let row = y * s
+                    // Each edge value is linear along the row, e(px) = s·(r + dy·ux) − s·dy·px; narrow [x0, x1] to
+                    // where all three can be ≥ 0, with a one-sample margin: the exact test below still decides.
+                    let struct (lo, hi) = narrow s0 r0 d0y u0x x0 x1
+                    let struct (lo, hi) = narrow s1 r1 d1y u1x lo hi
+                    let struct (lo, hi) = narrow s2 r2 d2y u2x lo hi
 
-                    for x in x0..x1 do
+                    for x in lo..hi do
                         let px = float32 x + 0.5f
                         let e0 = s0 * (r0 - d0y * (px - u0x))
                         let e1 = s1 * (r1 - d1y * (px - u1x))

@@ -214,6 +214,46 @@ let ``rendering is deterministic and views equal single renders`` () =
     Assert.Equal<float32>(batch[0].Pixels, again[0].Pixels)
 
 [<Fact>]
+let ``back-face culling leaves the image of closed outward-wound meshes unchanged`` () =
+    property 8 (fun (seed: int) ->
+        let m = Shapes.generate Shapes.all[abs seed % 6] seed 1.0
+        let pose = Rotation.random seed
+
+        for camera in [ Orthographic 1.0; RenderOptions.perspectiveFitting 2.5 ] do
+            let o =
+                { RenderOptions.defaults with
+                    Camera = camera
+                }
+
+            let all = Render.renderAll o pose m
+            let culled = Render.renderAll { o with CullBackFaces = true } pose m
+            // Back faces of a closed surface are always behind its front faces; only exact depth ties between
+            // touching parts may resolve differently.
+            for name, x, y in [ "shading", all.Shading, culled.Shading; "depth", all.Depth, culled.Depth ] do
+                Assert.True(fractionDiffering 1e-4f x.Pixels y.Pixels < 0.005, sprintf "%s differs with culling" name)
+
+            close "coverage" 1e-3 (sum all.Silhouette) (sum culled.Silhouette))
+
+    // A triangle wound clockwise seen from the camera faces away: culled, it leaves the image empty.
+    let verts =
+        [|
+            Vector3(-0.5f, -0.5f, 0.0f)
+            Vector3(0.0f, 0.5f, 0.0f)
+            Vector3(0.5f, -0.5f, 0.0f)
+        |]
+
+    let away = Mesh.create verts [| { A = 0; B = 1; C = 2 } |]
+    let toward = Mesh.create verts [| { A = 0; B = 2; C = 1 } |]
+
+    let o =
+        { RenderOptions.defaults with
+            CullBackFaces = true
+        }
+
+    close "culled coverage" 0.0 0.0 (sum (Render.renderAll o Rotation.identity away).Silhouette)
+    Assert.True(sum (Render.renderAll o Rotation.identity toward).Silhouette > 100.0)
+
+[<Fact>]
 let ``options are validated with clear messages`` () =
     let m = Shapes.generate Chair 0 0.0
     let o = RenderOptions.defaults

@@ -60,7 +60,7 @@ public static class Renderer
     {
         var d = G.RenderOptionsModule.defaults;
         var camera = perspective ? G.RenderOptionsModule.perspectiveFitting(3.0) : d.Camera;
-        var options = new G.RenderOptions(size, camera, d.Supersampling, d.Ambient, d.Light);
+        var options = new G.RenderOptions(size, camera, d.Supersampling, d.Ambient, d.Light, d.CullBackFaces);
         var output = G.Render.renderAll(options, pose, mesh.Core);
         return new RenderedView(ToGrid(output.Shading), ToGrid(output.Depth), ToGrid(output.Silhouette));
     }
