@@ -95,6 +95,8 @@ module GeometryDataset =
             cmd.Add o
 
         cmd.SetAction(fun (p: ParseResult) ->
+            let procedural = String.IsNullOrEmpty(p.GetValue from)
+
             let cats, items =
                 match p.GetValue from with
                 | null
@@ -119,6 +121,8 @@ module GeometryDataset =
                     Render =
                         { RenderOptions.defaults with
                             Size = p.GetValue imageSize
+                            // Procedural shapes are closed and wound outward, so culling is exact (and faster).
+                            CullBackFaces = procedural
                         }
                     Augmentations = p.GetValue augment
                     Seed = p.GetValue seed

@@ -489,8 +489,8 @@ module Dataset =
     /// Builds the dataset into `folder` (created if missing): shards `train-00000.safetensors`, ...,
     /// `test-00000.safetensors`, ... and `manifest.json`, each written atomically. Resumable: a shard file that
     /// already exists, parses, has the expected tensor shapes and the same fingerprint is kept and skipped. Meshes of
-    /// a shard are built in parallel; `progress` (may be null) is told after each mesh and each skipped shard;
-    /// `cancel` is checked between meshes. Returns the manifest.
+    /// a shard are built in parallel; `progress` (may be null; called from worker threads) is told after each mesh and
+    /// each skipped shard; `cancel` is checked between meshes. Returns the manifest.
     let buildWith
         (progress: IProgress<DatasetProgress>)
         (cancel: CancellationToken)
