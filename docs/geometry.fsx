@@ -19,21 +19,40 @@ let signal = RayCast.signal options chair
 let n = 2 * options.Bandwidth
 let distance = signal[0 .. n * n - 1]
 let hits = distance |> Array.filter (fun d -> d < 1.0f) |> Array.length
-printfn "r(M): %d channels (%s), %d of %d rays hit, nearest hit at %.3f ρ" (RayCast.channelNames options).Length (String.Join(", ", RayCast.channelNames options)) hits (n * n) (Array.min distance)
+
+printfn
+    "r(M): %d channels (%s), %d of %d rays hit, nearest hit at %.3f ρ"
+    (RayCast.channelNames options).Length
+    (String.Join(", ", RayCast.channelNames options))
+    hits
+    (n * n)
+    (Array.min distance)
 
 // Equivariance: the chair turned about z by one grid step (2π/64) gives the signal shifted by one column.
-let turned = RayCast.signal options (Mesh.rotate (Rotation.aboutZ (2.0 * Math.PI / float n)) chair)
+let turned =
+    RayCast.signal options (Mesh.rotate (Rotation.aboutZ (2.0 * Math.PI / float n)) chair)
+
 let shifted = Array.init (n * n) (fun i -> turned[(i / n) * n + (i % n + 1) % n])
 printfn "max |r(Rz M) shifted − r(M)| = %g" (Array.map2 (fun (a: float32) b -> abs (a - b)) shifted distance |> Array.max)
 
 // 3. Views c(M, R): the chair in a 2DOF pose and in random 3DOF poses, 64 × 64 gray images.
-let view = Render.view RenderOptions.defaults (Rotation.ofAzimuthElevation 0.6 0.35) chair
+let view =
+    Render.view RenderOptions.defaults (Rotation.ofAzimuthElevation 0.6 0.35) chair
+
 let poses = Array.init 8 (fun i -> Rotation.random (100 + i))
 let views = Render.views RenderOptions.defaults poses chair
 let out = Path.Combine(Path.GetTempPath(), "equisphere-geometry-doc")
 Directory.CreateDirectory out |> ignore
 Png.write (Path.Combine(out, "chair.png")) view
-Png.write (Path.Combine(out, "chair-views.png")) (Montage.grid { Montage.defaults 4 with Background = 0.0f } views)
+
+Png.write
+    (Path.Combine(out, "chair-views.png"))
+    (Montage.grid
+        { Montage.defaults 4 with
+            Background = 0.0f
+        }
+        views)
+
 printfn "wrote chair.png and chair-views.png to %s" out
 
 // 4. No category has a rotational symmetry, so the relative pose of two views is unique.
