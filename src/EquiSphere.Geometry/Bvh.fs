@@ -4,13 +4,18 @@ open System
 open System.Numerics
 
 /// A node of a flat bounding volume hierarchy: an axis-aligned box and either a range of triangles (a leaf,
-/// Count > 0: ordered triangles Start .. Start + Count − 1) or two children (Count = 0: nodes Start and Start + 1).
+/// Count > 0: ordered triangles Start .. Start + Count − 1) or two children (Count = 0: nodes Start and Start + 1,
+/// Start > 0). The root of a mesh without faces is an empty leaf (Count = 0, Start = 0).
 [<Struct>]
 type BvhNode =
     {
+        /// The lower corner of the box.
         Min: Vector3
+        /// The upper corner of the box.
         Max: Vector3
+        /// The first ordered triangle (leaf) or the left child's index (internal node).
         Start: int
+        /// The number of triangles (leaf), or 0 (internal node).
         Count: int
     }
 
@@ -20,9 +25,13 @@ type BvhNode =
 [<Struct>]
 type RayHit =
     {
+        /// The distance t along the ray direction; +∞ for a miss.
         Distance: float32
+        /// The index of the hit triangle in the mesh's face array; −1 for a miss.
         Triangle: int
+        /// The barycentric coordinate of vertex B.
         U: float32
+        /// The barycentric coordinate of vertex C.
         V: float32
     }
 
