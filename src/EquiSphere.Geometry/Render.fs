@@ -111,30 +111,34 @@ module Render =
         else
             struct (-1.0f, vx, vy, -dx, -dy, own)
 
-    /// Narrows the sample range [lo, hi] of a row to where the edge value e(px) = sg·(r + dy·ux) − sg·dy·px,
-    /// px = x + 0.5, can be ≥ 0, keeping a one-sample margin (the exact per-sample test still decides).
-    let private narrow (sg: float32) (r: float32) (dy: float32) (ux: float32) (lo: int) (hi: int) =
-        let k = -sg * dy
-        let c = sg * (r + dy * ux)
-
-        if k > 0.0f then
-            let t = -c / k - 0.5f
-
-            if t > float32 lo then
-                struct (max lo (int (MathF.Ceiling(min t (float32 hi))) - 1), hi)
+    /// Narrows the sample range [lo, hi] of a row at height py to where the edge value
+    /// e(px) = sg·(dx·(py − uy) − dy·(px − ux)) can be ≥ 0, px = x + 0.5, keeping a one-sample margin (the exact
+    /// per-sample test still decides). `invDy` is 1/dy (unused when dy = 0).
+    let private narrow
+        (sg: float32)
+        (ux: float32)
+        (uy: float32)
+        (dx: float32)
+        (dy: float32)
+        (invDy: float32)
+        (py: float32)
+        (lo: int)
+        (hi: int)
+        =
+        if dy = 0.0f then
+            if sg * dx * (py - uy) < 0.0f then
+                struct (lo, lo - 1)
             else
                 struct (lo, hi)
-        elif k < 0.0f then
-            let t = -c / k - 0.5f
-
-            if t < float32 hi then
-                struct (lo, min hi (int (MathF.Floor(max t (float32 lo))) + 1))
-            else
-                struct (lo, hi)
-        elif c < 0.0f then
-            struct (lo, lo - 1)
         else
-            struct (lo, hi)
+            // The crossing px* = ux + dx·(py − uy)/dy, as a sample index x = px* − 0.5, clamped to the range.
+            let t =
+                Math.Clamp(ux + dx * (py - uy) * invDy - 0.5f, float32 lo - 1.0f, float32 hi + 1.0f)
+
+            if sg * dy < 0.0f then
+                struct (max lo (int (MathF.Ceiling t) - 1), hi)
+            else
+                struct (lo, min hi (int (MathF.Floor t) + 1))
 
     /// Rasterizes into sample buffers of side s = Size·Supersampling: `shade` (gray) and `nearness` (the
     /// screen-linear depth key q: z for orthographic, 1/(d − z) for perspective; larger is nearer; −∞ = empty).
@@ -232,17 +236,26 @@ module Render =
                 let struct (s1, u1x, u1y, d1x, d1y, own1) = edgeOf cx cy ax ay
                 let struct (s2, u2x, u2y, d2x, d2y, own2) = edgeOf ax ay bx by
 
+                let wide = x1 - x0 >= 6
+                let i0 = if d0y = 0.0f then 0.0f else 1.0f / d0y
+                let i1 = if d1y = 0.0f then 0.0f else 1.0f / d1y
+                let i2 = if d2y = 0.0f then 0.0f else 1.0f / d2y
+
                 for y in y0..y1 do
                     let py = float32 y + 0.5f
                     let r0 = d0x * (py - u0y)
                     let r1 = d1x * (py - u1y)
                     let r2 = d2x * (py - u2y)
                     let row = y * s
-                    // Each edge value is linear along the row, e(px) = s·(r + dy·ux) − s·dy·px; narrow [x0, x1] to
-                    // where all three can be ≥ 0, with a one-sample margin: the exact test below still decides.
-                    let struct (lo, hi) = narrow s0 r0 d0y u0x x0 x1
-                    let struct (lo, hi) = narrow s1 r1 d1y u1x lo hi
-                    let struct (lo, hi) = narrow s2 r2 d2y u2x lo hi
+                    // Wide triangles: narrow [x0, x1] to where all three edge values can be ≥ 0, so that thin
+                    // diagonal triangles do not pay for their whole bounding box.
+                    let struct (lo, hi) =
+                        if wide then
+                            let struct (lo, hi) = narrow s0 u0x u0y d0x d0y i0 py x0 x1
+                            let struct (lo, hi) = narrow s1 u1x u1y d1x d1y i1 py lo hi
+                            narrow s2 u2x u2y d2x d2y i2 py lo hi
+                        else
+                            struct (x0, x1)
 
                     for x in lo..hi do
                         let px = float32 x + 0.5f
