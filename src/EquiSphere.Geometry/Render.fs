@@ -332,13 +332,42 @@ module Render =
             Silhouette = Image.ofPixels n n 1 cover
         }
 
+    /// The gray shading alone (the box-filtered samples; what `renderChecked` returns as Shading).
+    let private shadeChecked (o: RenderOptions) (pose: Rotation) (mesh: Mesh) : Image =
+        let ss = o.Supersampling
+        let s = o.Size * ss
+        let shade = ArrayPool<float32>.Shared.Rent(s * s)
+        let near = ArrayPool<float32>.Shared.Rent(s * s)
+        rasterize o pose mesh shade near
+        let n = o.Size
+        let gray = Array.zeroCreate (n * n)
+        let per = 1.0f / float32 (ss * ss)
+
+        for y in 0 .. n - 1 do
+            for x in 0 .. n - 1 do
+                let mutable sum = 0.0f
+
+                for dy in 0 .. ss - 1 do
+                    let row = (y * ss + dy) * s + x * ss
+
+                    for dx in 0 .. ss - 1 do
+                        sum <- sum + shade[row + dx]
+
+                gray[y * n + x] <- sum * per
+
+        ArrayPool<float32>.Shared.Return shade
+        ArrayPool<float32>.Shared.Return near
+        Image.ofPixels n n 1 gray
+
     /// Shading, depth and silhouette of the mesh in pose R (the canonical mesh rotated by R).
     let renderAll (options: RenderOptions) (pose: Rotation) (mesh: Mesh) : RenderOutput =
         validate options
         renderChecked options pose mesh
 
     /// The gray shading of the mesh in pose R: Size × Size, one channel, values in [0, 1], background 0.
-    let view (options: RenderOptions) (pose: Rotation) (mesh: Mesh) : Image = (renderAll options pose mesh).Shading
+    let view (options: RenderOptions) (pose: Rotation) (mesh: Mesh) : Image =
+        validate options
+        shadeChecked options pose mesh
 
     /// The gray views of the mesh in each pose, rendered in parallel (one view per task); element i is
     /// `view options poses[i] mesh` exactly.
@@ -350,7 +379,7 @@ module Render =
 
         let out = Array.zeroCreate poses.Length
 
-        Parallel.For(0, poses.Length, fun i -> out[i] <- (renderChecked options poses[i] mesh).Shading)
+        Parallel.For(0, poses.Length, fun i -> out[i] <- shadeChecked options poses[i] mesh)
         |> ignore
 
         out

@@ -209,6 +209,7 @@ let ``rendering is deterministic and views equal single renders`` () =
     for i in 0..7 do
         let one = Render.view RenderOptions.defaults poses[i] m
         Assert.Equal<float32>(one.Pixels, batch[i].Pixels)
+        Assert.Equal<float32>((Render.renderAll RenderOptions.defaults poses[i] m).Shading.Pixels, one.Pixels)
 
     let again = Render.views RenderOptions.defaults poses m
     Assert.Equal<float32>(batch[0].Pixels, again[0].Pixels)
