@@ -318,7 +318,17 @@ module Dataset =
             s.Views,
             sprintf "%A" s.Poses,
             sprintf "%A" s.RayCast,
-            sprintf "%A" s.Render,
+            // Spelled out: Vector3.ToString would follow the current culture.
+            sprintf
+                "%d|%A|%d|%g|%g,%g,%g|%b"
+                s.Render.Size
+                s.Render.Camera
+                s.Render.Supersampling
+                s.Render.Ambient
+                s.Render.Light.X
+                s.Render.Light.Y
+                s.Render.Light.Z
+                s.Render.CullBackFaces,
             s.Augmentations,
             splitName,
             String.Join(",", s.Categories)
