@@ -21,6 +21,7 @@ let private benchSuites: (string * string * (unit -> unit)) list =
     [
         "meshio", "Mesh file formats: read and write in memory, every format side by side", MeshesBench.run
         "png", "PNG decode/encode vs zlib alone, colormapped heat maps", GeometryImageBench.run
+        "geometry", "BVH build, ray casting r(M) 64 × 64, rendering 64 × 64 views", GeometryBench.run
     ]
 
 let private benchCommand () =
@@ -58,5 +59,7 @@ let main argv =
 
     root.Add(MeshesConvert.command ())
     root.Add(GeometryImages.command ())
+    root.Add(GeometryDataset.datasetCommand ())
+    root.Add(GeometryDataset.renderCommand ())
 
     root.Parse(argv).Invoke()
