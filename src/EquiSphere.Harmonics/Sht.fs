@@ -256,43 +256,6 @@ module Sht =
 
             dst, 0
 
-    /// (Σ_j t[row + j] x[j], Σ_j t[row + j] y[j]) over j &lt; len, SIMD.
-    let inline private dot2 (t: float[]) (row: int) (x: float[]) (xo: int) (y: float[]) (len: int) =
-        let tv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(t, row, len))
-        let xv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(x, xo, len))
-        let yv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(y, xo, len))
-        let mutable ax = Vector<float>.Zero
-        let mutable ay = Vector<float>.Zero
-
-        for i in 0 .. tv.Length - 1 do
-            ax <- ax + tv[i] * xv[i]
-            ay <- ay + tv[i] * yv[i]
-
-        let mutable sx = Vector.Sum ax
-        let mutable sy = Vector.Sum ay
-
-        for j in tv.Length * Vector<float>.Count .. len - 1 do
-            sx <- sx + t[row + j] * x[xo + j]
-            sy <- sy + t[row + j] * y[xo + j]
-
-        struct (sx, sy)
-
-    /// y[yo + j] += a · t[row + j] and z[yo + j] += c · t[row + j] over j &lt; len, SIMD.
-    let inline private axpy2 (a: float) (c: float) (t: float[]) (row: int) (y: float[]) (z: float[]) (yo: int) (len: int) =
-        let tv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(t, row, len))
-        let yv = MemoryMarshal.Cast<float, Vector<float>>(Span(y, yo, len))
-        let zv = MemoryMarshal.Cast<float, Vector<float>>(Span(z, yo, len))
-        let av = Vector<float>(a)
-        let cv = Vector<float>(c)
-
-        for i in 0 .. tv.Length - 1 do
-            yv[i] <- yv[i] + av * tv[i]
-            zv[i] <- zv[i] + cv * tv[i]
-
-        for j in tv.Length * Vector<float>.Count .. len - 1 do
-            y[yo + j] <- y[yo + j] + a * t[row + j]
-            z[yo + j] <- z[yo + j] + c * t[row + j]
-
     /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
     /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].
     let private analysisOrder (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) (m: int) (s: ShtScratch) =
@@ -312,21 +275,9 @@ module Sht =
                 s.ORe[o + j] <- nr - sr
                 s.OIm[o + j] <- ni - si
 
-        for l in m .. b - 1 do
-            let row = off + (l - m) * b
-            let even = (l - m) % 2 = 0
-
-            for set in 0 .. sets - 1 do
-                let o = set * b
-
-                let struct (re, im) =
-                    if even then
-                        dot2 t row s.ERe o s.EIm b
-                    else
-                        dot2 t row s.ORe o s.OIm b
-
-                s.CRe[o + l] <- re
-                s.CIm[o + l] <- im
+        for set in 0 .. sets - 1 do
+            let o = set * b
+            ShtKernels.analysis64 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
 
     /// Synthesis for order m over `sets` coefficient sets in s.CRe/s.CIm at [set·B + l] (l = m..B−1); writes
     /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + j].
@@ -334,24 +285,10 @@ module Sht =
         let b = plan.Bandwidth
         let n = 2 * b
         let t, off = block plan m s
-        Array.Clear(s.ERe, 0, sets * b)
-        Array.Clear(s.EIm, 0, sets * b)
-        Array.Clear(s.ORe, 0, sets * b)
-        Array.Clear(s.OIm, 0, sets * b)
 
-        for l in m .. b - 1 do
-            let row = off + (l - m) * b
-            let even = (l - m) % 2 = 0
-
-            for set in 0 .. sets - 1 do
-                let o = set * b
-                let cr, ci = s.CRe[o + l], s.CIm[o + l]
-
-                if cr <> 0.0 || ci <> 0.0 then
-                    if even then
-                        axpy2 cr ci t row s.ERe s.EIm o b
-                    else
-                        axpy2 cr ci t row s.ORe s.OIm o b
+        for set in 0 .. sets - 1 do
+            let o = set * b
+            ShtKernels.synthesis64 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
 
         for set in 0 .. sets - 1 do
             let dst = (set * b + m) * n
@@ -603,43 +540,6 @@ module Sht =
 
             scratch.Block32, 0
 
-    /// (Σ_j t[row + j] x[xo + j], Σ_j t[row + j] y[xo + j]) over j &lt; len in float32, SIMD.
-    let inline private dot2f (t: float32[]) (row: int) (x: float32[]) (xo: int) (y: float32[]) (len: int) =
-        let tv = MemoryMarshal.Cast<float32, Vector<float32>>(ReadOnlySpan(t, row, len))
-        let xv = MemoryMarshal.Cast<float32, Vector<float32>>(ReadOnlySpan(x, xo, len))
-        let yv = MemoryMarshal.Cast<float32, Vector<float32>>(ReadOnlySpan(y, xo, len))
-        let mutable ax = Vector<float32>.Zero
-        let mutable ay = Vector<float32>.Zero
-
-        for i in 0 .. tv.Length - 1 do
-            ax <- ax + tv[i] * xv[i]
-            ay <- ay + tv[i] * yv[i]
-
-        let mutable sx = Vector.Sum ax
-        let mutable sy = Vector.Sum ay
-
-        for j in tv.Length * Vector<float32>.Count .. len - 1 do
-            sx <- sx + t[row + j] * x[xo + j]
-            sy <- sy + t[row + j] * y[xo + j]
-
-        struct (sx, sy)
-
-    /// y[yo + j] += a · t[row + j] and z[yo + j] += c · t[row + j] over j &lt; len in float32, SIMD.
-    let inline private axpy2f (a: float32) (c: float32) (t: float32[]) (row: int) (y: float32[]) (z: float32[]) (yo: int) (len: int) =
-        let tv = MemoryMarshal.Cast<float32, Vector<float32>>(ReadOnlySpan(t, row, len))
-        let yv = MemoryMarshal.Cast<float32, Vector<float32>>(Span(y, yo, len))
-        let zv = MemoryMarshal.Cast<float32, Vector<float32>>(Span(z, yo, len))
-        let av = Vector<float32>(a)
-        let cv = Vector<float32>(c)
-
-        for i in 0 .. tv.Length - 1 do
-            yv[i] <- yv[i] + av * tv[i]
-            zv[i] <- zv[i] + cv * tv[i]
-
-        for j in tv.Length * Vector<float32>.Count .. len - 1 do
-            y[yo + j] <- y[yo + j] + a * t[row + j]
-            z[yo + j] <- z[yo + j] + c * t[row + j]
-
     let private checkBatch (plan: ShtPlan) (channels: int) (name: string) (length: int) (perChannel: int) (layout: string) =
         if channels < 1 then
             invalidArg (nameof channels) (sprintf "Expected a channel count >= 1, got %d" channels)
@@ -697,19 +597,12 @@ module Sht =
 
             let sign = if m % 2 = 0 then 1.0f else -1.0f
 
-            for l in m .. b - 1 do
-                let row = off + (l - m) * b
-                let even = (l - m) % 2 = 0
+            for c in 0 .. channels - 1 do
+                let o = c * b
+                ShtKernels.analysis32 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
 
-                for c in 0 .. channels - 1 do
-                    let o = c * b
-
-                    let struct (re, im) =
-                        if even then
-                            dot2f t row s.ERe o s.EIm b
-                        else
-                            dot2f t row s.ORe o s.OIm b
-
+                for l in m .. b - 1 do
+                    let re, im = s.CRe[o + l], s.CIm[o + l]
                     let i = (c * b * b + l * l + l + m) * 2
                     out[i] <- re
                     out[i + 1] <- im
@@ -738,31 +631,23 @@ module Sht =
         forEachWith plan large b (fun () -> newScratch32 plan channels) (fun m s ->
             let t, off = block32 plan m s
             let sign = if m % 2 = 0 then 1.0f else -1.0f
-            Array.Clear(s.ERe, 0, channels * b)
-            Array.Clear(s.EIm, 0, channels * b)
-            Array.Clear(s.ORe, 0, channels * b)
-            Array.Clear(s.OIm, 0, channels * b)
 
-            for l in m .. b - 1 do
-                let row = off + (l - m) * b
-                let even = (l - m) % 2 = 0
+            for c in 0 .. channels - 1 do
+                let o = c * b
 
-                for c in 0 .. channels - 1 do
-                    let o = c * b
+                for l in m .. b - 1 do
                     let p = (c * b * b + l * l + l + m) * 2
 
-                    let cr, ci =
-                        if m = 0 then
-                            coeffs[p], 0.0f
-                        else
-                            let q = (c * b * b + l * l + l - m) * 2
-                            0.5f * (coeffs[p] + sign * coeffs[q]), 0.5f * (coeffs[p + 1] - sign * coeffs[q + 1])
+                    if m = 0 then
+                        s.CRe[o + l] <- coeffs[p]
+                        s.CIm[o + l] <- 0.0f
+                    else
+                        // As in `inverse`: X_m = (G_m + conj G_{−m}) / 2 feeds the real backward FFT.
+                        let q = (c * b * b + l * l + l - m) * 2
+                        s.CRe[o + l] <- 0.5f * (coeffs[p] + sign * coeffs[q])
+                        s.CIm[o + l] <- 0.5f * (coeffs[p + 1] - sign * coeffs[q + 1])
 
-                    if cr <> 0.0f || ci <> 0.0f then
-                        if even then
-                            axpy2f cr ci t row s.ERe s.EIm o b
-                        else
-                            axpy2f cr ci t row s.ORe s.OIm o b
+                ShtKernels.synthesis32 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
 
             for c in 0 .. channels - 1 do
                 let dst = (c * b + m) * n
