@@ -17,7 +17,10 @@ let private infoCommand () =
     cmd
 
 /// The benchmark suites by name: each area registers one function that measures and prints its table.
-let private benchSuites: (string * string * (unit -> unit)) list = []
+let private benchSuites: (string * string * (unit -> unit)) list =
+    [
+        "sht", "Spherical harmonic transforms f64/f32, own FFT vs MathNet, libsharp peer", HarmonicsShtBench.run
+    ]
 
 let private benchCommand () =
     let cmd =

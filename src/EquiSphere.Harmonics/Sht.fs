@@ -65,6 +65,8 @@ type ShtPlan
     member _.Bandwidth = b
     /// The settings the plan was built with.
     member _.Options = options
+    /// Whether the Legendre values are held in precomputed tables (else recomputed per transform).
+    member _.HasTables = table.IsSome
 
     /// Bytes held by the plan's arrays (float64 tables, the float32 table once the float32 path has run,
     /// seeds, recurrence coefficients, weights; FFT twiddles, O(B), are not counted).
