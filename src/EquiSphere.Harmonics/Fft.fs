@@ -294,15 +294,8 @@ module Fft =
 
     /// Unnormalized backward DFT in place on split arrays: x_k = Σ_m X_m e^{+2πimk/n}.
     let backwardSplit (plan: FftPlan) (re: float[]) (im: float[]) (workRe: float[]) (workIm: float[]) =
-        let n = plan.Length
-
-        for k in 0 .. n - 1 do
-            im[k] <- -im[k]
-
-        forwardSplit plan re im workRe workIm
-
-        for k in 0 .. n - 1 do
-            im[k] <- -im[k]
+        // The backward DFT is the forward DFT with real and imaginary parts exchanged on both sides.
+        forwardSplit plan im re workIm workRe
 
     let private checkLength (name: string) (expected: int) (actual: int) =
         if expected <> actual then

@@ -1,6 +1,7 @@
 namespace EquiSphere.Harmonics
 
 open System
+open System.Numerics
 
 /// Normalized associated Legendre functions: the θ-part of the complex spherical harmonics,
 /// λ_l^m(θ) = (−1)^m √((2l+1)/(4π) · (l−m)!/(l+m)!) P_l^m(cos θ) for 0 ≤ m ≤ l, so that
@@ -107,6 +108,114 @@ module Legendre =
                     exponent <- exponent - 1
 
                 dst[offset + (l - m) * stride] <- unscale p1 exponent
+                i <- i + l + 1
+
+    /// Work arrays of `fillRows` for up to `count` rings.
+    [<Sealed>]
+    type internal RowWork(count: int) =
+        member val P1: float[] = Array.zeroCreate count
+        member val P2: float[] = Array.zeroCreate count
+        member val Scale: float[] = Array.zeroCreate count
+        member val Exponent: int[] = Array.zeroCreate count
+        member val Scaled: int[] = Array.zeroCreate count
+
+    let inline private scaleOf (e: int) =
+        if e = 0 then 1.0
+        elif e = 1 then small
+        elif e = 2 then small * small
+        else 0.0
+
+    /// Runs the l-recurrence of order m for `count` rings at once (SIMD over rings), writing λ_l^m(θ_j) to
+    /// dst[offset + (l − m)·stride + j] for l = m..lmax, j &lt; count, from cosines xs[j] and the scaled seeds
+    /// (seedV, seedE)[seedOff + j]. Rows are contiguous, so this is the fast way to fill a Legendre block.
+    let internal fillRows
+        (c: Coefficients)
+        (m: int)
+        (lmax: int)
+        (xs: float[])
+        (seedV: float[])
+        (seedE: int[])
+        (seedOff: int)
+        (count: int)
+        (dst: float[])
+        (offset: int)
+        (stride: int)
+        (work: RowWork)
+        =
+        let scale = work.Scale
+        let exponent = work.Exponent
+        let scaled = work.Scaled
+        let mutable p1 = work.P1
+        let mutable p2 = work.P2
+        let mutable nScaled = 0
+
+        for j in 0 .. count - 1 do
+            let e = seedE[seedOff + j]
+            p2[j] <- seedV[seedOff + j]
+            exponent[j] <- e
+            scale[j] <- scaleOf e
+            dst[offset + j] <- p2[j] * scale[j]
+
+            if e > 0 then
+                scaled[nScaled] <- j
+                nScaled <- nScaled + 1
+
+        if lmax > m then
+            let c1 = sqrt (float (2 * m + 3))
+            let row = offset + stride
+
+            for j in 0 .. count - 1 do
+                p1[j] <- c1 * xs[j] * p2[j]
+                dst[row + j] <- p1[j] * scale[j]
+
+            let w = Vector<float>.Count
+            let a = c.A
+            let b = c.B
+            let mutable i = triangularIndex (m + 2) m
+
+            for l in m + 2 .. lmax do
+                let row = offset + (l - m) * stride
+                let av = Vector<float>(a[i])
+                let bv = Vector<float>(b[i])
+                let mutable j = 0
+
+                while j + w <= count do
+                    let next =
+                        av * (Vector<float>(xs, j) * Vector<float>(p1, j) - bv * Vector<float>(p2, j))
+
+                    next.CopyTo(p2, j)
+                    (next * Vector<float>(scale, j)).CopyTo(dst, row + j)
+                    j <- j + w
+
+                while j < count do
+                    let next = a[i] * (xs[j] * p1[j] - b[i] * p2[j])
+                    p2[j] <- next
+                    dst[row + j] <- next * scale[j]
+                    j <- j + 1
+
+                // The newest values are now in p2: swap the roles.
+                let t = p1
+                p1 <- p2
+                p2 <- t
+
+                // Rings still carrying a scale exponent: rescale when the mantissa has grown past 2^400.
+                let mutable k = 0
+
+                while k < nScaled do
+                    let jj = scaled[k]
+
+                    if abs p1[jj] > big then
+                        p1[jj] <- p1[jj] * small
+                        p2[jj] <- p2[jj] * small
+                        exponent[jj] <- exponent[jj] - 1
+                        scale[jj] <- scaleOf exponent[jj]
+
+                    if exponent[jj] = 0 then
+                        nScaled <- nScaled - 1
+                        scaled[k] <- scaled[nScaled]
+                    else
+                        k <- k + 1
+
                 i <- i + l + 1
 
     /// λ_l^m(θ) for one order 0 ≤ m ≤ lmax and l = m..lmax (index l − m) at colatitude θ, from precomputed

@@ -99,9 +99,15 @@ type ShtPlan
     member internal _.RealFft = realFft
     member internal _.ComplexFft = complexFft
 
+    /// Reusable per-worker scratch objects by (kind, sets): transforms rent and return them, so repeated calls
+    /// do not allocate. Thread-safe.
+    member val internal ScratchPool =
+        Collections.Concurrent.ConcurrentDictionary<struct (int * int), Collections.Concurrent.ConcurrentBag<obj>>()
+
 /// Per-thread scratch of one transform.
 type internal ShtScratch(b: int, blockLength: int, fftScratch: int, sets: int) =
     member val Block: float[] = Array.zeroCreate blockLength
+    member val Rows = Legendre.RowWork b
     member val ERe: float[] = Array.zeroCreate (sets * b)
     member val EIm: float[] = Array.zeroCreate (sets * b)
     member val ORe: float[] = Array.zeroCreate (sets * b)
@@ -119,6 +125,7 @@ type internal ShtScratch(b: int, blockLength: int, fftScratch: int, sets: int) =
 /// Per-thread scratch of one batched float32 transform over `sets` channels.
 type internal ShtScratch32(b: int, blockLength: int, fftScratch: int, sets: int) =
     member val Block: float[] = Array.zeroCreate blockLength
+    member val Rows = Legendre.RowWork b
     member val Block32: float32[] = Array.zeroCreate blockLength
     member val ERe: float32[] = Array.zeroCreate (sets * b)
     member val EIm: float32[] = Array.zeroCreate (sets * b)
@@ -187,19 +194,10 @@ module Sht =
         let table =
             if precompute then
                 let t = Array.zeroCreate blockOffsets[b]
+                let work = Legendre.RowWork b
 
                 for m in 0 .. b - 1 do
-                    for j in 0 .. b - 1 do
-                        Legendre.recur
-                            coefficients
-                            m
-                            (b - 1)
-                            cosines[j]
-                            seedValues[m * b + j]
-                            seedExponents[m * b + j]
-                            t
-                            (blockOffsets[m] + j)
-                            b
+                    Legendre.fillRows coefficients m (b - 1) cosines seedValues seedExponents (m * b) b t blockOffsets[m] b work
 
                 Some t
             else
@@ -215,16 +213,37 @@ module Sht =
         let blockLength = if plan.Table.IsSome then 0 else b * b
         ShtScratch(b, blockLength, Fft.realScratchLength plan.RealFft, sets)
 
-    /// Runs body over 0..count−1 with one scratch (from `make`) per worker, in parallel when the plan allows and
-    /// `large` says it pays.
-    let internal forEachWith (plan: ShtPlan) (large: bool) (count: int) (make: unit -> 'S) (body: int -> 'S -> unit) =
+    /// Rents a scratch object of the given kind and set count from the plan's pool, or makes one.
+    let private rent (plan: ShtPlan) (key: struct (int * int)) (make: unit -> 'S) : 'S =
+        match plan.ScratchPool.TryGetValue key with
+        | true, bag ->
+            match bag.TryTake() with
+            | true, o -> unbox<'S> o
+            | _ -> make ()
+        | _ -> make ()
+
+    let private giveBack (plan: ShtPlan) (key: struct (int * int)) (scratch: 'S) =
+        plan.ScratchPool.GetOrAdd(key, fun _ -> Collections.Concurrent.ConcurrentBag<obj>()).Add(box scratch)
+
+    /// Runs body over 0..count−1 with one scratch per worker (rented from the plan's pool under `key`, made by
+    /// `make` when the pool is empty), in parallel when the plan allows and `large` says it pays.
+    let internal forEachWith
+        (plan: ShtPlan)
+        (large: bool)
+        (count: int)
+        (key: struct (int * int))
+        (make: unit -> 'S)
+        (body: int -> 'S -> unit)
+        =
         let dop = plan.Options.MaxDegreeOfParallelism
 
         if dop = 1 || not large || count < 2 then
-            let s = make ()
+            let s = rent plan key make
 
             for i in 0 .. count - 1 do
                 body i s
+
+            giveBack plan key s
         else
             let po = ParallelOptions(MaxDegreeOfParallelism = dop)
 
@@ -232,17 +251,17 @@ module Sht =
                 0,
                 count,
                 po,
-                Func<'S>(make),
+                Func<'S>(fun () -> rent plan key make),
                 Func<int, ParallelLoopState, 'S, 'S>(fun i _ s ->
                     body i s
                     s),
-                Action<'S>(ignore)
+                Action<'S>(fun s -> giveBack plan key s)
             )
             |> ignore
 
     /// `forEachWith` with the float64 scratch; parallel from B = 32 on.
     let internal forEach (plan: ShtPlan) (count: int) (sets: int) (body: int -> ShtScratch -> unit) =
-        forEachWith plan (plan.Bandwidth >= 32) count (fun () -> newScratch plan sets) body
+        forEachWith plan (plan.Bandwidth >= 32) count (struct (0, sets)) (fun () -> newScratch plan sets) body
 
     /// The Legendre block of order m: (array, offset) with λ_l^m(θ_j) at offset + (l − m)·B + j, j &lt; B
     /// (northern rings).
@@ -253,10 +272,16 @@ module Sht =
             let b = plan.Bandwidth
             let dst = scratch.Block
 
-            for j in 0 .. b - 1 do
-                Legendre.recur plan.Coefficients m (b - 1) plan.Cosines[j] plan.SeedValues[m * b + j] plan.SeedExponents[m * b + j] dst j b
+            Legendre.fillRows plan.Coefficients m (b - 1) plan.Cosines plan.SeedValues plan.SeedExponents (m * b) b dst 0 b scratch.Rows
 
             dst, 0
+
+    /// A pooled work array of at least `length` elements (contents undefined; every use writes before reading).
+    let inline private pooled<'T> (length: int) =
+        Buffers.ArrayPool<'T>.Shared.Rent length
+
+    /// Returns a pooled work array.
+    let inline private release<'T> (a: 'T[]) = Buffers.ArrayPool<'T>.Shared.Return a
 
     /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
     /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].
@@ -325,8 +350,8 @@ module Sht =
     /// re/im arrays at [set·B² + l² + l + m].
     let private analyze (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) =
         let b = plan.Bandwidth
-        let outRe = Array.zeroCreate (sets * b * b)
-        let outIm = Array.zeroCreate (sets * b * b)
+        let outRe = pooled<float>(sets * b * b)
+        let outIm = pooled<float>(sets * b * b)
 
         forEach plan b sets (fun m s ->
             analysisOrder plan sets specRe specIm m s
@@ -351,8 +376,8 @@ module Sht =
         checkSignal plan (nameof signal) (Array2D.length1 signal) (Array2D.length2 signal)
         let b = plan.Bandwidth
         let n = 2 * b
-        let specRe = Array.zeroCreate (b * n)
-        let specIm = Array.zeroCreate (b * n)
+        let specRe = pooled<float>(b * n)
+        let specIm = pooled<float>(b * n)
         ringSpectra plan 0 (fun j k -> signal[j, k]) specRe specIm
         let re, im = analyze plan 1 specRe specIm
         let out = Array.zeroCreate (b * b)
@@ -366,6 +391,10 @@ module Sht =
                 out[c + m] <- Complex(re[c + m], im[c + m])
                 out[c - m] <- Complex(sign * re[c + m], -sign * im[c + m])
 
+        release specRe
+        release specIm
+        release re
+        release im
         out
 
     /// Forward transform (analysis) of complex samples [2B, 2B] indexed [θ, φ]: B² coefficients at l² + l + m.
@@ -377,8 +406,8 @@ module Sht =
         checkSignal plan (nameof signal) (Array2D.length1 signal) (Array2D.length2 signal)
         let b = plan.Bandwidth
         let n = 2 * b
-        let specRe = Array.zeroCreate (2 * b * n)
-        let specIm = Array.zeroCreate (2 * b * n)
+        let specRe = pooled<float>(2 * b * n)
+        let specIm = pooled<float>(2 * b * n)
         ringSpectra plan 0 (fun j k -> signal[j, k].Real) specRe specIm
         ringSpectra plan 1 (fun j k -> signal[j, k].Imaginary) specRe specIm
         let re, im = analyze plan 2 specRe specIm
@@ -399,6 +428,10 @@ module Sht =
                     let unr, uni, vnr, vni = sign * ur, -sign * ui, sign * vr, -sign * vi
                     out[c - m] <- Complex(unr - vni, uni + vnr)
 
+        release specRe
+        release specIm
+        release re
+        release im
         out
 
     /// Inverse transform (synthesis): Re Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] Driscoll–Healy samples [θ, φ].
@@ -410,8 +443,8 @@ module Sht =
         let b = plan.Bandwidth
         Check.coefficientCount (nameof coeffs) b coeffs.Length
         let n = 2 * b
-        let gRe = Array.zeroCreate (b * n)
-        let gIm = Array.zeroCreate (b * n)
+        let gRe = pooled<float>(b * n)
+        let gIm = pooled<float>(b * n)
 
         forEach plan b 1 (fun m s ->
             for l in m .. b - 1 do
@@ -452,6 +485,8 @@ module Sht =
             for k in 0 .. n - 1 do
                 out[j, k] <- s.Row[k])
 
+        release gRe
+        release gIm
         out
 
     /// Inverse transform (synthesis) to complex samples: Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] grid [θ, φ].
@@ -463,8 +498,8 @@ module Sht =
         Check.coefficientCount (nameof coeffs) b coeffs.Length
         let n = 2 * b
         // set 0: orders m ≥ 0; set 1: orders −m through λ_l^{−m} = (−1)^m λ_l^m.
-        let gRe = Array.zeroCreate (2 * b * n)
-        let gIm = Array.zeroCreate (2 * b * n)
+        let gRe = pooled<float>(2 * b * n)
+        let gIm = pooled<float>(2 * b * n)
 
         forEach plan b 2 (fun m s ->
             let sign = if m % 2 = 0 then 1.0 else -1.0
@@ -504,6 +539,8 @@ module Sht =
             for k in 0 .. n - 1 do
                 out[j, k] <- Complex(s.XRe[k], s.XIm[k]))
 
+        release gRe
+        release gIm
         out
 
     /// Forward transform of a real signal to real-harmonic coefficients (`SphericalHarmonics.real`), packed at
@@ -532,8 +569,7 @@ module Sht =
             let b = plan.Bandwidth
             let dst = scratch.Block
 
-            for j in 0 .. b - 1 do
-                Legendre.recur plan.Coefficients m (b - 1) plan.Cosines[j] plan.SeedValues[m * b + j] plan.SeedExponents[m * b + j] dst j b
+            Legendre.fillRows plan.Coefficients m (b - 1) plan.Cosines plan.SeedValues plan.SeedExponents (m * b) b dst 0 b scratch.Rows
 
             let count = (b - m) * b
 
@@ -561,11 +597,11 @@ module Sht =
         let b = plan.Bandwidth
         let n = 2 * b
         checkBatch plan channels (nameof signals) signals.Length (n * n) (sprintf "[C, 2B=%d, 2B=%d]" n n)
-        let specRe: float32[] = Array.zeroCreate (channels * b * n)
-        let specIm: float32[] = Array.zeroCreate (channels * b * n)
+        let specRe = pooled<float32>(channels * b * n)
+        let specIm = pooled<float32>(channels * b * n)
         let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
 
-        forEachWith plan large (channels * n) (fun () -> newScratch32 plan 1) (fun cj s ->
+        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
             let c, j = cj / n, cj % n
             let src = (c * n + j) * n
 
@@ -582,7 +618,7 @@ module Sht =
 
         let out: float32[] = Array.zeroCreate (channels * b * b * 2)
 
-        forEachWith plan large b (fun () -> newScratch32 plan channels) (fun m s ->
+        forEachWith plan large b (struct (1, channels)) (fun () -> newScratch32 plan channels) (fun m s ->
             let t, off = block32 plan m s
 
             for c in 0 .. channels - 1 do
@@ -614,6 +650,8 @@ module Sht =
                         out[i] <- sign * re
                         out[i + 1] <- -sign * im)
 
+        release specRe
+        release specIm
         out
 
     /// Batched float32 inverse transform: `coeffs` is [C, B², 2] (interleaved re/im at l² + l + m per channel),
@@ -626,11 +664,11 @@ module Sht =
         let b = plan.Bandwidth
         let n = 2 * b
         checkBatch plan channels (nameof coeffs) coeffs.Length (2 * b * b) (sprintf "[C, B²=%d, 2]" (b * b))
-        let gRe: float32[] = Array.zeroCreate (channels * b * n)
-        let gIm: float32[] = Array.zeroCreate (channels * b * n)
+        let gRe = pooled<float32>(channels * b * n)
+        let gIm = pooled<float32>(channels * b * n)
         let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
 
-        forEachWith plan large b (fun () -> newScratch32 plan channels) (fun m s ->
+        forEachWith plan large b (struct (1, channels)) (fun () -> newScratch32 plan channels) (fun m s ->
             let t, off = block32 plan m s
             let sign = if m % 2 = 0 then 1.0f else -1.0f
 
@@ -664,7 +702,7 @@ module Sht =
 
         let out: float32[] = Array.zeroCreate (channels * n * n)
 
-        forEachWith plan large (channels * n) (fun () -> newScratch32 plan 1) (fun cj s ->
+        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
             let c, j = cj / n, cj % n
 
             for m in 0 .. b - 1 do
@@ -689,4 +727,6 @@ module Sht =
             for k in 0 .. n - 1 do
                 out[dst + k] <- float32 s.Row[k])
 
+        release gRe
+        release gIm
         out
