@@ -35,6 +35,8 @@ module Legendre =
         member _.LMax = lmax
         member internal _.A = a
         member internal _.B = b
+        /// −a_l^m b_l^m, so that λ_l = (a x) λ_{l−1} + (−a b) λ_{l−2} is one fused multiply-add on the chain.
+        member val internal NegAB = Array.map2 (fun (x: float) (y: float) -> -x * y) a b
 
     /// The packed index l(l+1)/2 + m of the pair 0 ≤ m ≤ l used by the Legendre tables.
     let inline triangularIndex (l: int) (m: int) = l * (l + 1) / 2 + m

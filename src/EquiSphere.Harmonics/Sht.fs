@@ -105,9 +105,8 @@ type ShtPlan
         Collections.Concurrent.ConcurrentDictionary<struct (int * int), Collections.Concurrent.ConcurrentBag<obj>>()
 
 /// Per-thread scratch of one transform.
-type internal ShtScratch(b: int, blockLength: int, fftScratch: int, sets: int) =
-    member val Block: float[] = Array.zeroCreate blockLength
-    member val Rows = Legendre.RowWork b
+type internal ShtScratch(b: int, fftScratch: int, sets: int) =
+    member val Acc: float[] = Array.zeroCreate (2 * b * Vector<float>.Count)
     member val ERe: float[] = Array.zeroCreate (sets * b)
     member val EIm: float[] = Array.zeroCreate (sets * b)
     member val ORe: float[] = Array.zeroCreate (sets * b)
@@ -209,9 +208,7 @@ module Sht =
     let plan (b: int) : ShtPlan = planWith ShtOptions.Default b
 
     let private newScratch (plan: ShtPlan) (sets: int) =
-        let b = plan.Bandwidth
-        let blockLength = if plan.Table.IsSome then 0 else b * b
-        ShtScratch(b, blockLength, Fft.realScratchLength plan.RealFft, sets)
+        ShtScratch(plan.Bandwidth, Fft.realScratchLength plan.RealFft, sets)
 
     /// Rents a scratch object of the given kind and set count from the plan's pool, or makes one.
     let private rent (plan: ShtPlan) (key: struct (int * int)) (make: unit -> 'S) : 'S =
@@ -263,19 +260,6 @@ module Sht =
     let internal forEach (plan: ShtPlan) (count: int) (sets: int) (body: int -> ShtScratch -> unit) =
         forEachWith plan (plan.Bandwidth >= 32) count (struct (0, sets)) (fun () -> newScratch plan sets) body
 
-    /// The Legendre block of order m: (array, offset) with λ_l^m(θ_j) at offset + (l − m)·B + j, j &lt; B
-    /// (northern rings).
-    let internal block (plan: ShtPlan) (m: int) (scratch: ShtScratch) =
-        match plan.Table with
-        | Some t -> t, plan.BlockOffsets[m]
-        | None ->
-            let b = plan.Bandwidth
-            let dst = scratch.Block
-
-            Legendre.fillRows plan.Coefficients m (b - 1) plan.Cosines plan.SeedValues plan.SeedExponents (m * b) b dst 0 b scratch.Rows
-
-            dst, 0
-
     /// A pooled work array of at least `length` elements (contents undefined; every use writes before reading).
     let inline private pooled<'T> (length: int) =
         Buffers.ArrayPool<'T>.Shared.Rent length
@@ -288,7 +272,6 @@ module Sht =
     let private analysisOrder (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) (m: int) (s: ShtScratch) =
         let b = plan.Bandwidth
         let n = 2 * b
-        let t, off = block plan m s
 
         for set in 0 .. sets - 1 do
             let src = (set * b + m) * n
@@ -302,20 +285,76 @@ module Sht =
                 s.ORe[o + j] <- nr - sr
                 s.OIm[o + j] <- ni - si
 
-        for set in 0 .. sets - 1 do
-            let o = set * b
-            ShtKernels.analysis64 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
+        match plan.Table with
+        | Some t ->
+            let off = plan.BlockOffsets[m]
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+                ShtKernels.analysis64 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
+        | None ->
+            let c = plan.Coefficients
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+
+                ShtKernels.analysisFused64
+                    c.A
+                    c.B
+                    c.NegAB
+                    m
+                    b
+                    plan.Cosines
+                    plan.SeedValues
+                    plan.SeedExponents
+                    (m * b)
+                    s.ERe
+                    s.EIm
+                    s.ORe
+                    s.OIm
+                    o
+                    s.CRe
+                    s.CIm
+                    o
+                    s.Acc
 
     /// Synthesis for order m over `sets` coefficient sets in s.CRe/s.CIm at [set·B + l] (l = m..B−1); writes
     /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + j].
     let private synthesisOrder (plan: ShtPlan) (sets: int) (gRe: float[]) (gIm: float[]) (m: int) (s: ShtScratch) =
         let b = plan.Bandwidth
         let n = 2 * b
-        let t, off = block plan m s
 
-        for set in 0 .. sets - 1 do
-            let o = set * b
-            ShtKernels.synthesis64 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
+        match plan.Table with
+        | Some t ->
+            let off = plan.BlockOffsets[m]
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+                ShtKernels.synthesis64 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
+        | None ->
+            let c = plan.Coefficients
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+
+                ShtKernels.synthesisFused64
+                    c.A
+                    c.B
+                    c.NegAB
+                    m
+                    b
+                    plan.Cosines
+                    plan.SeedValues
+                    plan.SeedExponents
+                    (m * b)
+                    s.CRe
+                    s.CIm
+                    o
+                    s.ERe
+                    s.EIm
+                    s.ORe
+                    s.OIm
+                    o
 
         for set in 0 .. sets - 1 do
             let dst = (set * b + m) * n

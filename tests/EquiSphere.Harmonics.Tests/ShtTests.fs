@@ -90,6 +90,25 @@ let ``synthesis after analysis is identity at bandwidth 256`` () =
         failwithf "B=256 relative L2 %.3e" err
 
 [<Fact>]
+let ``synthesis after analysis is identity at bandwidth 512 with recomputed legendre values`` () =
+    // B = 512 exercises the fused recurrence with underflow-protected seeds near the poles (high m).
+    let rng = Random 512
+    let b = 512
+
+    let plan =
+        Sht.planWith
+            { ShtOptions.Default with
+                Tables = LegendreTables.Recomputed
+            }
+            b
+
+    let a = realCoefficients rng b
+    let err = relativeL2 (flatten a) (flatten (Sht.forward plan (Sht.inverse plan a)))
+
+    if err > ShtTol.roundTrip64 then
+        failwithf "B=512 relative L2 %.3e" err
+
+[<Fact>]
 let ``parseval holds for band-limited signals`` () =
     property 30 (fun (seed: int) ->
         let rng = Random seed
@@ -197,9 +216,10 @@ let ``recomputed legendre values and sequential runs match the precomputed paral
     Assert.True(slow.MemoryBytes * 10L < fast.MemoryBytes, sprintf "memory %d vs %d" slow.MemoryBytes fast.MemoryBytes)
     Assert.True(fast.MemoryBytes >= int64 (b * (b + 1) / 2 * b) * 8L)
     let a = realCoefficients rng b
-    closeTo "inverse" 1e-14 (flat (Sht.inverse fast a)) (flat (Sht.inverse slow a))
+    // Two float64 evaluation orders (table vs fused recurrence): equal to rounding.
+    closeTo "inverse" 1e-12 (flat (Sht.inverse fast a)) (flat (Sht.inverse slow a))
     let f = Sht.inverse fast a
-    closeTo "forward" 1e-14 (flatten (Sht.forward fast f)) (flatten (Sht.forward slow f))
+    closeTo "forward" 1e-12 (flatten (Sht.forward fast f)) (flatten (Sht.forward slow f))
     let a32 = flatten a |> Array.map float32
     let s32 = Sht.inverseBatch32 slow 1 a32 |> Array.map float
     let f32 = Sht.inverseBatch32 fast 1 a32 |> Array.map float
