@@ -12,7 +12,7 @@ type LegendreTables =
     | Precomputed
     /// Values are recomputed per order m by the l-recurrence during each transform: O(B²) memory, slower.
     | Recomputed
-    /// Precomputed while the float64 table fits in 128 MiB (B ≤ 318), recomputed above.
+    /// Precomputed for B ≤ 64 (a table of at most 1 MiB, cache-resident), recomputed above: measured faster.
     | Automatic
 
 /// Settings of an SHT plan. Use `ShtOptions.Default` and copy-and-update.
@@ -24,7 +24,7 @@ type ShtOptions =
         MaxDegreeOfParallelism: int
     }
 
-    /// Precomputed tables up to 128 MiB, all cores.
+    /// Automatic tables (precomputed for B ≤ 64), all cores.
     static member Default =
         {
             Tables = LegendreTables.Automatic
@@ -150,8 +150,8 @@ type internal ShtScratch32(b: int, blockLength: int, fftScratch: int, sets: int)
 [<RequireQualifiedAccess>]
 module Sht =
 
-    /// The float64 table budget of `LegendreTables.Automatic` (bytes).
-    let private automaticBudget = 128L * 1024L * 1024L
+    /// The largest bandwidth for which `LegendreTables.Automatic` precomputes tables.
+    let private automaticMaxBandwidth = 64
 
     /// A plan for bandwidth b with explicit options.
     let planWith (options: ShtOptions) (b: int) : ShtPlan =
@@ -182,13 +182,11 @@ module Sht =
         for m in 0 .. b - 1 do
             blockOffsets[m + 1] <- blockOffsets[m] + (b - m) * b
 
-        let tableBytes = int64 blockOffsets[b] * 8L
-
         let precompute =
             match options.Tables with
             | LegendreTables.Precomputed -> true
             | LegendreTables.Recomputed -> false
-            | LegendreTables.Automatic -> tableBytes <= automaticBudget
+            | LegendreTables.Automatic -> b <= automaticMaxBandwidth
 
         let table =
             if precompute then
@@ -367,14 +365,13 @@ module Sht =
                 gRe[dst + n - 1 - j] <- er - orr
                 gIm[dst + n - 1 - j] <- ei - oi
 
-    /// Weighted ring spectra of a real grid: spec[(set·B + m)·n + j] = w_j Σ_k f(θ_j, φ_k) e^{−imφ_k}, m &lt; B.
-    let private ringSpectra (plan: ShtPlan) (set: int) (part: int -> int -> float) (specRe: float[]) (specIm: float[]) =
+    /// Weighted ring spectra of a real grid (`fill j row` copies ring j): spec[(set·B + m)·n + j] = w_j Σ_k f(θ_j, φ_k) e^{−imφ_k}, m &lt; B.
+    let private ringSpectra (plan: ShtPlan) (set: int) (fill: int -> float[] -> unit) (specRe: float[]) (specIm: float[]) =
         let b = plan.Bandwidth
         let n = 2 * b
 
         forEach plan n 1 (fun j s ->
-            for k in 0 .. n - 1 do
-                s.Row[k] <- part j k
+            fill j s.Row
 
             Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
 
@@ -417,7 +414,16 @@ module Sht =
         let n = 2 * b
         let specRe = pooled<float>(b * n)
         let specIm = pooled<float>(b * n)
-        ringSpectra plan 0 (fun j k -> signal[j, k]) specRe specIm
+
+        ringSpectra
+            plan
+            0
+            (fun j row ->
+                for k in 0 .. n - 1 do
+                    row[k] <- signal[j, k])
+            specRe
+            specIm
+
         let re, im = analyze plan 1 specRe specIm
         let out = Array.zeroCreate (b * b)
 
@@ -447,8 +453,25 @@ module Sht =
         let n = 2 * b
         let specRe = pooled<float>(2 * b * n)
         let specIm = pooled<float>(2 * b * n)
-        ringSpectra plan 0 (fun j k -> signal[j, k].Real) specRe specIm
-        ringSpectra plan 1 (fun j k -> signal[j, k].Imaginary) specRe specIm
+
+        ringSpectra
+            plan
+            0
+            (fun j row ->
+                for k in 0 .. n - 1 do
+                    row[k] <- signal[j, k].Real)
+            specRe
+            specIm
+
+        ringSpectra
+            plan
+            1
+            (fun j row ->
+                for k in 0 .. n - 1 do
+                    row[k] <- signal[j, k].Imaginary)
+            specRe
+            specIm
+
         let re, im = analyze plan 2 specRe specIm
         let out = Array.zeroCreate (b * b)
         let bb = b * b
