@@ -130,10 +130,15 @@ module HarmonicsShtBench =
                 Note = sprintf "batch of C=%d, time per channel" c
             }
 
+        let grid = Array2D.zeroCreate n n
+        let spectrum = Array.zeroCreate (b * b)
+
         [
             Bench.measure "sht f64" (case "inverse, 1 thread") fl (fun () -> Sht.inverse single a |> ignore)
+            Bench.measure "sht f64" (case "inverseInto, 1 thread") fl (fun () -> Sht.inverseInto single a grid)
             |> peerNote fst
             Bench.measure "sht f64" (case "forward, 1 thread") fl (fun () -> Sht.forward single f |> ignore)
+            Bench.measure "sht f64" (case "forwardInto, 1 thread") fl (fun () -> Sht.forwardInto single f spectrum)
             |> peerNote snd
             Bench.measure "sht f64" (case "inverse, all cores") fl (fun () -> Sht.inverse all a |> ignore)
             Bench.measure "sht f64" (case "forward, all cores") fl (fun () -> Sht.forward all f |> ignore)

@@ -403,13 +403,16 @@ module Sht =
     let private checkSignal (plan: ShtPlan) (name: string) (rows: int) (cols: int) =
         Check.gridShape name plan.Bandwidth rows cols
 
-    /// Forward transform (analysis) of real samples [2B, 2B] indexed [θ, φ] on the Driscoll–Healy grid:
-    /// B² complex coefficients f_l^m = ∫ f conj Y_l^m dΩ packed at l² + l + m (f_l^{−m} = (−1)^m conj f_l^m).
-    let forward (plan: ShtPlan) (signal: float[,]) : Complex[] =
+    /// `forward` writing the B² coefficients into `out` (length B²) instead of allocating them.
+    let forwardInto (plan: ShtPlan) (signal: float[,]) (out: Complex[]) : unit =
         if isNull signal then
             nullArg (nameof signal)
 
+        if isNull out then
+            nullArg (nameof out)
+
         checkSignal plan (nameof signal) (Array2D.length1 signal) (Array2D.length2 signal)
+        Check.coefficientCount (nameof out) plan.Bandwidth out.Length
         let b = plan.Bandwidth
         let n = 2 * b
         let specRe = pooled<float>(b * n)
@@ -425,7 +428,6 @@ module Sht =
             specIm
 
         let re, im = analyze plan 1 specRe specIm
-        let out = Array.zeroCreate (b * b)
 
         for l in 0 .. b - 1 do
             let c = l * l + l
@@ -440,6 +442,12 @@ module Sht =
         release specIm
         release re
         release im
+
+    /// Forward transform (analysis) of real samples [2B, 2B] indexed [θ, φ] on the Driscoll–Healy grid:
+    /// B² complex coefficients f_l^m = ∫ f conj Y_l^m dΩ packed at l² + l + m (f_l^{−m} = (−1)^m conj f_l^m).
+    let forward (plan: ShtPlan) (signal: float[,]) : Complex[] =
+        let out = Array.zeroCreate (plan.Bandwidth * plan.Bandwidth)
+        forwardInto plan signal out
         out
 
     /// Forward transform (analysis) of complex samples [2B, 2B] indexed [θ, φ]: B² coefficients at l² + l + m.
@@ -496,14 +504,17 @@ module Sht =
         release im
         out
 
-    /// Inverse transform (synthesis): Re Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] Driscoll–Healy samples [θ, φ].
-    /// For coefficients of a real signal (f_l^{−m} = (−1)^m conj f_l^m) the imaginary part dropped is zero.
-    let inverse (plan: ShtPlan) (coeffs: Complex[]) : float[,] =
+    /// `inverse` writing the samples into `out` ([2B, 2B]) instead of allocating them.
+    let inverseInto (plan: ShtPlan) (coeffs: Complex[]) (out: float[,]) : unit =
         if isNull coeffs then
             nullArg (nameof coeffs)
 
+        if isNull out then
+            nullArg (nameof out)
+
         let b = plan.Bandwidth
         Check.coefficientCount (nameof coeffs) b coeffs.Length
+        checkSignal plan (nameof out) (Array2D.length1 out) (Array2D.length2 out)
         let n = 2 * b
         let gRe = pooled<float>(b * n)
         let gIm = pooled<float>(b * n)
@@ -523,8 +534,6 @@ module Sht =
                     s.CIm[l] <- 0.5 * (p.Imaginary - sign * q.Imaginary)
 
             synthesisOrder plan 1 gRe gIm m s)
-
-        let out = Array2D.zeroCreate n n
 
         forEach plan n 1 (fun j s ->
             for m in 0 .. b - 1 do
@@ -549,6 +558,13 @@ module Sht =
 
         release gRe
         release gIm
+
+    /// Inverse transform (synthesis): Re Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] Driscoll–Healy samples [θ, φ].
+    /// For coefficients of a real signal (f_l^{−m} = (−1)^m conj f_l^m) the imaginary part dropped is zero.
+    let inverse (plan: ShtPlan) (coeffs: Complex[]) : float[,] =
+        let n = 2 * plan.Bandwidth
+        let out = Array2D.zeroCreate n n
+        inverseInto plan coeffs out
         out
 
     /// Inverse transform (synthesis) to complex samples: Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] grid [θ, φ].

@@ -280,6 +280,20 @@ let ``float32 synthesis after analysis is identity to single precision`` () =
             failwithf "B=%d relative L2 %.3e" b err)
 
 [<Fact>]
+let ``in-place variants write what the allocating transforms return`` () =
+    property 10 (fun (seed: int) ->
+        let rng = Random seed
+        let b = rng.Next(1, 40)
+        let plan = planOf b
+        let a = realCoefficients rng b
+        let grid = Array2D.create (2 * b) (2 * b) nan
+        Sht.inverseInto plan a grid
+        closeTo "inverseInto" 0.0 (flat (Sht.inverse plan a)) (flat grid)
+        let coeffs = Array.create (b * b) (Complex(nan, nan))
+        Sht.forwardInto plan grid coeffs
+        closeTo "forwardInto" 0.0 (flatten (Sht.forward plan grid)) (flatten coeffs))
+
+[<Fact>]
 let ``transforms reject wrong shapes with clear messages`` () =
     let plan = planOf 4
     throwsWith<ArgumentException> [ "signal"; "[2B=8; 2B=8]"; "[8; 7]" ] (fun () -> Sht.forward plan (Array2D.zeroCreate 8 7) |> ignore)
@@ -294,3 +308,5 @@ let ``transforms reject wrong shapes with clear messages`` () =
     throwsWith<ArgumentException> [ "channels"; "0" ] (fun () -> Sht.inverseBatch32 plan 0 [||] |> ignore)
     throwsWith<ArgumentException> [ "b"; "0" ] (fun () -> Sht.plan 0 |> ignore)
     throwsWith<ArgumentNullException> [ "signal" ] (fun () -> Sht.forward plan null |> ignore)
+    throwsWith<ArgumentException> [ "out"; "[8; 9]" ] (fun () -> Sht.inverseInto plan (Array.zeroCreate 16) (Array2D.zeroCreate 8 9))
+    throwsWith<ArgumentException> [ "out"; "16"; "4" ] (fun () -> Sht.forwardInto plan (Array2D.zeroCreate 8 8) (Array.zeroCreate 4))
