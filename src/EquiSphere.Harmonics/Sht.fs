@@ -665,16 +665,73 @@ module Sht =
                 name
                 (sprintf "Expected %s = %d values for C = %d, B = %d, got %d" layout (channels * perChannel) channels plan.Bandwidth length)
 
+    /// Without tables, batches of fewer channels than this go through the fused float64 kernels channel by
+    /// channel: a float32 Legendre block per order only pays when many channels share it.
+    let private fusedBatchBelow = 4
+
+    /// `forwardBatch32` through `forwardInto` per channel (float64 inside, float32 in and out).
+    let private forwardBatchViaFloat64 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let grid = Array2D.zeroCreate n n
+        let spectrum = Array.zeroCreate (b * b)
+        let out: float32[] = Array.zeroCreate (channels * b * b * 2)
+
+        for c in 0 .. channels - 1 do
+            for j in 0 .. n - 1 do
+                for k in 0 .. n - 1 do
+                    grid[j, k] <- float signals[(c * n + j) * n + k]
+
+            forwardInto plan grid spectrum
+
+            for i in 0 .. b * b - 1 do
+                out[(c * b * b + i) * 2] <- float32 spectrum[i].Real
+                out[(c * b * b + i) * 2 + 1] <- float32 spectrum[i].Imaginary
+
+        out
+
+    /// `inverseBatch32` through `inverseInto` per channel (float64 inside, float32 in and out).
+    let private inverseBatchViaFloat64 (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let grid = Array2D.zeroCreate n n
+        let spectrum = Array.zeroCreate (b * b)
+        let out: float32[] = Array.zeroCreate (channels * n * n)
+
+        for c in 0 .. channels - 1 do
+            for i in 0 .. b * b - 1 do
+                spectrum[i] <- Complex(float coeffs[(c * b * b + i) * 2], float coeffs[(c * b * b + i) * 2 + 1])
+
+            inverseInto plan spectrum grid
+
+            for j in 0 .. n - 1 do
+                for k in 0 .. n - 1 do
+                    out[(c * n + j) * n + k] <- float32 grid[j, k]
+
+        out
+
     /// Batched float32 forward transform of C real signals: `signals` is [C, 2B, 2B] ([channel, θ, φ] row-major),
     /// the result [C, B², 2]: coefficient l² + l + m of each channel as interleaved (re, im). FFTs run in float64,
-    /// the Legendre sums in float32 with SIMD; matches `forward` to about 1e-6 relative.
-    let forwardBatch32 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
+    /// the Legendre sums in float32 with SIMD over a float32 Legendre block per order shared by all channels
+    /// (without precomputed tables and for fewer than 4 channels, the fused float64 path per channel);
+    /// matches `forward` to about 1e-6 relative.
+    let rec forwardBatch32 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
         if isNull signals then
             nullArg (nameof signals)
 
         let b = plan.Bandwidth
         let n = 2 * b
         checkBatch plan channels (nameof signals) signals.Length (n * n) (sprintf "[C, 2B=%d, 2B=%d]" n n)
+
+        if plan.Table.IsNone && channels < fusedBatchBelow then
+            forwardBatchViaFloat64 plan channels signals
+        else
+            forwardBatchWithBlocks plan channels signals
+
+    /// The float32-block path of `forwardBatch32` (validated arguments).
+    and private forwardBatchWithBlocks (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
         let specRe = pooled<float32>(channels * b * n)
         let specIm = pooled<float32>(channels * b * n)
         let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
@@ -734,14 +791,23 @@ module Sht =
 
     /// Batched float32 inverse transform: `coeffs` is [C, B², 2] (interleaved re/im at l² + l + m per channel),
     /// the result [C, 2B, 2B] holds Re Σ_l Σ_m f_l^m Y_l^m per channel (as `inverse`). Legendre sums in float32
-    /// with SIMD, FFTs in float64.
-    let inverseBatch32 (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
+    /// with SIMD, FFTs in float64 (paths as in `forwardBatch32`).
+    let rec inverseBatch32 (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
         if isNull coeffs then
             nullArg (nameof coeffs)
 
         let b = plan.Bandwidth
-        let n = 2 * b
         checkBatch plan channels (nameof coeffs) coeffs.Length (2 * b * b) (sprintf "[C, B²=%d, 2]" (b * b))
+
+        if plan.Table.IsNone && channels < fusedBatchBelow then
+            inverseBatchViaFloat64 plan channels coeffs
+        else
+            inverseBatchWithBlocks plan channels coeffs
+
+    /// The float32-block path of `inverseBatch32` (validated arguments).
+    and private inverseBatchWithBlocks (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
         let gRe = pooled<float32>(channels * b * n)
         let gIm = pooled<float32>(channels * b * n)
         let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
