@@ -69,7 +69,8 @@ type ShtPlan
     member _.HasTables = table.IsSome
 
     /// Bytes held by the plan's arrays (float64 tables, the float32 table once the float32 path has run,
-    /// seeds, recurrence coefficients, weights; FFT twiddles, O(B), are not counted).
+    /// seeds, recurrence coefficients, weights; FFT twiddles, O(B), and the pooled per-worker scratch, O(B) per
+    /// concurrent worker, are not counted).
     member _.MemoryBytes: int64 =
         let t = table |> Option.map (fun t -> int64 t.Length * 8L) |> Option.defaultValue 0L
 

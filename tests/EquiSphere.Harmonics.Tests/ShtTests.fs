@@ -325,6 +325,22 @@ let ``in-place variants write what the allocating transforms return`` () =
         closeTo "forwardInto" 0.0 (flatten (Sht.forward plan grid)) (flatten coeffs))
 
 [<Fact>]
+let ``one plan is safe to share across threads`` () =
+    // Concurrent callers share the plan's pooled scratch; each result must equal the sequential one.
+    let b = 40
+    let plan = Sht.plan b
+    let inputs = Array.init 16 (fun i -> realCoefficients (Random i) b)
+    let expected = inputs |> Array.map (fun a -> Sht.inverse plan a |> Sht.forward plan)
+
+    let actual =
+        inputs
+        |> Array.map (fun a -> Threading.Tasks.Task.Run(fun () -> Sht.inverse plan a |> Sht.forward plan))
+        |> Array.map (fun t -> t.Result)
+
+    for i in 0 .. inputs.Length - 1 do
+        closeTo (sprintf "call %d" i) 0.0 (flatten expected[i]) (flatten actual[i])
+
+[<Fact>]
 let ``transforms reject wrong shapes with clear messages`` () =
     let plan = planOf 4
     throwsWith<ArgumentException> [ "signal"; "[2B=8; 2B=8]"; "[8; 7]" ] (fun () -> Sht.forward plan (Array2D.zeroCreate 8 7) |> ignore)
