@@ -414,6 +414,7 @@ module internal ShtKernels =
                 ei3.CopyTo(eIm, o + j0 + 3 * w)
                 or3.CopyTo(oRe, o + j0 + 3 * w)
                 oi3.CopyTo(oIm, o + j0 + 3 * w)
+
             elif width = w then
                 let mutable anyScaled = false
 
@@ -697,6 +698,7 @@ module internal ShtKernels =
                              + q1 * Vector<float>(eIm, o + j0 + 1 * w)
                              + q2 * Vector<float>(eIm, o + j0 + 2 * w)
                              + q3 * Vector<float>(eIm, o + j0 + 3 * w))
+
             elif width = w then
                 let mutable anyScaled = false
 
