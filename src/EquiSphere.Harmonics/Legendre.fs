@@ -30,13 +30,16 @@ module Legendre =
     /// The recurrence coefficients a_l^m = √((4l²−1)/(l²−m²)) and b_l^m = 1/a_{l−1}^m for all 0 ≤ m ≤ l ≤ lmax,
     /// packed at l(l+1)/2 + m; precomputed once per plan.
     [<Sealed>]
-    type Coefficients internal (lmax: int, a: float[], b: float[]) =
+    type Coefficients internal (lmax: int, a: float[], b: float[], alpha: float[], scale: float[]) =
         /// The largest degree covered.
         member _.LMax = lmax
         member internal _.A = a
         member internal _.B = b
-        /// −a_l^m b_l^m, so that λ_l = (a x) λ_{l−1} + (−a b) λ_{l−2} is one fused multiply-add on the chain.
-        member val internal NegAB = Array.map2 (fun (x: float) (y: float) -> -x * y) a b
+        /// α'_l of the rescaled recurrence ν_l = α'_l x ν_{l−1} + ν_{l−2} (ν_m = λ_m, ν_{m+1} = λ_{m+1}), one fused
+        /// multiply-add per step; λ_l = s'_l ν_l with s'_l = `Scale`.
+        member internal _.Alpha = alpha
+        /// s'_l with λ_l^m = s'_l ν_l (see `Alpha`); s'_m = s'_{m+1} = 1.
+        member internal _.Scale = scale
 
     /// The packed index l(l+1)/2 + m of the pair 0 ≤ m ≤ l used by the Legendre tables.
     let inline triangularIndex (l: int) (m: int) = l * (l + 1) / 2 + m
@@ -62,7 +65,31 @@ module Legendre =
                     let l1 = fl - 1.0
                     b[i] <- sqrt ((l1 - fm) * (l1 + fm) / (4.0 * l1 * l1 - 1.0))
 
-        Coefficients(lmax, a, b)
+        // The rescaled recurrence: with λ_l = s_l μ_l, s_l = a_l b_l s_{l−2} (s_m = s_{m+1} = 1) turns
+        // λ_l = a_l x λ_{l−1} − a_l b_l λ_{l−2} into μ_l = α_l x μ_{l−1} − μ_{l−2}, α_l = a_l s_{l−1} / s_l; the
+        // signs σ_l = (−1)^⌊(l−m)/2⌋ (ν_l = σ_l μ_l) then make it ν_l = (α_l σ_{l−1} σ_l) x ν_{l−1} + ν_{l−2}.
+        let alpha = Array.zeroCreate count
+        let scale = Array.zeroCreate count
+
+        for m in 0..lmax do
+            let mutable s2 = 1.0
+            let mutable s1 = 1.0
+            scale[triangularIndex m m] <- 1.0
+
+            if m + 1 <= lmax then
+                scale[triangularIndex (m + 1) m] <- 1.0
+
+            for l in m + 2 .. lmax do
+                let i = triangularIndex l m
+                let sl = a[i] * b[i] * s2
+                let sigma = if ((l - m) / 2) % 2 = 0 then 1.0 else -1.0
+                let sigma1 = if ((l - 1 - m) / 2) % 2 = 0 then 1.0 else -1.0
+                alpha[i] <- a[i] * s1 / sl * sigma * sigma1
+                scale[i] <- sl * sigma
+                s2 <- s1
+                s1 <- sl
+
+        Coefficients(lmax, a, b, alpha, scale)
 
     /// The scaled diagonal seeds λ_m^m(θ) for m = 0..mmax at sin θ = s: (mantissa, exponent) pairs with
     /// λ_m^m = mantissa · 2^(−400 · exponent).

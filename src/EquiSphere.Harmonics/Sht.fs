@@ -107,7 +107,9 @@ type ShtPlan
 
 /// Per-thread scratch of one transform.
 type internal ShtScratch(b: int, fftScratch: int, sets: int) =
-    member val Acc: float[] = Array.zeroCreate (2 * b * Vector<float>.Count)
+    member val Acc: float[] = Array.zeroCreate (4 * b * Vector<float>.Count)
+    member val CsRe: float[] = Array.zeroCreate b
+    member val CsIm: float[] = Array.zeroCreate b
     member val ERe: float[] = Array.zeroCreate (sets * b)
     member val EIm: float[] = Array.zeroCreate (sets * b)
     member val ORe: float[] = Array.zeroCreate (sets * b)
@@ -300,7 +302,8 @@ module Sht =
                 ShtKernels.analysisFused64
                     c.A
                     c.B
-                    c.NegAB
+                    c.Alpha
+                    c.Scale
                     m
                     b
                     plan.Cosines
@@ -339,7 +342,8 @@ module Sht =
                 ShtKernels.synthesisFused64
                     c.A
                     c.B
-                    c.NegAB
+                    c.Alpha
+                    c.Scale
                     m
                     b
                     plan.Cosines
@@ -354,6 +358,8 @@ module Sht =
                     s.ORe
                     s.OIm
                     o
+                    s.CsRe
+                    s.CsIm
 
         for set in 0 .. sets - 1 do
             let dst = (set * b + m) * n

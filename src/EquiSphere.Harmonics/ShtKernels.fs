@@ -269,7 +269,8 @@ module internal ShtKernels =
     let synthesisFused64
         (a: float[])
         (bc: float[])
-        (negAB: float[])
+        (alpha: float[])
+        (scale: float[])
         (m: int)
         (b: int)
         (xs: float[])
@@ -284,13 +285,20 @@ module internal ShtKernels =
         (oRe: float[])
         (oIm: float[])
         (o: int)
+        (csRe: float[])
+        (csIm: float[])
         =
         let w = Vector<float>.Count
         let lanes = Array.zeroCreate (3 * w)
         let ex = Array.zeroCreate w
         let c1 = sqrt (float (2 * m + 3))
         let bigV = Vector<float>(big)
-        let nab = negAB
+        // The fast path runs the rescaled recurrence ν_l; its coefficients absorb λ_l = s'_l ν_l.
+        for l in m .. b - 1 do
+            let sl = scale[(l * (l + 1)) / 2 + m]
+            csRe[l] <- cRe[co + l] * sl
+            csIm[l] <- cIm[co + l] * sl
+
         let mutable j0 = 0
 
         while j0 < b do
@@ -300,58 +308,57 @@ module internal ShtKernels =
                 width <- 4 * w
                 let x0 = Vector<float>(xs, j0 + 0 * w)
                 let mutable q0 = Vector<float>(seedV, so + j0 + 0 * w)
-                let mutable er0 = Vector<float>(cRe[co + m]) * q0
-                let mutable ei0 = Vector<float>(cIm[co + m]) * q0
+                let mutable er0 = Vector<float>(csRe[m]) * q0
+                let mutable ei0 = Vector<float>(csIm[m]) * q0
                 let mutable or0 = Vector<float>.Zero
                 let mutable oi0 = Vector<float>.Zero
                 let mutable p0 = Vector<float>.Zero
                 let x1 = Vector<float>(xs, j0 + 1 * w)
                 let mutable q1 = Vector<float>(seedV, so + j0 + 1 * w)
-                let mutable er1 = Vector<float>(cRe[co + m]) * q1
-                let mutable ei1 = Vector<float>(cIm[co + m]) * q1
+                let mutable er1 = Vector<float>(csRe[m]) * q1
+                let mutable ei1 = Vector<float>(csIm[m]) * q1
                 let mutable or1 = Vector<float>.Zero
                 let mutable oi1 = Vector<float>.Zero
                 let mutable p1 = Vector<float>.Zero
                 let x2 = Vector<float>(xs, j0 + 2 * w)
                 let mutable q2 = Vector<float>(seedV, so + j0 + 2 * w)
-                let mutable er2 = Vector<float>(cRe[co + m]) * q2
-                let mutable ei2 = Vector<float>(cIm[co + m]) * q2
+                let mutable er2 = Vector<float>(csRe[m]) * q2
+                let mutable ei2 = Vector<float>(csIm[m]) * q2
                 let mutable or2 = Vector<float>.Zero
                 let mutable oi2 = Vector<float>.Zero
                 let mutable p2 = Vector<float>.Zero
                 let x3 = Vector<float>(xs, j0 + 3 * w)
                 let mutable q3 = Vector<float>(seedV, so + j0 + 3 * w)
-                let mutable er3 = Vector<float>(cRe[co + m]) * q3
-                let mutable ei3 = Vector<float>(cIm[co + m]) * q3
+                let mutable er3 = Vector<float>(csRe[m]) * q3
+                let mutable ei3 = Vector<float>(csIm[m]) * q3
                 let mutable or3 = Vector<float>.Zero
                 let mutable oi3 = Vector<float>.Zero
                 let mutable p3 = Vector<float>.Zero
 
                 if m + 1 < b then
                     p0 <- Vector<float>(c1) * x0 * q0
-                    or0 <- Vector<float>(cRe[co + m + 1]) * p0
-                    oi0 <- Vector<float>(cIm[co + m + 1]) * p0
+                    or0 <- Vector<float>(csRe[m + 1]) * p0
+                    oi0 <- Vector<float>(csIm[m + 1]) * p0
                     p1 <- Vector<float>(c1) * x1 * q1
-                    or1 <- Vector<float>(cRe[co + m + 1]) * p1
-                    oi1 <- Vector<float>(cIm[co + m + 1]) * p1
+                    or1 <- Vector<float>(csRe[m + 1]) * p1
+                    oi1 <- Vector<float>(csIm[m + 1]) * p1
                     p2 <- Vector<float>(c1) * x2 * q2
-                    or2 <- Vector<float>(cRe[co + m + 1]) * p2
-                    oi2 <- Vector<float>(cIm[co + m + 1]) * p2
+                    or2 <- Vector<float>(csRe[m + 1]) * p2
+                    oi2 <- Vector<float>(csIm[m + 1]) * p2
                     p3 <- Vector<float>(c1) * x3 * q3
-                    or3 <- Vector<float>(cRe[co + m + 1]) * p3
-                    oi3 <- Vector<float>(cIm[co + m + 1]) * p3
+                    or3 <- Vector<float>(csRe[m + 1]) * p3
+                    oi3 <- Vector<float>(csIm[m + 1]) * p3
                     let mutable l = m + 2
                     let mutable i = (l * (l + 1)) / 2 + m
 
                     while l + 1 < b do
-                        let av = Vector<float>(a[i])
-                        let nv = Vector<float>(nab[i])
-                        let cr = Vector<float>(cRe[co + l])
-                        let ci = Vector<float>(cIm[co + l])
-                        q0 <- Vector.FusedMultiplyAdd(av * x0, p0, nv * q0)
-                        q1 <- Vector.FusedMultiplyAdd(av * x1, p1, nv * q1)
-                        q2 <- Vector.FusedMultiplyAdd(av * x2, p2, nv * q2)
-                        q3 <- Vector.FusedMultiplyAdd(av * x3, p3, nv * q3)
+                        let av = Vector<float>(alpha[i])
+                        let cr = Vector<float>(csRe[l])
+                        let ci = Vector<float>(csIm[l])
+                        q0 <- Vector.FusedMultiplyAdd(av * x0, p0, q0)
+                        q1 <- Vector.FusedMultiplyAdd(av * x1, p1, q1)
+                        q2 <- Vector.FusedMultiplyAdd(av * x2, p2, q2)
+                        q3 <- Vector.FusedMultiplyAdd(av * x3, p3, q3)
                         er0 <- Vector.FusedMultiplyAdd(cr, q0, er0)
                         ei0 <- Vector.FusedMultiplyAdd(ci, q0, ei0)
                         er1 <- Vector.FusedMultiplyAdd(cr, q1, er1)
@@ -361,14 +368,13 @@ module internal ShtKernels =
                         er3 <- Vector.FusedMultiplyAdd(cr, q3, er3)
                         ei3 <- Vector.FusedMultiplyAdd(ci, q3, ei3)
                         i <- i + l + 1
-                        let av = Vector<float>(a[i])
-                        let nv = Vector<float>(nab[i])
-                        let cr = Vector<float>(cRe[co + l + 1])
-                        let ci = Vector<float>(cIm[co + l + 1])
-                        p0 <- Vector.FusedMultiplyAdd(av * x0, q0, nv * p0)
-                        p1 <- Vector.FusedMultiplyAdd(av * x1, q1, nv * p1)
-                        p2 <- Vector.FusedMultiplyAdd(av * x2, q2, nv * p2)
-                        p3 <- Vector.FusedMultiplyAdd(av * x3, q3, nv * p3)
+                        let av = Vector<float>(alpha[i])
+                        let cr = Vector<float>(csRe[l + 1])
+                        let ci = Vector<float>(csIm[l + 1])
+                        p0 <- Vector.FusedMultiplyAdd(av * x0, q0, p0)
+                        p1 <- Vector.FusedMultiplyAdd(av * x1, q1, p1)
+                        p2 <- Vector.FusedMultiplyAdd(av * x2, q2, p2)
+                        p3 <- Vector.FusedMultiplyAdd(av * x3, q3, p3)
                         or0 <- Vector.FusedMultiplyAdd(cr, p0, or0)
                         oi0 <- Vector.FusedMultiplyAdd(ci, p0, oi0)
                         or1 <- Vector.FusedMultiplyAdd(cr, p1, or1)
@@ -381,20 +387,19 @@ module internal ShtKernels =
                         l <- l + 2
 
                     if l < b then
-                        let av = Vector<float>(a[i])
-                        let nv = Vector<float>(nab[i])
-                        let cr = Vector<float>(cRe[co + l])
-                        let ci = Vector<float>(cIm[co + l])
-                        q0 <- Vector.FusedMultiplyAdd(av * x0, p0, nv * q0)
+                        let av = Vector<float>(alpha[i])
+                        let cr = Vector<float>(csRe[l])
+                        let ci = Vector<float>(csIm[l])
+                        q0 <- Vector.FusedMultiplyAdd(av * x0, p0, q0)
                         er0 <- Vector.FusedMultiplyAdd(cr, q0, er0)
                         ei0 <- Vector.FusedMultiplyAdd(ci, q0, ei0)
-                        q1 <- Vector.FusedMultiplyAdd(av * x1, p1, nv * q1)
+                        q1 <- Vector.FusedMultiplyAdd(av * x1, p1, q1)
                         er1 <- Vector.FusedMultiplyAdd(cr, q1, er1)
                         ei1 <- Vector.FusedMultiplyAdd(ci, q1, ei1)
-                        q2 <- Vector.FusedMultiplyAdd(av * x2, p2, nv * q2)
+                        q2 <- Vector.FusedMultiplyAdd(av * x2, p2, q2)
                         er2 <- Vector.FusedMultiplyAdd(cr, q2, er2)
                         ei2 <- Vector.FusedMultiplyAdd(ci, q2, ei2)
-                        q3 <- Vector.FusedMultiplyAdd(av * x3, p3, nv * q3)
+                        q3 <- Vector.FusedMultiplyAdd(av * x3, p3, q3)
                         er3 <- Vector.FusedMultiplyAdd(cr, q3, er3)
                         ei3 <- Vector.FusedMultiplyAdd(ci, q3, ei3)
 
@@ -548,11 +553,12 @@ module internal ShtKernels =
 
     /// Fused recurrence-and-analysis for order m (float64, one set): c_l = Σ_{j&lt;b} λ_l^m(θ_j) (E_j if l − m is
     /// even, else O_j) for l = m..b−1, written to cRe/cIm[co + l], with λ from the l-recurrence (no table).
-    /// `acc` is scratch of at least 2·b·Vector&lt;float&gt;.Count doubles (per-degree partial sums over ring chunks).
+    /// `acc` is scratch of at least 4·b·Vector&lt;float&gt;.Count doubles (per-degree partial sums over ring chunks).
     let analysisFused64
         (a: float[])
         (bc: float[])
-        (negAB: float[])
+        (alpha: float[])
+        (scale: float[])
         (m: int)
         (b: int)
         (xs: float[])
@@ -576,17 +582,21 @@ module internal ShtKernels =
         let bigV = Vector<float>(big)
         let count = b - m
         // acc: re partial sums of degree l at (l − m)·w, im at (count + l − m)·w.
-        System.Array.Clear(acc, 0, 2 * count * w)
+        System.Array.Clear(acc, 0, 4 * count * w)
 
         for l in m .. b - 1 do
             cRe[co + l] <- 0.0
             cIm[co + l] <- 0.0
 
-        let nab = negAB
 
         let inline add (k: int) (re: Vector<float>) (im: Vector<float>) =
             (Vector<float>(acc, k * w) + re).CopyTo(acc, k * w)
             (Vector<float>(acc, (count + k) * w) + im).CopyTo(acc, (count + k) * w)
+
+        // Partial sums of the rescaled ν_l (fast path), multiplied by s'_l at the end.
+        let inline addNu (k: int) (re: Vector<float>) (im: Vector<float>) =
+            (Vector<float>(acc, (2 * count + k) * w) + re).CopyTo(acc, (2 * count + k) * w)
+            (Vector<float>(acc, (3 * count + k) * w) + im).CopyTo(acc, (3 * count + k) * w)
 
         let mutable j0 = 0
 
@@ -608,7 +618,7 @@ module internal ShtKernels =
                 let mutable q3 = Vector<float>(seedV, so + j0 + 3 * w)
                 let mutable p3 = Vector<float>.Zero
 
-                add
+                addNu
                     0
                     (q0 * Vector<float>(eRe, o + j0 + 0 * w)
                      + q1 * Vector<float>(eRe, o + j0 + 1 * w)
@@ -625,7 +635,7 @@ module internal ShtKernels =
                     p2 <- Vector<float>(c1) * x2 * q2
                     p3 <- Vector<float>(c1) * x3 * q3
 
-                    add
+                    addNu
                         1
                         (p0 * Vector<float>(oRe, o + j0 + 0 * w)
                          + p1 * Vector<float>(oRe, o + j0 + 1 * w)
@@ -640,14 +650,13 @@ module internal ShtKernels =
                     let mutable i = (l * (l + 1)) / 2 + m
 
                     while l + 1 < b do
-                        let av = Vector<float>(a[i])
-                        let nv = Vector<float>(nab[i])
-                        q0 <- Vector.FusedMultiplyAdd(av * x0, p0, nv * q0)
-                        q1 <- Vector.FusedMultiplyAdd(av * x1, p1, nv * q1)
-                        q2 <- Vector.FusedMultiplyAdd(av * x2, p2, nv * q2)
-                        q3 <- Vector.FusedMultiplyAdd(av * x3, p3, nv * q3)
+                        let av = Vector<float>(alpha[i])
+                        q0 <- Vector.FusedMultiplyAdd(av * x0, p0, q0)
+                        q1 <- Vector.FusedMultiplyAdd(av * x1, p1, q1)
+                        q2 <- Vector.FusedMultiplyAdd(av * x2, p2, q2)
+                        q3 <- Vector.FusedMultiplyAdd(av * x3, p3, q3)
 
-                        add
+                        addNu
                             (l - m)
                             (q0 * Vector<float>(eRe, o + j0 + 0 * w)
                              + q1 * Vector<float>(eRe, o + j0 + 1 * w)
@@ -659,14 +668,13 @@ module internal ShtKernels =
                              + q3 * Vector<float>(eIm, o + j0 + 3 * w))
 
                         i <- i + l + 1
-                        let av = Vector<float>(a[i])
-                        let nv = Vector<float>(nab[i])
-                        p0 <- Vector.FusedMultiplyAdd(av * x0, q0, nv * p0)
-                        p1 <- Vector.FusedMultiplyAdd(av * x1, q1, nv * p1)
-                        p2 <- Vector.FusedMultiplyAdd(av * x2, q2, nv * p2)
-                        p3 <- Vector.FusedMultiplyAdd(av * x3, q3, nv * p3)
+                        let av = Vector<float>(alpha[i])
+                        p0 <- Vector.FusedMultiplyAdd(av * x0, q0, p0)
+                        p1 <- Vector.FusedMultiplyAdd(av * x1, q1, p1)
+                        p2 <- Vector.FusedMultiplyAdd(av * x2, q2, p2)
+                        p3 <- Vector.FusedMultiplyAdd(av * x3, q3, p3)
 
-                        add
+                        addNu
                             (l + 1 - m)
                             (p0 * Vector<float>(oRe, o + j0 + 0 * w)
                              + p1 * Vector<float>(oRe, o + j0 + 1 * w)
@@ -681,14 +689,13 @@ module internal ShtKernels =
                         l <- l + 2
 
                     if l < b then
-                        let av = Vector<float>(a[i])
-                        let nv = Vector<float>(nab[i])
-                        q0 <- Vector.FusedMultiplyAdd(av * x0, p0, nv * q0)
-                        q1 <- Vector.FusedMultiplyAdd(av * x1, p1, nv * q1)
-                        q2 <- Vector.FusedMultiplyAdd(av * x2, p2, nv * q2)
-                        q3 <- Vector.FusedMultiplyAdd(av * x3, p3, nv * q3)
+                        let av = Vector<float>(alpha[i])
+                        q0 <- Vector.FusedMultiplyAdd(av * x0, p0, q0)
+                        q1 <- Vector.FusedMultiplyAdd(av * x1, p1, q1)
+                        q2 <- Vector.FusedMultiplyAdd(av * x2, p2, q2)
+                        q3 <- Vector.FusedMultiplyAdd(av * x3, p3, q3)
 
-                        add
+                        addNu
                             (l - m)
                             (q0 * Vector<float>(eRe, o + j0 + 0 * w)
                              + q1 * Vector<float>(eRe, o + j0 + 1 * w)
@@ -813,8 +820,17 @@ module internal ShtKernels =
             j0 <- j0 + width
 
         for k in 0 .. count - 1 do
-            cRe[co + m + k] <- cRe[co + m + k] + Vector.Sum(Vector<float>(acc, k * w))
-            cIm[co + m + k] <- cIm[co + m + k] + Vector.Sum(Vector<float>(acc, (count + k) * w))
+            let sl = scale[((m + k) * (m + k + 1)) / 2 + m]
+
+            cRe[co + m + k] <-
+                cRe[co + m + k]
+                + Vector.Sum(Vector<float>(acc, k * w))
+                + sl * Vector.Sum(Vector<float>(acc, (2 * count + k) * w))
+
+            cIm[co + m + k] <-
+                cIm[co + m + k]
+                + Vector.Sum(Vector<float>(acc, (count + k) * w))
+                + sl * Vector.Sum(Vector<float>(acc, (3 * count + k) * w))
 
     /// Synthesis sums of one coefficient set for order m: E_j = Σ_{l−m even} c_l λ_l^m(θ_j) and
     /// O_j = Σ_{l−m odd} c_l λ_l^m(θ_j) for the northern rings j &lt; b, written (not added) to
