@@ -593,10 +593,8 @@ module internal ShtKernels =
             (Vector<float>(acc, k * w) + re).CopyTo(acc, k * w)
             (Vector<float>(acc, (count + k) * w) + im).CopyTo(acc, (count + k) * w)
 
-        // Partial sums of the rescaled ν_l (fast path), multiplied by s'_l at the end.
-        let inline addNu (k: int) (re: Vector<float>) (im: Vector<float>) =
-            (Vector<float>(acc, (2 * count + k) * w) + re).CopyTo(acc, (2 * count + k) * w)
-            (Vector<float>(acc, (3 * count + k) * w) + im).CopyTo(acc, (3 * count + k) * w)
+        // Partial sums of the rescaled ν_l (fast path) live at acc[(2·count + k)·w] (re) and [(3·count + k)·w] (im),
+        // multiplied by s'_l at the end.
 
         let mutable j0 = 0
 
@@ -617,35 +615,38 @@ module internal ShtKernels =
                 let x3 = Vector<float>(xs, j0 + 3 * w)
                 let mutable q3 = Vector<float>(seedV, so + j0 + 3 * w)
                 let mutable p3 = Vector<float>.Zero
-
-                addNu
-                    0
-                    (q0 * Vector<float>(eRe, o + j0 + 0 * w)
-                     + q1 * Vector<float>(eRe, o + j0 + 1 * w)
-                     + q2 * Vector<float>(eRe, o + j0 + 2 * w)
-                     + q3 * Vector<float>(eRe, o + j0 + 3 * w))
-                    (q0 * Vector<float>(eIm, o + j0 + 0 * w)
-                     + q1 * Vector<float>(eIm, o + j0 + 1 * w)
-                     + q2 * Vector<float>(eIm, o + j0 + 2 * w)
-                     + q3 * Vector<float>(eIm, o + j0 + 3 * w))
+                let kk = 0
+                let mutable sr = Vector<float>(acc, (2 * count + kk) * w)
+                let mutable si = Vector<float>(acc, (3 * count + kk) * w)
+                sr <- Vector.FusedMultiplyAdd(q0, Vector<float>(eRe, o + j0 + 0 * w), sr)
+                si <- Vector.FusedMultiplyAdd(q0, Vector<float>(eIm, o + j0 + 0 * w), si)
+                sr <- Vector.FusedMultiplyAdd(q1, Vector<float>(eRe, o + j0 + 1 * w), sr)
+                si <- Vector.FusedMultiplyAdd(q1, Vector<float>(eIm, o + j0 + 1 * w), si)
+                sr <- Vector.FusedMultiplyAdd(q2, Vector<float>(eRe, o + j0 + 2 * w), sr)
+                si <- Vector.FusedMultiplyAdd(q2, Vector<float>(eIm, o + j0 + 2 * w), si)
+                sr <- Vector.FusedMultiplyAdd(q3, Vector<float>(eRe, o + j0 + 3 * w), sr)
+                si <- Vector.FusedMultiplyAdd(q3, Vector<float>(eIm, o + j0 + 3 * w), si)
+                sr.CopyTo(acc, (2 * count + kk) * w)
+                si.CopyTo(acc, (3 * count + kk) * w)
 
                 if m + 1 < b then
                     p0 <- Vector<float>(c1) * x0 * q0
                     p1 <- Vector<float>(c1) * x1 * q1
                     p2 <- Vector<float>(c1) * x2 * q2
                     p3 <- Vector<float>(c1) * x3 * q3
-
-                    addNu
-                        1
-                        (p0 * Vector<float>(oRe, o + j0 + 0 * w)
-                         + p1 * Vector<float>(oRe, o + j0 + 1 * w)
-                         + p2 * Vector<float>(oRe, o + j0 + 2 * w)
-                         + p3 * Vector<float>(oRe, o + j0 + 3 * w))
-                        (p0 * Vector<float>(oIm, o + j0 + 0 * w)
-                         + p1 * Vector<float>(oIm, o + j0 + 1 * w)
-                         + p2 * Vector<float>(oIm, o + j0 + 2 * w)
-                         + p3 * Vector<float>(oIm, o + j0 + 3 * w))
-
+                    let kk = 1
+                    let mutable sr = Vector<float>(acc, (2 * count + kk) * w)
+                    let mutable si = Vector<float>(acc, (3 * count + kk) * w)
+                    sr <- Vector.FusedMultiplyAdd(p0, Vector<float>(oRe, o + j0 + 0 * w), sr)
+                    si <- Vector.FusedMultiplyAdd(p0, Vector<float>(oIm, o + j0 + 0 * w), si)
+                    sr <- Vector.FusedMultiplyAdd(p1, Vector<float>(oRe, o + j0 + 1 * w), sr)
+                    si <- Vector.FusedMultiplyAdd(p1, Vector<float>(oIm, o + j0 + 1 * w), si)
+                    sr <- Vector.FusedMultiplyAdd(p2, Vector<float>(oRe, o + j0 + 2 * w), sr)
+                    si <- Vector.FusedMultiplyAdd(p2, Vector<float>(oIm, o + j0 + 2 * w), si)
+                    sr <- Vector.FusedMultiplyAdd(p3, Vector<float>(oRe, o + j0 + 3 * w), sr)
+                    si <- Vector.FusedMultiplyAdd(p3, Vector<float>(oIm, o + j0 + 3 * w), si)
+                    sr.CopyTo(acc, (2 * count + kk) * w)
+                    si.CopyTo(acc, (3 * count + kk) * w)
                     let mutable l = m + 2
                     let mutable i = (l * (l + 1)) / 2 + m
 
@@ -655,36 +656,38 @@ module internal ShtKernels =
                         q1 <- Vector.FusedMultiplyAdd(av * x1, p1, q1)
                         q2 <- Vector.FusedMultiplyAdd(av * x2, p2, q2)
                         q3 <- Vector.FusedMultiplyAdd(av * x3, p3, q3)
-
-                        addNu
-                            (l - m)
-                            (q0 * Vector<float>(eRe, o + j0 + 0 * w)
-                             + q1 * Vector<float>(eRe, o + j0 + 1 * w)
-                             + q2 * Vector<float>(eRe, o + j0 + 2 * w)
-                             + q3 * Vector<float>(eRe, o + j0 + 3 * w))
-                            (q0 * Vector<float>(eIm, o + j0 + 0 * w)
-                             + q1 * Vector<float>(eIm, o + j0 + 1 * w)
-                             + q2 * Vector<float>(eIm, o + j0 + 2 * w)
-                             + q3 * Vector<float>(eIm, o + j0 + 3 * w))
-
+                        let kk = l - m
+                        let mutable sr = Vector<float>(acc, (2 * count + kk) * w)
+                        let mutable si = Vector<float>(acc, (3 * count + kk) * w)
+                        sr <- Vector.FusedMultiplyAdd(q0, Vector<float>(eRe, o + j0 + 0 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(q0, Vector<float>(eIm, o + j0 + 0 * w), si)
+                        sr <- Vector.FusedMultiplyAdd(q1, Vector<float>(eRe, o + j0 + 1 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(q1, Vector<float>(eIm, o + j0 + 1 * w), si)
+                        sr <- Vector.FusedMultiplyAdd(q2, Vector<float>(eRe, o + j0 + 2 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(q2, Vector<float>(eIm, o + j0 + 2 * w), si)
+                        sr <- Vector.FusedMultiplyAdd(q3, Vector<float>(eRe, o + j0 + 3 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(q3, Vector<float>(eIm, o + j0 + 3 * w), si)
+                        sr.CopyTo(acc, (2 * count + kk) * w)
+                        si.CopyTo(acc, (3 * count + kk) * w)
                         i <- i + l + 1
                         let av = Vector<float>(alpha[i])
                         p0 <- Vector.FusedMultiplyAdd(av * x0, q0, p0)
                         p1 <- Vector.FusedMultiplyAdd(av * x1, q1, p1)
                         p2 <- Vector.FusedMultiplyAdd(av * x2, q2, p2)
                         p3 <- Vector.FusedMultiplyAdd(av * x3, q3, p3)
-
-                        addNu
-                            (l + 1 - m)
-                            (p0 * Vector<float>(oRe, o + j0 + 0 * w)
-                             + p1 * Vector<float>(oRe, o + j0 + 1 * w)
-                             + p2 * Vector<float>(oRe, o + j0 + 2 * w)
-                             + p3 * Vector<float>(oRe, o + j0 + 3 * w))
-                            (p0 * Vector<float>(oIm, o + j0 + 0 * w)
-                             + p1 * Vector<float>(oIm, o + j0 + 1 * w)
-                             + p2 * Vector<float>(oIm, o + j0 + 2 * w)
-                             + p3 * Vector<float>(oIm, o + j0 + 3 * w))
-
+                        let kk = l + 1 - m
+                        let mutable sr = Vector<float>(acc, (2 * count + kk) * w)
+                        let mutable si = Vector<float>(acc, (3 * count + kk) * w)
+                        sr <- Vector.FusedMultiplyAdd(p0, Vector<float>(oRe, o + j0 + 0 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(p0, Vector<float>(oIm, o + j0 + 0 * w), si)
+                        sr <- Vector.FusedMultiplyAdd(p1, Vector<float>(oRe, o + j0 + 1 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(p1, Vector<float>(oIm, o + j0 + 1 * w), si)
+                        sr <- Vector.FusedMultiplyAdd(p2, Vector<float>(oRe, o + j0 + 2 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(p2, Vector<float>(oIm, o + j0 + 2 * w), si)
+                        sr <- Vector.FusedMultiplyAdd(p3, Vector<float>(oRe, o + j0 + 3 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(p3, Vector<float>(oIm, o + j0 + 3 * w), si)
+                        sr.CopyTo(acc, (2 * count + kk) * w)
+                        si.CopyTo(acc, (3 * count + kk) * w)
                         i <- i + l + 2
                         l <- l + 2
 
@@ -694,17 +697,19 @@ module internal ShtKernels =
                         q1 <- Vector.FusedMultiplyAdd(av * x1, p1, q1)
                         q2 <- Vector.FusedMultiplyAdd(av * x2, p2, q2)
                         q3 <- Vector.FusedMultiplyAdd(av * x3, p3, q3)
-
-                        addNu
-                            (l - m)
-                            (q0 * Vector<float>(eRe, o + j0 + 0 * w)
-                             + q1 * Vector<float>(eRe, o + j0 + 1 * w)
-                             + q2 * Vector<float>(eRe, o + j0 + 2 * w)
-                             + q3 * Vector<float>(eRe, o + j0 + 3 * w))
-                            (q0 * Vector<float>(eIm, o + j0 + 0 * w)
-                             + q1 * Vector<float>(eIm, o + j0 + 1 * w)
-                             + q2 * Vector<float>(eIm, o + j0 + 2 * w)
-                             + q3 * Vector<float>(eIm, o + j0 + 3 * w))
+                        let kk = l - m
+                        let mutable sr = Vector<float>(acc, (2 * count + kk) * w)
+                        let mutable si = Vector<float>(acc, (3 * count + kk) * w)
+                        sr <- Vector.FusedMultiplyAdd(q0, Vector<float>(eRe, o + j0 + 0 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(q0, Vector<float>(eIm, o + j0 + 0 * w), si)
+                        sr <- Vector.FusedMultiplyAdd(q1, Vector<float>(eRe, o + j0 + 1 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(q1, Vector<float>(eIm, o + j0 + 1 * w), si)
+                        sr <- Vector.FusedMultiplyAdd(q2, Vector<float>(eRe, o + j0 + 2 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(q2, Vector<float>(eIm, o + j0 + 2 * w), si)
+                        sr <- Vector.FusedMultiplyAdd(q3, Vector<float>(eRe, o + j0 + 3 * w), sr)
+                        si <- Vector.FusedMultiplyAdd(q3, Vector<float>(eIm, o + j0 + 3 * w), si)
+                        sr.CopyTo(acc, (2 * count + kk) * w)
+                        si.CopyTo(acc, (3 * count + kk) * w)
 
             elif width = w then
                 let mutable anyScaled = false
