@@ -46,33 +46,33 @@ module Conv =
 
     let private fwd g (x: Storage) (w: Storage) =
         match x, w with
-        | F32 a, F32 b -> F32(RawConv.forward g a b)
-        | F64 a, F64 b -> F64(RawConv.forward g a b)
+        | S32 a, S32 b -> S32(RawConv.forward g a b)
+        | S64 a, S64 b -> S64(RawConv.forward g a b)
         | _ -> invalidArg "weight" (sprintf "conv: expected input and weight of the same dtype, got %A and %A" x.Dtype w.Dtype)
 
     let private bwdData g (dy: Storage) (w: Storage) =
         match dy, w with
-        | F32 a, F32 b -> F32(RawConv.backwardData g a b)
-        | F64 a, F64 b -> F64(RawConv.backwardData g a b)
+        | S32 a, S32 b -> S32(RawConv.backwardData g a b)
+        | S64 a, S64 b -> S64(RawConv.backwardData g a b)
         | _ -> invalidArg "weight" "conv: dtype mismatch"
 
     let private bwdWeight g (x: Storage) (dy: Storage) =
         match x, dy with
-        | F32 a, F32 b -> F32(RawConv.backwardWeight g a b)
-        | F64 a, F64 b -> F64(RawConv.backwardWeight g a b)
+        | S32 a, S32 b -> S32(RawConv.backwardWeight g a b)
+        | S64 a, S64 b -> S64(RawConv.backwardWeight g a b)
         | _ -> invalidArg "input" "conv: dtype mismatch"
 
     /// Adds bias[c] to every element of channel c of [N; C; plane] storage (in place).
     let private addBias (n: int) (c: int) (plane: int) (y: Storage) (b: Storage) =
         match y, b with
-        | F32 a, F32 bv ->
+        | S32 a, S32 bv ->
             for i in 0 .. n * c - 1 do
                 let v = bv[i % c]
                 let s = System.Span<float32>(a, i * plane, plane)
 
                 for j in 0 .. plane - 1 do
                     s[j] <- s[j] + v
-        | F64 a, F64 bv ->
+        | S64 a, S64 bv ->
             for i in 0 .. n * c - 1 do
                 let v = bv[i % c]
 
@@ -85,10 +85,10 @@ module Conv =
         let acc = Array.zeroCreate c
 
         match g with
-        | F32 a ->
+        | S32 a ->
             for i in 0 .. n * c - 1 do
                 acc[i % c] <- acc[i % c] + float (System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(a, i * plane, plane)))
-        | F64 a ->
+        | S64 a ->
             for i in 0 .. n * c - 1 do
                 acc[i % c] <- acc[i % c] + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float>(a, i * plane, plane))
 

@@ -43,17 +43,17 @@ module Norm =
             if training then
                 let mean, var =
                     match x.Storage with
-                    | F32 a -> RawNorm.stats n c p a
-                    | F64 a -> RawNorm.stats n c p a
+                    | S32 a -> RawNorm.stats n c p a
+                    | S64 a -> RawNorm.stats n c p a
 
                 let corr = float (n * p) / float (n * p - 1)
 
                 match runningMean.Storage, runningVar.Storage with
-                | F32 rm, F32 rv ->
+                | S32 rm, S32 rv ->
                     for i in 0 .. c - 1 do
                         rm[i] <- float32 ((1.0 - momentum) * float rm[i] + momentum * mean[i])
                         rv[i] <- float32 ((1.0 - momentum) * float rv[i] + momentum * var[i] * corr)
-                | F64 rm, F64 rv ->
+                | S64 rm, S64 rv ->
                     for i in 0 .. c - 1 do
                         rm[i] <- (1.0 - momentum) * rm[i] + momentum * mean[i]
                         rv[i] <- (1.0 - momentum) * rv[i] + momentum * var[i] * corr
@@ -69,8 +69,8 @@ module Norm =
 
         let y =
             match x.Storage with
-            | F32 a -> F32(RawNorm.affine n c p scale shift float32 a)
-            | F64 a -> F64(RawNorm.affine n c p scale shift id a)
+            | S32 a -> S32(RawNorm.affine n c p scale shift float32 a)
+            | S64 a -> S64(RawNorm.affine n c p scale shift id a)
 
         let inputs = Array.concat [ [| x |]; Option.toArray weight; Option.toArray bias ]
 
@@ -82,8 +82,8 @@ module Norm =
             fun g ->
                 let sg, sgx =
                     match x.Storage, g.Storage with
-                    | F32 a, F32 b -> RawNorm.reduceGrad n c p mean invStd a b
-                    | F64 a, F64 b -> RawNorm.reduceGrad n c p mean invStd a b
+                    | S32 a, S32 b -> RawNorm.reduceGrad n c p mean invStd a b
+                    | S64 a, S64 b -> RawNorm.reduceGrad n c p mean invStd a b
                     | _ -> invalidOp "batchNorm: dtype mismatch"
 
                 let dx =
@@ -92,16 +92,16 @@ module Norm =
                     elif training then
                         let s =
                             match x.Storage, g.Storage with
-                            | F32 a, F32 b -> F32(RawNorm.trainBackward n c p mean invStd gamma sg sgx float32 a b)
-                            | F64 a, F64 b -> F64(RawNorm.trainBackward n c p mean invStd gamma sg sgx id a b)
+                            | S32 a, S32 b -> S32(RawNorm.trainBackward n c p mean invStd gamma sg sgx float32 a b)
+                            | S64 a, S64 b -> S64(RawNorm.trainBackward n c p mean invStd gamma sg sgx id a b)
                             | _ -> invalidOp "batchNorm: dtype mismatch"
 
                         Tensor.Leaf(s, x.ShapeRef)
                     else
                         let s =
                             match g.Storage with
-                            | F32 b -> F32(RawNorm.affine n c p scale (Array.zeroCreate c) float32 b)
-                            | F64 b -> F64(RawNorm.affine n c p scale (Array.zeroCreate c) id b)
+                            | S32 b -> S32(RawNorm.affine n c p scale (Array.zeroCreate c) float32 b)
+                            | S64 b -> S64(RawNorm.affine n c p scale (Array.zeroCreate c) id b)
 
                         Tensor.Leaf(s, x.ShapeRef)
 

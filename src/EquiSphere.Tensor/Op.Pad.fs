@@ -33,8 +33,8 @@ module Pad =
 
         let y =
             match x.Storage with
-            | F32 a -> F32(RawPad.forward planes h w rows cols a)
-            | F64 a -> F64(RawPad.forward planes h w rows cols a)
+            | S32 a -> S32(RawPad.forward planes h w rows cols a)
+            | S64 a -> S64(RawPad.forward planes h w rows cols a)
 
         let sh = x.ShapeRef
 
@@ -46,8 +46,8 @@ module Pad =
             fun g ->
                 let back =
                     match g.Storage with
-                    | F32 a -> F32(RawPad.backward planes h w rows cols a)
-                    | F64 a -> F64(RawPad.backward planes h w rows cols a)
+                    | S32 a -> S32(RawPad.backward planes h w rows cols a)
+                    | S64 a -> S64(RawPad.backward planes h w rows cols a)
 
                 [| Tensor.Leaf(back, sh) |]
         )

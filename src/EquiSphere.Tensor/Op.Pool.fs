@@ -13,12 +13,12 @@ module Pool =
 
         let y, arg =
             match x.Storage with
-            | F32 a ->
+            | S32 a ->
                 let v, i = RawPool.maxForward planes h w kernel stride padding ho wo a
-                F32 v, i
-            | F64 a ->
+                S32 v, i
+            | S64 a ->
                 let v, i = RawPool.maxForward planes h w kernel stride padding ho wo a
-                F64 v, i
+                S64 v, i
 
         let sh = x.ShapeRef
 
@@ -30,8 +30,8 @@ module Pool =
             fun g ->
                 let back =
                     match g.Storage with
-                    | F32 a -> F32(RawPool.maxBackward planes h w ho wo arg a)
-                    | F64 a -> F64(RawPool.maxBackward planes h w ho wo arg a)
+                    | S32 a -> S32(RawPool.maxBackward planes h w ho wo arg a)
+                    | S64 a -> S64(RawPool.maxBackward planes h w ho wo arg a)
 
                 [| Tensor.Leaf(back, sh) |]
         )
@@ -44,8 +44,8 @@ module Pool =
 
         let y =
             match x.Storage with
-            | F32 a -> F32(RawPool.avgForward planes h w kernel stride padding ho wo float32 a)
-            | F64 a -> F64(RawPool.avgForward planes h w kernel stride padding ho wo id a)
+            | S32 a -> S32(RawPool.avgForward planes h w kernel stride padding ho wo float32 a)
+            | S64 a -> S64(RawPool.avgForward planes h w kernel stride padding ho wo id a)
 
         let sh = x.ShapeRef
 
@@ -57,8 +57,8 @@ module Pool =
             fun g ->
                 let back =
                     match g.Storage with
-                    | F32 a -> F32(RawPool.avgBackward planes h w kernel stride padding ho wo float32 a)
-                    | F64 a -> F64(RawPool.avgBackward planes h w kernel stride padding ho wo id a)
+                    | S32 a -> S32(RawPool.avgBackward planes h w kernel stride padding ho wo float32 a)
+                    | S64 a -> S64(RawPool.avgBackward planes h w kernel stride padding ho wo id a)
 
                 [| Tensor.Leaf(back, sh) |]
         )

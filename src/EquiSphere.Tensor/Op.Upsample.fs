@@ -9,8 +9,8 @@ module Upsample =
     let private axis (dim: int) (outer: int) (n: int) (inner: int) (m: int) taps (x: Tensor) =
         let y =
             match x.Storage with
-            | F32 a -> F32(RawResample.apply outer n inner m taps float32 a)
-            | F64 a -> F64(RawResample.apply outer n inner m taps id a)
+            | S32 a -> S32(RawResample.apply outer n inner m taps float32 a)
+            | S64 a -> S64(RawResample.apply outer n inner m taps id a)
 
         let shape = Array.copy x.ShapeRef
         shape[dim] <- m
@@ -25,8 +25,8 @@ module Upsample =
             fun g ->
                 let back =
                     match g.Storage with
-                    | F32 a -> F32(RawResample.adjoint outer n inner m taps float32 a)
-                    | F64 a -> F64(RawResample.adjoint outer n inner m taps id a)
+                    | S32 a -> S32(RawResample.adjoint outer n inner m taps float32 a)
+                    | S64 a -> S64(RawResample.adjoint outer n inner m taps id a)
 
                 [| Tensor.Leaf(back, sh) |]
         )

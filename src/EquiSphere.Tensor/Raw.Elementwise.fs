@@ -13,8 +13,8 @@ module RawElementwise =
             s
         else
             match s with
-            | F32 a -> F32(RawLayout.expand shape target a)
-            | F64 a -> F64(RawLayout.expand shape target a)
+            | S32 a -> S32(RawLayout.expand shape target a)
+            | S64 a -> S64(RawLayout.expand shape target a)
 
     /// The binary op `f32`/`f64` (each filling its destination span from two equal-length sources) on `a` and
     /// `b` broadcast to `outShape`.
@@ -31,14 +31,14 @@ module RawElementwise =
         Storage.sameDtype op a b
 
         match expandTo aShape outShape a, expandTo bShape outShape b with
-        | F32 x, F32 y ->
+        | S32 x, S32 y ->
             let o = Array.zeroCreate x.Length
             f32 x y o
-            F32 o
-        | F64 x, F64 y ->
+            S32 o
+        | S64 x, S64 y ->
             let o = Array.zeroCreate x.Length
             f64 x y o
-            F64 o
+            S64 o
         | _ -> invalidOp "unreachable: dtypes were checked"
 
     /// a + b with broadcasting.
@@ -57,33 +57,33 @@ module RawElementwise =
     /// The unary op on a new storage of the same dtype.
     let unary (f32: float32[] -> float32[] -> unit) (f64: float[] -> float[] -> unit) (s: Storage) =
         match s with
-        | F32 x ->
+        | S32 x ->
             let o = Array.zeroCreate x.Length
             f32 x o
-            F32 o
-        | F64 x ->
+            S32 o
+        | S64 x ->
             let o = Array.zeroCreate x.Length
             f64 x o
-            F64 o
+            S64 o
 
     /// A scalar function applied elementwise (float64 arithmetic for Float64, float32 for Float32).
     let map (f32: float32 -> float32) (f64: float -> float) (s: Storage) =
         match s with
-        | F32 x -> F32(Array.map f32 x)
-        | F64 x -> F64(Array.map f64 x)
+        | S32 x -> S32(Array.map f32 x)
+        | S64 x -> S64(Array.map f64 x)
 
     /// A scalar function of two equal-length storages.
     let map2 (f32: float32 -> float32 -> float32) (f64: float -> float -> float) (a: Storage) (b: Storage) =
         match a, b with
-        | F32 x, F32 y -> F32(Array.map2 f32 x y)
-        | F64 x, F64 y -> F64(Array.map2 f64 x y)
+        | S32 x, S32 y -> S32(Array.map2 f32 x y)
+        | S64 x, S64 y -> S64(Array.map2 f64 x y)
         | _ -> invalidArg "b" (sprintf "Expected operands of the same dtype, got %A and %A" a.Dtype b.Dtype)
 
     /// A scalar function of three equal-length storages.
     let map3 (f32: float32 -> float32 -> float32 -> float32) (f64: float -> float -> float -> float) (a: Storage) (b: Storage) (c: Storage) =
         match a, b, c with
-        | F32 x, F32 y, F32 z -> F32(Array.init x.Length (fun i -> f32 x[i] y[i] z[i]))
-        | F64 x, F64 y, F64 z -> F64(Array.init x.Length (fun i -> f64 x[i] y[i] z[i]))
+        | S32 x, S32 y, S32 z -> S32(Array.init x.Length (fun i -> f32 x[i] y[i] z[i]))
+        | S64 x, S64 y, S64 z -> S64(Array.init x.Length (fun i -> f64 x[i] y[i] z[i]))
         | _ -> invalidArg "c" (sprintf "Expected operands of the same dtype, got %A, %A and %A" a.Dtype b.Dtype c.Dtype)
 
     /// a · s for a scalar s.
@@ -97,11 +97,11 @@ module RawElementwise =
     /// The sum of all elements, accumulated in float64.
     let sumAll (s: Storage) =
         match s with
-        | F32 x ->
+        | S32 x ->
             let mutable acc = 0.0
 
             for v in x do
                 acc <- acc + float v
 
             acc
-        | F64 x -> TensorPrimitives.Sum(ReadOnlySpan x)
+        | S64 x -> TensorPrimitives.Sum(ReadOnlySpan x)

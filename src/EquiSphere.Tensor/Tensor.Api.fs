@@ -30,7 +30,7 @@ module Tensor =
         if isNull values then
             nullArg "values"
 
-        Tensor.Leaf(F32(Array.copy values), shape)
+        Tensor.Leaf(S32(Array.copy values), shape)
 
     /// A float64 leaf of `shape` over a copy of `values`.
     let ofFloat64 (shape: int[]) (values: float[]) =
@@ -39,7 +39,7 @@ module Tensor =
         if isNull values then
             nullArg "values"
 
-        Tensor.Leaf(F64(Array.copy values), shape)
+        Tensor.Leaf(S64(Array.copy values), shape)
 
     /// A leaf over a storage without copying it.
     let ofStorage (shape: int[]) (storage: Storage) =
@@ -110,8 +110,8 @@ module Tensor =
     /// The values as float32, row-major (a copy).
     let toFloat32Array (t: Tensor) =
         match t.Storage with
-        | F32 a -> Array.copy a
-        | F64 a -> Array.map float32 a
+        | S32 a -> Array.copy a
+        | S64 a -> Array.map float32 a
 
     /// The single value of a one-element tensor.
     let toScalar (t: Tensor) = t.ToScalar()
@@ -232,8 +232,8 @@ module Tensor =
         else
             let s =
                 match t.Storage with
-                | F32 a -> F32(RawLayout.permute t.ShapeRef perm a)
-                | F64 a -> F64(RawLayout.permute t.ShapeRef perm a)
+                | S32 a -> S32(RawLayout.permute t.ShapeRef perm a)
+                | S64 a -> S64(RawLayout.permute t.ShapeRef perm a)
 
             let inv = Array.zeroCreate perm.Length
 
@@ -258,14 +258,14 @@ module Tensor =
 
         let s =
             match t.Storage with
-            | F32 a -> F32(RawLayout.narrow sh d start length a)
-            | F64 a -> F64(RawLayout.narrow sh d start length a)
+            | S32 a -> S32(RawLayout.narrow sh d start length a)
+            | S64 a -> S64(RawLayout.narrow sh d start length a)
 
         make s out "narrow" [| t |] (fun g ->
             let back =
                 match g.Storage with
-                | F32 a -> F32(RawLayout.unnarrow sh d start length a)
-                | F64 a -> F64(RawLayout.unnarrow sh d start length a)
+                | S32 a -> S32(RawLayout.unnarrow sh d start length a)
+                | S64 a -> S64(RawLayout.unnarrow sh d start length a)
 
             [| Tensor.Leaf(back, sh) |])
 
@@ -294,26 +294,26 @@ module Tensor =
 
         let s =
             match tensors[0].Storage with
-            | F32 _ ->
-                F32(
+            | S32 _ ->
+                S32(
                     RawLayout.concat
                         shapes
                         d
                         (tensors
                          |> Array.map (fun t ->
                              match t.Storage with
-                             | F32 a -> a
+                             | S32 a -> a
                              | _ -> [||]))
                 )
-            | F64 _ ->
-                F64(
+            | S64 _ ->
+                S64(
                     RawLayout.concat
                         shapes
                         d
                         (tensors
                          |> Array.map (fun t ->
                              match t.Storage with
-                             | F64 a -> a
+                             | S64 a -> a
                              | _ -> [||]))
                 )
 
@@ -356,14 +356,14 @@ module Tensor =
 
         let s =
             match t.Storage with
-            | F32 a -> F32(RawLayout.gather sh d indexShape index a)
-            | F64 a -> F64(RawLayout.gather sh d indexShape index a)
+            | S32 a -> S32(RawLayout.gather sh d indexShape index a)
+            | S64 a -> S64(RawLayout.gather sh d indexShape index a)
 
         make s (Array.copy indexShape) "gather" [| t |] (fun g ->
             let back =
                 match g.Storage with
-                | F32 a -> F32(RawLayout.scatterAdd sh d indexShape index a)
-                | F64 a -> F64(RawLayout.scatterAdd sh d indexShape index a)
+                | S32 a -> S32(RawLayout.scatterAdd sh d indexShape index a)
+                | S64 a -> S64(RawLayout.scatterAdd sh d indexShape index a)
 
             [| Tensor.Leaf(back, sh) |])
 
@@ -516,19 +516,19 @@ module Tensor =
         let sh = t.ShapeRef
         let s, arg =
             match t.Storage with
-            | F32 a ->
+            | S32 a ->
                 let v, i = RawLayout.maxDims sh ds a
-                F32 v, i
-            | F64 a ->
+                S32 v, i
+            | S64 a ->
                 let v, i = RawLayout.maxDims sh ds a
-                F64 v, i
+                S64 v, i
 
         make s out "maxDims" [| t |] (fun g ->
             let back = Storage.zeros g.Dtype (Shape.numel sh)
 
             match back, g.Storage with
-            | F32 b, F32 gv -> arg |> Array.iteri (fun o i -> b[i] <- b[i] + gv[o])
-            | F64 b, F64 gv -> arg |> Array.iteri (fun o i -> b[i] <- b[i] + gv[o])
+            | S32 b, S32 gv -> arg |> Array.iteri (fun o i -> b[i] <- b[i] + gv[o])
+            | S64 b, S64 gv -> arg |> Array.iteri (fun o i -> b[i] <- b[i] + gv[o])
             | _ -> ()
 
             [| Tensor.Leaf(back, sh) |])
@@ -561,7 +561,7 @@ module Tensor =
                 Threading.Tasks.Parallel.For(0, batch, fun i -> one x y c i) |> ignore
 
         match a, b with
-        | F32 x, F32 y ->
+        | S32 x, S32 y ->
             let c = Array.zeroCreate (batch * m * n)
 
             go x y c (fun x y c i ->
@@ -570,8 +570,8 @@ module Tensor =
                 else
                     RawGemm.gemm m n k x (i * m * k) y (i * k * n) c (i * m * n))
 
-            F32 c
-        | F64 x, F64 y ->
+            S32 c
+        | S64 x, S64 y ->
             let c = Array.zeroCreate (batch * m * n)
 
             go x y c (fun x y c i ->
@@ -580,7 +580,7 @@ module Tensor =
                 else
                     RawGemm.gemm m n k x (i * m * k) y (i * k * n) c (i * m * n))
 
-            F64 c
+            S64 c
         | _ -> invalidArg "b" (sprintf "matmul: expected operands of the same dtype, got %A and %A" a.Dtype b.Dtype)
 
     /// Matrix product [.., m, k] × [.., k, n] → [.., m, n] with broadcast batch axes; adjoints g·bᵀ and aᵀ·g

@@ -220,8 +220,8 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
         else
             let s =
                 match storage with
-                | F32 a -> F32(RawLayout.expand shape target a)
-                | F64 a -> F64(RawLayout.expand shape target a)
+                | S32 a -> S32(RawLayout.expand shape target a)
+                | S64 a -> S64(RawLayout.expand shape target a)
 
             Tensor.Make(s, Array.copy target, "expand", [| t |], fun g -> [| g.SumTo shape |])
 
@@ -234,8 +234,8 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
         else
             let s =
                 match storage with
-                | F32 a -> F32(RawLayout.sumTo shape target a)
-                | F64 a -> F64(RawLayout.sumTo shape target a)
+                | S32 a -> S32(RawLayout.sumTo shape target a)
+                | S64 a -> S64(RawLayout.sumTo shape target a)
 
             Tensor.Make(s, Array.copy target, "sumTo", [| t |], fun g -> [| g.Expand shape |])
 

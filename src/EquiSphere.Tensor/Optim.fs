@@ -1,0 +1,210 @@
+namespace EquiSphere.Tensor
+
+open System
+
+/// A gradient-based optimizer over named parameters: `Step` updates every parameter that has a gradient, in
+/// place; `State` lists its named state tensors (for checkpoints) and `LoadState` restores them.
+[<AbstractClass>]
+type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
+    let mutable lr = learningRate
+    let mutable steps = 0L
+    let scratchP = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+    let scratchG = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+
+    static let load (s: Storage) (dst: float[]) =
+        match s with
+        | S32 a ->
+            for j in 0 .. a.Length - 1 do
+                dst[j] <- float a[j]
+        | S64 a -> Array.blit a 0 dst 0 a.Length
+
+    do
+        if isNull parameters then
+            nullArg "parameters"
+
+        if not (learningRate >= 0.0) then
+            invalidArg "learningRate" (sprintf "Expected a learning rate >= 0, got %g" learningRate)
+
+    /// The parameters with their names.
+    member _.Parameters = parameters
+
+    /// The current learning rate (set it from a schedule between steps).
+    member _.LearningRate
+        with get () = lr
+        and set (v: float) =
+            if not (v >= 0.0) then
+                invalidArg "LearningRate" (sprintf "Expected a learning rate >= 0, got %g" v)
+
+            lr <- v
+
+    /// Number of steps taken.
+    member _.StepCount
+        with get () = steps
+        and set (v: int64) = steps <- v
+
+    /// Updates one parameter from its gradient (same dtype and length), step count t ≥ 1.
+    abstract Update: index: int * p: float[] * g: float[] * t: int64 -> unit
+
+    /// Named state tensors (momentum buffers, moments), names "<parameter>.<slot>".
+    abstract State: (string * Tensor)[]
+
+    /// Clears the gradients of all parameters.
+    member _.ZeroGrad() =
+        for _, p in parameters do
+            p.ZeroGrad()
+
+    /// One update of every parameter with a gradient; the arithmetic runs in float64 and is stored back.
+    member o.Step() =
+        steps <- steps + 1L
+
+        parameters
+        |> Array.iteri (fun i (_, p) ->
+            if not (isNull p.Grad) then
+                let pv, gv = scratchP[i], scratchG[i]
+                load p.Storage pv
+                load p.Grad.Storage gv
+                o.Update(i, pv, gv, steps)
+
+                match p.Storage with
+                | S32 a ->
+                    for j in 0 .. a.Length - 1 do
+                        a[j] <- float32 pv[j]
+                | S64 a -> Array.blit pv 0 a 0 a.Length)
+
+    /// Restores state saved from `State` (same names and shapes); throws naming a missing or mismatched tensor.
+    member o.LoadState(state: (string * Tensor)[]) =
+        let given = dict state
+
+        for name, t in o.State do
+            match given.TryGetValue name with
+            | true, v ->
+                Shape.same name t.ShapeRef v.ShapeRef
+
+                match t.Storage, Storage.convert t.Dtype v.Storage with
+                | S32 dst, S32 src -> Array.blit src 0 dst 0 dst.Length
+                | S64 dst, S64 src -> Array.blit src 0 dst 0 dst.Length
+                | _ -> ()
+            | _ -> invalidArg "state" (sprintf "Expected optimizer state '%s' of shape %s, it is missing" name (Shape.format t.ShapeRef))
+
+/// Stochastic gradient descent (PyTorch's form): g ← ∇ + λp; with momentum μ, b ← μb + g (b = g on the first
+/// step) and the update uses b (or g + μb with Nesterov); p ← p − η·update.
+[<Sealed>]
+type SGD(parameters: (string * Tensor)[], learningRate: float, ?momentum: float, ?weightDecay: float, ?nesterov: bool) =
+    inherit Optimizer(parameters, learningRate)
+    let mu = defaultArg momentum 0.0
+    let wd = defaultArg weightDecay 0.0
+    let nesterov = defaultArg nesterov false
+    let buffers = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+    let started = Array.zeroCreate<bool> parameters.Length
+
+    /// The momentum buffers as "<parameter>.momentum" (empty without momentum).
+    override _.State =
+        if mu = 0.0 then
+            [||]
+        else
+            parameters
+            |> Array.mapi (fun i (n, p) -> n + ".momentum", Tensor.ofArray Float64 p.Shape buffers[i])
+
+    /// One SGD update of parameter `index`.
+    override o.Update(index, p, g, _) =
+        let lr = o.LearningRate
+        let b = buffers[index]
+
+        for j in 0 .. p.Length - 1 do
+            let gj = g[j] + wd * p[j]
+
+            let d =
+                if mu = 0.0 then
+                    gj
+                else
+                    b[j] <- (if started[index] then mu * b[j] + gj else gj)
+                    if nesterov then gj + mu * b[j] else b[j]
+
+            p[j] <- p[j] - lr * d
+
+        started[index] <- true
+
+    /// Restores the momentum buffers.
+    member o.Load(state: (string * Tensor)[]) =
+        o.LoadState state
+
+        for i in 0 .. parameters.Length - 1 do
+            match state |> Array.tryFind (fun (n, _) -> n = fst parameters[i] + ".momentum") with
+            | Some(_, t) ->
+                Array.blit (t.ToArray()) 0 buffers[i] 0 buffers[i].Length
+                started[i] <- true
+            | None -> ()
+
+/// Adam (Kingma and Ba 2015): m ← β1·m + (1 − β1)g, v ← β2·v + (1 − β2)g², p ← p − η·m̂/(√v̂ + ε) with
+/// m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ). Weight decay λ is added to the gradient (L2), or, when `decoupled`
+/// (AdamW, Loshchilov and Hutter 2019), applied as p ← p − ηλp before the update.
+[<Sealed>]
+type Adam
+    (parameters: (string * Tensor)[], learningRate: float, ?beta1: float, ?beta2: float, ?eps: float, ?weightDecay: float, ?decoupled: bool)
+    =
+    inherit Optimizer(parameters, learningRate)
+    let b1 = defaultArg beta1 0.9
+    let b2 = defaultArg beta2 0.999
+    let eps = defaultArg eps 1e-8
+    let wd = defaultArg weightDecay 0.0
+    let decoupled = defaultArg decoupled false
+    let m = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+    let v = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+
+    do
+        if b1 < 0.0 || b1 >= 1.0 || b2 < 0.0 || b2 >= 1.0 then
+            invalidArg "beta1" (sprintf "Expected betas in [0, 1), got (%g, %g)" b1 b2)
+
+    /// First and second moments as "<parameter>.m" and "<parameter>.v" (float64).
+    override _.State =
+        parameters
+        |> Array.mapi (fun i (n, p) -> [| n + ".m", Tensor.ofArray Float64 p.Shape m[i]; n + ".v", Tensor.ofArray Float64 p.Shape v[i] |])
+        |> Array.concat
+
+    /// One Adam update of parameter `index` at step t.
+    override o.Update(index, p, g, t) =
+        let lr = o.LearningRate
+        let mi, vi = m[index], v[index]
+        let c1 = 1.0 - Math.Pow(b1, float t)
+        let c2 = 1.0 - Math.Pow(b2, float t)
+
+        for j in 0 .. p.Length - 1 do
+            if decoupled then
+                p[j] <- p[j] - lr * wd * p[j]
+
+            let gj = if decoupled then g[j] else g[j] + wd * p[j]
+            mi[j] <- b1 * mi[j] + (1.0 - b1) * gj
+            vi[j] <- b2 * vi[j] + (1.0 - b2) * gj * gj
+            p[j] <- p[j] - lr * (mi[j] / c1) / (sqrt (vi[j] / c2) + eps)
+
+    /// Restores the moments.
+    member o.Load(state: (string * Tensor)[]) =
+        o.LoadState state
+
+        for i in 0 .. parameters.Length - 1 do
+            let n = fst parameters[i]
+
+            for slot, arr in [ ".m", m[i]; ".v", v[i] ] do
+                match state |> Array.tryFind (fun (k, _) -> k = n + slot) with
+                | Some(_, t) -> Array.blit (t.ToArray()) 0 arr 0 arr.Length
+                | None -> ()
+
+/// Learning-rate schedules: functions from the step (or epoch) index, starting at 0, to a learning rate.
+[<RequireQualifiedAccess>]
+module Schedule =
+
+    /// `initial` until the first boundary, then the rate paired with the last boundary passed:
+    /// piecewise 1e-3 [32, 2e-4; 40, 4e-5] gives 1e-3 for t < 32, 2e-4 for 32 ≤ t < 40, 4e-5 after.
+    let piecewise (initial: float) (boundaries: (int * float) list) (t: int) =
+        boundaries
+        |> List.sortBy fst
+        |> List.fold (fun lr (b, v) -> if t >= b then v else lr) initial
+
+    /// Cosine annealing from `maxLr` at t = 0 to `minLr` at t = total (constant after):
+    /// minLr + ½(maxLr − minLr)(1 + cos(π·t/total)).
+    let cosine (maxLr: float) (minLr: float) (total: int) (t: int) =
+        if total <= 0 then
+            invalidArg "total" (sprintf "Expected a positive number of steps, got %d" total)
+
+        let s = float (min t total) / float total
+        minLr + 0.5 * (maxLr - minLr) * (1.0 + cos (Math.PI * s))
