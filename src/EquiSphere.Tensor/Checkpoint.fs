@@ -17,7 +17,8 @@ module Checkpoint =
         | S64 a -> Safetensors.ofFloat64 name shape a
 
     /// The entries of named tensors (float32 or float64 as stored).
-    let entries (tensors: (string * Tensor)[]) = tensors |> Array.map (fun (n, t) -> entry n t) |> List.ofArray
+    let entries (tensors: (string * Tensor)[]) =
+        tensors |> Array.map (fun (n, t) -> entry n t) |> List.ofArray
 
     /// Saves the model's parameters and buffers, the optimizer's state (when given) and `metadata` to `path`
     /// atomically.
@@ -45,7 +46,12 @@ module Checkpoint =
         if shape <> target.ShapeRef then
             raise (
                 InvalidDataException(
-                    sprintf "%s: tensor '%s' has shape %s, the model expects %s" source name (Shape.format shape) (Shape.format target.ShapeRef)
+                    sprintf
+                        "%s: tensor '%s' has shape %s, the model expects %s"
+                        source
+                        name
+                        (Shape.format shape)
+                        (Shape.format target.ShapeRef)
                 )
             )
 
@@ -53,7 +59,10 @@ module Checkpoint =
             match e.DType with
             | SafetensorsDType.F32 -> Safetensors.toFloat32 e |> Array.map float
             | SafetensorsDType.F64 -> Safetensors.toFloat64 e
-            | d -> raise (InvalidDataException(sprintf "%s: tensor '%s' has dtype %s, expected S32 or S64" source name (Safetensors.dtypeName d)))
+            | d ->
+                raise (
+                    InvalidDataException(sprintf "%s: tensor '%s' has dtype %s, expected S32 or S64" source name (Safetensors.dtypeName d))
+                )
 
         match target.Storage with
         | S32 a ->
@@ -82,11 +91,6 @@ module Checkpoint =
 
             let step = find path file "optim.step"
             o.StepCount <- (Safetensors.toInt64 step)[0]
-
-            match o with
-            | :? SGD as s -> s.Load(o.State)
-            | :? Adam as a -> a.Load(o.State)
-            | _ -> ()
         | None -> ()
 
         file.Metadata

@@ -20,7 +20,10 @@ module Loss =
 
         same "target" prediction target
         let ad = Tensor.abs (prediction - target)
-        let q = Tensor.where (Tensor.le ad (Tensor.scalar ad.Dtype delta)) ad (Tensor.full ad.Dtype [||] delta)
+
+        let q =
+            Tensor.where (Tensor.le ad (Tensor.scalar ad.Dtype delta)) ad (Tensor.full ad.Dtype [||] delta)
+
         0.5 * q * q + delta * (ad - q)
 
     /// Huber loss with threshold δ, mean over elements.
@@ -40,7 +43,9 @@ module Loss =
             invalidArg "logits" (sprintf "Expected logits of shape [N; K], got %s" (Shape.format logits.ShapeRef))
 
         if isNull targets || targets.Length <> logits.ShapeRef[0] then
-            invalidArg "targets" (sprintf "Expected %d class indices, got %d" logits.ShapeRef[0] (if isNull targets then 0 else targets.Length))
+            invalidArg
+                "targets"
+                (sprintf "Expected %d class indices, got %d" logits.ShapeRef[0] (if isNull targets then 0 else targets.Length))
 
         let logp = Activation.logSoftmax 1 logits
         -(Tensor.mean (Tensor.gather 1 [| targets.Length; 1 |] targets logp))

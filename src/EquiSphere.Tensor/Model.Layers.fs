@@ -98,8 +98,17 @@ type Conv2d
 /// Output size (H − 1)·stride − 2·padding + k + outputPadding.
 [<Sealed>]
 type ConvTranspose2d
-    (inChannels: int, outChannels: int, kernel: int, rng: Random, ?stride: int, ?padding: int, ?outputPadding: int, ?bias: bool, ?dtype: Dtype) as this
-    =
+    (
+        inChannels: int,
+        outChannels: int,
+        kernel: int,
+        rng: Random,
+        ?stride: int,
+        ?padding: int,
+        ?outputPadding: int,
+        ?bias: bool,
+        ?dtype: Dtype
+    ) as this =
     inherit Model()
     let dtype = defaultArg dtype Float32
     let stride = defaultArg stride 1
@@ -191,13 +200,27 @@ type PreActBlock(inChannels: int, outChannels: int, stride: int, rng: Random, ?p
     let conv1 =
         this.AddChild(
             "conv1",
-            Conv2d(inChannels, outChannels, 3, rng, stride = stride, padding = 1, rowMode = mode, colMode = mode, bias = false, dtype = dtype)
+            Conv2d(
+                inChannels,
+                outChannels,
+                3,
+                rng,
+                stride = stride,
+                padding = 1,
+                rowMode = mode,
+                colMode = mode,
+                bias = false,
+                dtype = dtype
+            )
         )
 
     let bn2 = this.AddChild("bn2", BatchNorm2d(outChannels, dtype = dtype))
 
     let conv2 =
-        this.AddChild("conv2", Conv2d(outChannels, outChannels, 3, rng, padding = 1, rowMode = mode, colMode = mode, bias = false, dtype = dtype))
+        this.AddChild(
+            "conv2",
+            Conv2d(outChannels, outChannels, 3, rng, padding = 1, rowMode = mode, colMode = mode, bias = false, dtype = dtype)
+        )
 
     let shortcut =
         if stride <> 1 || inChannels <> outChannels then

@@ -24,7 +24,11 @@ module Activation =
             [| x |],
             fun g ->
                 let d =
-                    RawElementwise.map2 (fun v gv -> if v > 0.0f then gv else 0.0f) (fun v gv -> if v > 0.0 then gv else 0.0) x.Storage g.Storage
+                    RawElementwise.map2
+                        (fun v gv -> if v > 0.0f then gv else 0.0f)
+                        (fun v gv -> if v > 0.0 then gv else 0.0)
+                        x.Storage
+                        g.Storage
 
                 [| Tensor.Leaf(d, sh) |]
         )

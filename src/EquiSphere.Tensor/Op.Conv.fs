@@ -87,10 +87,14 @@ module Conv =
         match g with
         | S32 a ->
             for i in 0 .. n * c - 1 do
-                acc[i % c] <- acc[i % c] + float (System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(a, i * plane, plane)))
+                acc[i % c] <-
+                    acc[i % c]
+                    + float (System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(a, i * plane, plane)))
         | S64 a ->
             for i in 0 .. n * c - 1 do
-                acc[i % c] <- acc[i % c] + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float>(a, i * plane, plane))
+                acc[i % c] <-
+                    acc[i % c]
+                    + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float>(a, i * plane, plane))
 
         Storage.ofFloats g.Dtype acc
 
@@ -104,7 +108,9 @@ module Conv =
     /// [O] → [N; O; Ho; Wo] with Ho = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1. Reverse: backward-data, backward-weight
     /// and the per-channel sum of the adjoint.
     let conv2d (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
-        let out = Shape.conv2d input.ShapeRef weight.ShapeRef cfg.Stride cfg.Padding cfg.Dilation cfg.Groups
+        let out =
+            Shape.conv2d input.ShapeRef weight.ShapeRef cfg.Stride cfg.Padding cfg.Dilation cfg.Groups
+
         checkBias out[1] bias
         let g = geometry cfg input.ShapeRef weight.ShapeRef out
         let y = fwd g input.Storage weight.Storage
@@ -118,8 +124,14 @@ module Conv =
             inputs,
             fun dy ->
                 [|
-                    (if input.IsTracked then Tensor.Leaf(bwdData g dy.Storage weight.Storage, input.ShapeRef) else null)
-                    (if weight.IsTracked then Tensor.Leaf(bwdWeight g input.Storage dy.Storage, weight.ShapeRef) else null)
+                    (if input.IsTracked then
+                         Tensor.Leaf(bwdData g dy.Storage weight.Storage, input.ShapeRef)
+                     else
+                         null)
+                    (if weight.IsTracked then
+                         Tensor.Leaf(bwdWeight g input.Storage dy.Storage, weight.ShapeRef)
+                     else
+                         null)
                     if bias.IsSome then
                         Tensor.Leaf(channelSum g.N g.O (g.HO * g.WO) dy.Storage, [| g.O |])
                 |]
@@ -138,7 +150,10 @@ module Conv =
         let g = geometry cfg out weight.ShapeRef input.ShapeRef
         let g = { g with O = input.ShapeRef[1] }
         let y = bwdData g input.Storage weight.Storage
-        bias |> Option.iter (fun b -> addBias out[0] out[1] (out[2] * out[3]) y b.Storage)
+
+        bias
+        |> Option.iter (fun b -> addBias out[0] out[1] (out[2] * out[3]) y b.Storage)
+
         let inputs = Array.append [| input; weight |] (Option.toArray bias)
 
         Tensor.Make(
@@ -148,8 +163,14 @@ module Conv =
             inputs,
             fun dy ->
                 [|
-                    (if input.IsTracked then Tensor.Leaf(fwd g dy.Storage weight.Storage, input.ShapeRef) else null)
-                    (if weight.IsTracked then Tensor.Leaf(bwdWeight g dy.Storage input.Storage, weight.ShapeRef) else null)
+                    (if input.IsTracked then
+                         Tensor.Leaf(fwd g dy.Storage weight.Storage, input.ShapeRef)
+                     else
+                         null)
+                    (if weight.IsTracked then
+                         Tensor.Leaf(bwdWeight g dy.Storage input.Storage, weight.ShapeRef)
+                     else
+                         null)
                     if bias.IsSome then
                         Tensor.Leaf(channelSum out[0] out[1] (out[2] * out[3]) dy.Storage, [| out[1] |])
                 |]

@@ -27,10 +27,18 @@ module Norm =
         let n, c = x.ShapeRef[0], x.ShapeRef[1]
         let p = Shape.numel x.ShapeRef[2..]
 
-        for name, t in [ "runningMean", Some runningMean; "runningVar", Some runningVar; "weight", weight; "bias", bias ] do
+        for name, t in
+            [
+                "runningMean", Some runningMean
+                "runningVar", Some runningVar
+                "weight", weight
+                "bias", bias
+            ] do
             match t with
             | Some t when t.ShapeRef <> [| c |] || t.Dtype <> x.Dtype ->
-                invalidArg name (sprintf "Expected %s of shape [C=%d] and dtype %A, got %s %A" name c x.Dtype (Shape.format t.ShapeRef) t.Dtype)
+                invalidArg
+                    name
+                    (sprintf "Expected %s of shape [C=%d] and dtype %A, got %s %A" name c x.Dtype (Shape.format t.ShapeRef) t.Dtype)
             | _ -> ()
 
         if training && n * p < 2 then
@@ -108,7 +116,13 @@ module Norm =
                 Array.concat
                     [
                         [| dx |]
-                        (if weight.IsSome then [| Tensor.Leaf(Storage.ofFloats x.Dtype sgx, [| c |]) |] else [||])
-                        (if bias.IsSome then [| Tensor.Leaf(Storage.ofFloats x.Dtype sg, [| c |]) |] else [||])
+                        (if weight.IsSome then
+                             [| Tensor.Leaf(Storage.ofFloats x.Dtype sgx, [| c |]) |]
+                         else
+                             [||])
+                        (if bias.IsSome then
+                             [| Tensor.Leaf(Storage.ofFloats x.Dtype sg, [| c |]) |]
+                         else
+                             [||])
                     ]
         )

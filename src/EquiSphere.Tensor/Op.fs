@@ -66,11 +66,8 @@ module Op =
         (reverse: Tensor -> Tensor -> Tensor -> Tensor -> Tensor * Tensor)
         : Tensor -> Tensor -> Tensor =
         let f =
-            define
-                name
-                (fun xs -> forward xs[0] xs[1])
-                (fun xs y g ->
-                    let ga, gb = reverse xs[0] xs[1] y g
-                    [| Some ga; Some gb |])
+            define name (fun xs -> forward xs[0] xs[1]) (fun xs y g ->
+                let ga, gb = reverse xs[0] xs[1] y g
+                [| Some ga; Some gb |])
 
         fun a b -> f [| a; b |]

@@ -8,8 +8,12 @@ open System
 type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
     let mutable lr = learningRate
     let mutable steps = 0L
-    let scratchP = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
-    let scratchG = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+
+    let scratchP =
+        parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+
+    let scratchG =
+        parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
 
     static let load (s: Storage) (dst: float[]) =
         match s with
@@ -45,7 +49,8 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
     /// Updates one parameter from its gradient (same dtype and length), step count t ≥ 1.
     abstract Update: index: int * p: float[] * g: float[] * t: int64 -> unit
 
-    /// Named state tensors (momentum buffers, moments), names "<parameter>.<slot>".
+    /// Named state tensors (momentum buffers, moments), names "<parameter>.<slot>"; they share the optimizer's
+    /// buffers, so writing into them restores the state.
     abstract State: (string * Tensor)[]
 
     /// Clears the gradients of all parameters.
@@ -94,16 +99,17 @@ type SGD(parameters: (string * Tensor)[], learningRate: float, ?momentum: float,
     let mu = defaultArg momentum 0.0
     let wd = defaultArg weightDecay 0.0
     let nesterov = defaultArg nesterov false
-    let buffers = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
-    let started = Array.zeroCreate<bool> parameters.Length
 
-    /// The momentum buffers as "<parameter>.momentum" (empty without momentum).
+    let buffers =
+        parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+
+    /// The momentum buffers as "<parameter>.momentum" (float64, shared; empty without momentum).
     override _.State =
         if mu = 0.0 then
             [||]
         else
             parameters
-            |> Array.mapi (fun i (n, p) -> n + ".momentum", Tensor.ofArray Float64 p.Shape buffers[i])
+            |> Array.mapi (fun i (n, p) -> n + ".momentum", Tensor.ofStorage p.Shape (S64 buffers[i]))
 
     /// One SGD update of parameter `index`.
     override o.Update(index, p, g, _) =
@@ -117,23 +123,11 @@ type SGD(parameters: (string * Tensor)[], learningRate: float, ?momentum: float,
                 if mu = 0.0 then
                     gj
                 else
-                    b[j] <- (if started[index] then mu * b[j] + gj else gj)
+                    // the buffer starts at zero, so the first step gives b = g as in PyTorch
+                    b[j] <- mu * b[j] + gj
                     if nesterov then gj + mu * b[j] else b[j]
 
             p[j] <- p[j] - lr * d
-
-        started[index] <- true
-
-    /// Restores the momentum buffers.
-    member o.Load(state: (string * Tensor)[]) =
-        o.LoadState state
-
-        for i in 0 .. parameters.Length - 1 do
-            match state |> Array.tryFind (fun (n, _) -> n = fst parameters[i] + ".momentum") with
-            | Some(_, t) ->
-                Array.blit (t.ToArray()) 0 buffers[i] 0 buffers[i].Length
-                started[i] <- true
-            | None -> ()
 
 /// Adam (Kingma and Ba 2015): m ← β1·m + (1 − β1)g, v ← β2·v + (1 − β2)g², p ← p − η·m̂/(√v̂ + ε) with
 /// m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ). Weight decay λ is added to the gradient (L2), or, when `decoupled`
@@ -155,10 +149,14 @@ type Adam
         if b1 < 0.0 || b1 >= 1.0 || b2 < 0.0 || b2 >= 1.0 then
             invalidArg "beta1" (sprintf "Expected betas in [0, 1), got (%g, %g)" b1 b2)
 
-    /// First and second moments as "<parameter>.m" and "<parameter>.v" (float64).
+    /// First and second moments as "<parameter>.m" and "<parameter>.v" (float64, shared with the optimizer).
     override _.State =
         parameters
-        |> Array.mapi (fun i (n, p) -> [| n + ".m", Tensor.ofArray Float64 p.Shape m[i]; n + ".v", Tensor.ofArray Float64 p.Shape v[i] |])
+        |> Array.mapi (fun i (n, p) ->
+            [|
+                n + ".m", Tensor.ofStorage p.Shape (S64 m[i])
+                n + ".v", Tensor.ofStorage p.Shape (S64 v[i])
+            |])
         |> Array.concat
 
     /// One Adam update of parameter `index` at step t.
@@ -176,18 +174,6 @@ type Adam
             mi[j] <- b1 * mi[j] + (1.0 - b1) * gj
             vi[j] <- b2 * vi[j] + (1.0 - b2) * gj * gj
             p[j] <- p[j] - lr * (mi[j] / c1) / (sqrt (vi[j] / c2) + eps)
-
-    /// Restores the moments.
-    member o.Load(state: (string * Tensor)[]) =
-        o.LoadState state
-
-        for i in 0 .. parameters.Length - 1 do
-            let n = fst parameters[i]
-
-            for slot, arr in [ ".m", m[i]; ".v", v[i] ] do
-                match state |> Array.tryFind (fun (k, _) -> k = n + slot) with
-                | Some(_, t) -> Array.blit (t.ToArray()) 0 arr 0 arr.Length
-                | None -> ()
 
 /// Learning-rate schedules: functions from the step (or epoch) index, starting at 0, to a learning rate.
 [<RequireQualifiedAccess>]

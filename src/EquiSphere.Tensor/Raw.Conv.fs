@@ -149,7 +149,8 @@ module RawConv =
         dx
 
     /// Number of sample chunks the weight gradient is reduced over (fixed by the thread count).
-    let chunks (n: int) = max 1 (min n Environment.ProcessorCount)
+    let chunks (n: int) =
+        max 1 (min n Environment.ProcessorCount)
 
     /// dw = Σ_n dy_n · col(x_n)ᵀ: the adjoint of `forward` in w, shape [O; C/groups; kh; kw].
     let inline backwardWeight (g: ConvGeometry) (x: ^T[]) (dy: ^T[]) : ^T[] =

@@ -42,17 +42,34 @@ module RawElementwise =
         | _ -> invalidOp "unreachable: dtypes were checked"
 
     /// a + b with broadcasting.
-    let add = binary "add" (fun x y o -> TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o -> TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span o))
+    let add =
+        binary "add" (fun x y o -> TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
+            TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span o))
+
     /// a − b with broadcasting.
-    let sub = binary "sub" (fun x y o -> TensorPrimitives.Subtract(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o -> TensorPrimitives.Subtract(ReadOnlySpan x, ReadOnlySpan y, Span o))
+    let sub =
+        binary "sub" (fun x y o -> TensorPrimitives.Subtract(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
+            TensorPrimitives.Subtract(ReadOnlySpan x, ReadOnlySpan y, Span o))
+
     /// a · b with broadcasting.
-    let mul = binary "mul" (fun x y o -> TensorPrimitives.Multiply(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o -> TensorPrimitives.Multiply(ReadOnlySpan x, ReadOnlySpan y, Span o))
+    let mul =
+        binary "mul" (fun x y o -> TensorPrimitives.Multiply(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
+            TensorPrimitives.Multiply(ReadOnlySpan x, ReadOnlySpan y, Span o))
+
     /// a / b with broadcasting.
-    let div = binary "div" (fun x y o -> TensorPrimitives.Divide(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o -> TensorPrimitives.Divide(ReadOnlySpan x, ReadOnlySpan y, Span o))
+    let div =
+        binary "div" (fun x y o -> TensorPrimitives.Divide(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
+            TensorPrimitives.Divide(ReadOnlySpan x, ReadOnlySpan y, Span o))
+
     /// a^b with broadcasting.
-    let pow = binary "pow" (fun x y o -> TensorPrimitives.Pow(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o -> TensorPrimitives.Pow(ReadOnlySpan x, ReadOnlySpan y, Span o))
+    let pow =
+        binary "pow" (fun x y o -> TensorPrimitives.Pow(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
+            TensorPrimitives.Pow(ReadOnlySpan x, ReadOnlySpan y, Span o))
+
     /// max(a, b) with broadcasting.
-    let maximum = binary "maximum" (fun x y o -> TensorPrimitives.Max(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o -> TensorPrimitives.Max(ReadOnlySpan x, ReadOnlySpan y, Span o))
+    let maximum =
+        binary "maximum" (fun x y o -> TensorPrimitives.Max(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
+            TensorPrimitives.Max(ReadOnlySpan x, ReadOnlySpan y, Span o))
 
     /// The unary op on a new storage of the same dtype.
     let unary (f32: float32[] -> float32[] -> unit) (f64: float[] -> float[] -> unit) (s: Storage) =
@@ -80,7 +97,13 @@ module RawElementwise =
         | _ -> invalidArg "b" (sprintf "Expected operands of the same dtype, got %A and %A" a.Dtype b.Dtype)
 
     /// A scalar function of three equal-length storages.
-    let map3 (f32: float32 -> float32 -> float32 -> float32) (f64: float -> float -> float -> float) (a: Storage) (b: Storage) (c: Storage) =
+    let map3
+        (f32: float32 -> float32 -> float32 -> float32)
+        (f64: float -> float -> float -> float)
+        (a: Storage)
+        (b: Storage)
+        (c: Storage)
+        =
         match a, b, c with
         | S32 x, S32 y, S32 z -> S32(Array.init x.Length (fun i -> f32 x[i] y[i] z[i]))
         | S64 x, S64 y, S64 z -> S64(Array.init x.Length (fun i -> f64 x[i] y[i] z[i]))
@@ -88,11 +111,24 @@ module RawElementwise =
 
     /// a · s for a scalar s.
     let scale (s: float) (a: Storage) =
-        unary (fun x o -> TensorPrimitives.Multiply(ReadOnlySpan x, float32 s, Span o)) (fun x o -> TensorPrimitives.Multiply(ReadOnlySpan x, s, Span o)) a
+        unary
+            (fun x o -> TensorPrimitives.Multiply(ReadOnlySpan x, float32 s, Span o))
+            (fun x o -> TensorPrimitives.Multiply(ReadOnlySpan x, s, Span o))
+            a
+
+    /// s / a for a scalar s.
+    let rdiv (s: float) (a: Storage) =
+        unary
+            (fun x o -> TensorPrimitives.Divide(float32 s, ReadOnlySpan x, Span o))
+            (fun x o -> TensorPrimitives.Divide(s, ReadOnlySpan x, Span o))
+            a
 
     /// a + s for a scalar s.
     let shift (s: float) (a: Storage) =
-        unary (fun x o -> TensorPrimitives.Add(ReadOnlySpan x, float32 s, Span o)) (fun x o -> TensorPrimitives.Add(ReadOnlySpan x, s, Span o)) a
+        unary
+            (fun x o -> TensorPrimitives.Add(ReadOnlySpan x, float32 s, Span o))
+            (fun x o -> TensorPrimitives.Add(ReadOnlySpan x, s, Span o))
+            a
 
     /// The sum of all elements, accumulated in float64.
     let sumAll (s: Storage) =

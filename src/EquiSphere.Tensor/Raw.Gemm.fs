@@ -36,7 +36,9 @@ module RawGemm =
             let mutable j = j0
 
             while j + 2 * w <= j1 do
-                let r0, r1, r2, r3 = cOff + i * ldc + j, cOff + (i + 1) * ldc + j, cOff + (i + 2) * ldc + j, cOff + (i + 3) * ldc + j
+                let r0, r1, r2, r3 =
+                    cOff + i * ldc + j, cOff + (i + 1) * ldc + j, cOff + (i + 2) * ldc + j, cOff + (i + 3) * ldc + j
+
                 let mutable c00 = Vector< ^T>(c, r0)
                 let mutable c01 = Vector< ^T>(c, r0 + w)
                 let mutable c10 = Vector< ^T>(c, r1)
@@ -45,7 +47,9 @@ module RawGemm =
                 let mutable c21 = Vector< ^T>(c, r2 + w)
                 let mutable c30 = Vector< ^T>(c, r3)
                 let mutable c31 = Vector< ^T>(c, r3 + w)
-                let a0, a1, a2, a3 = aOff + i * lda, aOff + (i + 1) * lda, aOff + (i + 2) * lda, aOff + (i + 3) * lda
+
+                let a0, a1, a2, a3 =
+                    aOff + i * lda, aOff + (i + 1) * lda, aOff + (i + 2) * lda, aOff + (i + 3) * lda
 
                 for p in 0 .. k - 1 do
                     let bp = bOff + p * ldb + j

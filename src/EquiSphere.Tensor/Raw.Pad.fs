@@ -21,7 +21,8 @@ module RawPad =
         | Zeros -> if j >= 0 && j < n then j else -1
         | Circular -> ((j % n) + n) % n
         | Reflect ->
-            if n = 1 then 0
+            if n = 1 then
+                0
             else
                 let period = 2 * (n - 1)
                 let m = ((j % period) + period) % period
@@ -49,7 +50,14 @@ module RawPad =
         y
 
     /// The adjoint of `forward`: each padded element's adjoint is added to its source element.
-    let inline backward (planes: int) (h: int) (w: int) (rowMode, top: int, bottom: int) (colMode, left: int, right: int) (dy: ^T[]) : ^T[] =
+    let inline backward
+        (planes: int)
+        (h: int)
+        (w: int)
+        (rowMode, top: int, bottom: int)
+        (colMode, left: int, right: int)
+        (dy: ^T[])
+        : ^T[] =
         let ho, wo = h + top + bottom, w + left + right
         let ri, ci = indexMap rowMode h top ho, indexMap colMode w left wo
         let dx = Array.zeroCreate (planes * h * w)

@@ -84,7 +84,18 @@ module RawPool =
         y
 
     /// The adjoint of average pooling.
-    let inline avgBackward (planes: int) (h: int) (w: int) (kh, kw) (sh, sw) (ph, pw) (ho: int) (wo: int) (ofFloat: float -> ^T) (dy: ^T[]) =
+    let inline avgBackward
+        (planes: int)
+        (h: int)
+        (w: int)
+        (kh, kw)
+        (sh, sw)
+        (ph, pw)
+        (ho: int)
+        (wo: int)
+        (ofFloat: float -> ^T)
+        (dy: ^T[])
+        =
         let dx = Array.zeroCreate (planes * h * w)
         let scale = ofFloat (1.0 / float (kh * kw))
 

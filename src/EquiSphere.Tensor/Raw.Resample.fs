@@ -23,9 +23,12 @@ module RawResample =
         let a = -0.75
         let t = abs t
 
-        if t <= 1.0 then ((a + 2.0) * t - (a + 3.0)) * t * t + 1.0
-        elif t < 2.0 then ((a * t - 5.0 * a) * t + 8.0 * a) * t - 4.0 * a
-        else 0.0
+        if t <= 1.0 then
+            ((a + 2.0) * t - (a + 3.0)) * t * t + 1.0
+        elif t < 2.0 then
+            ((a * t - 5.0 * a) * t + 8.0 * a) * t - 4.0 * a
+        else
+            0.0
 
     /// Taps for resampling n samples to m (source coordinate (i + ½)·n/m − ½): indices and weights, `taps` per
     /// output sample.

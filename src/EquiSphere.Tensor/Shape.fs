@@ -57,14 +57,19 @@ module Shape =
             let da = if i < r - a.Length then 1 else a[i - (r - a.Length)]
             let db = if i < r - b.Length then 1 else b[i - (r - b.Length)]
 
-            if da = db || db = 1 then da
-            elif da = 1 then db
-            else invalidArg "b" (sprintf "Expected shapes that broadcast, got %s and %s" (format a) (format b)))
+            if da = db || db = 1 then
+                da
+            elif da = 1 then
+                db
+            else
+                invalidArg "b" (sprintf "Expected shapes that broadcast, got %s and %s" (format a) (format b)))
 
     /// Throws unless `target` is `shape` broadcast to a larger shape, i.e. `broadcast2 shape target = target`.
     let expandable (shape: int[]) (target: int[]) =
         if target.Length < shape.Length then
-            invalidArg "shape" (sprintf "Expected a target shape of rank >= %d to expand %s into, got %s" shape.Length (format shape) (format target))
+            invalidArg
+                "shape"
+                (sprintf "Expected a target shape of rank >= %d to expand %s into, got %s" shape.Length (format shape) (format target))
 
         let off = target.Length - shape.Length
 
@@ -106,7 +111,11 @@ module Shape =
         if perm.Length <> shape.Length || sorted <> Array.init shape.Length id then
             invalidArg
                 "perm"
-                (sprintf "Expected a permutation of [0 .. %d] for a tensor of shape %s, got %s" (shape.Length - 1) (format shape) (format perm))
+                (sprintf
+                    "Expected a permutation of [0 .. %d] for a tensor of shape %s, got %s"
+                    (shape.Length - 1)
+                    (format shape)
+                    (format perm))
 
         perm |> Array.map (fun p -> shape[p])
 
@@ -116,7 +125,11 @@ module Shape =
 
         let out =
             shape
-            |> Array.mapi (fun i d -> if Array.contains i ds then (if keepDim then Some 1 else None) else Some d)
+            |> Array.mapi (fun i d ->
+                if Array.contains i ds then
+                    (if keepDim then Some 1 else None)
+                else
+                    Some d)
             |> Array.choose id
 
         ds, out
@@ -149,10 +162,11 @@ module Shape =
         let d = axis "dim" first.Length dim
 
         for s in shapes do
-            if s.Length <> first.Length || (Array.indexed s |> Array.exists (fun (i, x) -> i <> d && x <> first[i])) then
-                invalidArg
-                    "tensors"
-                    (sprintf "Expected shapes equal to %s except along dimension %d, got %s" (format first) d (format s))
+            if
+                s.Length <> first.Length
+                || (Array.indexed s |> Array.exists (fun (i, x) -> i <> d && x <> first[i]))
+            then
+                invalidArg "tensors" (sprintf "Expected shapes equal to %s except along dimension %d, got %s" (format first) d (format s))
 
         let out = Array.copy first
         out[d] <- shapes |> Array.sumBy (fun s -> s[d])
@@ -168,7 +182,9 @@ module Shape =
         let k2, n = b[b.Length - 2], b[b.Length - 1]
 
         if k <> k2 then
-            invalidArg "b" (sprintf "Expected inner dimensions to agree for matmul [..; m; k] x [..; k; n], got %s and %s" (format a) (format b))
+            invalidArg
+                "b"
+                (sprintf "Expected inner dimensions to agree for matmul [..; m; k] x [..; k; n], got %s and %s" (format a) (format b))
 
         let batch = broadcast2 a[.. a.Length - 3] b[.. b.Length - 3]
         Array.append batch [| m; n |]
@@ -207,7 +223,12 @@ module Shape =
         if weight[1] <> c / groups then
             invalidArg
                 "weight"
-                (sprintf "Expected a weight of shape [%d; C/groups=%d; kh; kw] for input %s, got %s" o (c / groups) (format input) (format weight))
+                (sprintf
+                    "Expected a weight of shape [%d; C/groups=%d; kh; kw] for input %s, got %s"
+                    o
+                    (c / groups)
+                    (format input)
+                    (format weight))
 
         let ho = convOut input[2] weight[2] sh ph dh
         let wo = convOut input[3] weight[3] sw pw dw
@@ -237,7 +258,11 @@ module Shape =
         if weight[0] <> input[1] || input[1] % groups <> 0 then
             invalidArg
                 "weight"
-                (sprintf "Expected a weight of shape [C=%d; O/groups; kh; kw] with groups=%d dividing C, got %s" input[1] groups (format weight))
+                (sprintf
+                    "Expected a weight of shape [C=%d; O/groups; kh; kw] with groups=%d dividing C, got %s"
+                    input[1]
+                    groups
+                    (format weight))
 
         if oph < 0 || opw < 0 || oph >= max sh dh || opw >= max sw dw then
             invalidArg "outputPadding" (sprintf "Expected 0 <= outputPadding < max(stride, dilation), got (%d, %d)" oph opw)
@@ -246,7 +271,9 @@ module Shape =
         let wo = (input[3] - 1) * sw - 2 * pw + dw * (weight[3] - 1) + opw + 1
 
         if ho < 1 || wo < 1 then
-            invalidArg "padding" (sprintf "Expected padding small enough for a non-empty output, got (%d, %d) for input %s" ph pw (format input))
+            invalidArg
+                "padding"
+                (sprintf "Expected padding small enough for a non-empty output, got (%d, %d) for input %s" ph pw (format input))
 
         [| input[0]; weight[1] * groups; ho; wo |]
 

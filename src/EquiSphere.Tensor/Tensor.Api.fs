@@ -47,7 +47,8 @@ module Tensor =
         Tensor.Leaf(storage, shape)
 
     /// A rank-0 tensor.
-    let scalar (dtype: Dtype) (value: float) = Tensor.Leaf(Storage.full dtype 1 value, [||])
+    let scalar (dtype: Dtype) (value: float) =
+        Tensor.Leaf(Storage.full dtype 1 value, [||])
 
     /// Zeros of `shape`.
     let zeros (dtype: Dtype) (shape: int[]) =
@@ -279,7 +280,13 @@ module Tensor =
 
         ranges
         |> Array.indexed
-        |> Array.fold (fun acc (i, (a, b)) -> if a = 0 && b = t.ShapeRef[i] then acc else narrow i a (b - a) acc) t
+        |> Array.fold
+            (fun acc (i, (a, b)) ->
+                if a = 0 && b = t.ShapeRef[i] then
+                    acc
+                else
+                    narrow i a (b - a) acc)
+            t
 
     /// Concatenation along `dim`; the reverse narrows the adjoint back into pieces.
     let concat (dim: int) (tensors: Tensor[]) =
@@ -333,7 +340,14 @@ module Tensor =
         let d = Shape.axis "dim" t.Rank dim
 
         if Array.sum sizes <> t.ShapeRef[d] || sizes |> Array.exists (fun s -> s < 0) then
-            invalidArg "sizes" (sprintf "Expected non-negative sizes summing to %d (dimension %d of %s), got %A" t.ShapeRef[d] d (Shape.format t.ShapeRef) sizes)
+            invalidArg
+                "sizes"
+                (sprintf
+                    "Expected non-negative sizes summing to %d (dimension %d of %s), got %A"
+                    t.ShapeRef[d]
+                    d
+                    (Shape.format t.ShapeRef)
+                    sizes)
 
         let starts = Array.scan (+) 0 sizes
         Array.init sizes.Length (fun i -> narrow d starts[i] sizes[i] t)
@@ -343,10 +357,21 @@ module Tensor =
     let gather (dim: int) (indexShape: int[]) (index: int[]) (t: Tensor) =
         let d = Shape.axis "dim" t.Rank dim
 
-        if indexShape.Length <> t.Rank
-           || (indexShape |> Array.indexed |> Array.exists (fun (i, s) -> i <> d && s <> t.ShapeRef[i]))
-           || Shape.numel indexShape <> index.Length then
-            invalidArg "index" (sprintf "Expected %d indices of a shape equal to %s except along dimension %d, got %s" index.Length (Shape.format t.ShapeRef) d (Shape.format indexShape))
+        if
+            indexShape.Length <> t.Rank
+            || (indexShape
+                |> Array.indexed
+                |> Array.exists (fun (i, s) -> i <> d && s <> t.ShapeRef[i]))
+            || Shape.numel indexShape <> index.Length
+        then
+            invalidArg
+                "index"
+                (sprintf
+                    "Expected %d indices of a shape equal to %s except along dimension %d, got %s"
+                    index.Length
+                    (Shape.format t.ShapeRef)
+                    d
+                    (Shape.format indexShape))
 
         match index |> Array.tryFind (fun i -> i < 0 || i >= t.ShapeRef[d]) with
         | Some bad -> invalidArg "index" (sprintf "Expected indices in [0, %d) along dimension %d, got %d" t.ShapeRef[d] d bad)
@@ -386,22 +411,43 @@ module Tensor =
     /// s · a for a scalar s.
     let scale (s: float) (a: Tensor) = a * s
 
-    let private unaryOp name (f32: float32[] -> float32[] -> unit) (f64: float[] -> float[] -> unit) (reverse: Tensor -> Tensor -> Tensor -> Tensor) (x: Tensor) =
+    let private unaryOp
+        name
+        (f32: float32[] -> float32[] -> unit)
+        (f64: float[] -> float[] -> unit)
+        (reverse: Tensor -> Tensor -> Tensor -> Tensor)
+        (x: Tensor)
+        =
         let y = RawElementwise.unary f32 f64 x.Storage
         let out = Tensor.Leaf(y, x.ShapeRef)
         make y x.ShapeRef name [| x |] (fun g -> [| reverse (x.Detach()) out g |])
 
     /// eˣ elementwise; adjoint g·eˣ.
     let exp (x: Tensor) =
-        unaryOp "exp" (fun a o -> Numerics.Tensors.TensorPrimitives.Exp(ReadOnlySpan a, Span o)) (fun a o -> Numerics.Tensors.TensorPrimitives.Exp(ReadOnlySpan a, Span o)) (fun _ y g -> g * y) x
+        unaryOp
+            "exp"
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Exp(ReadOnlySpan a, Span o))
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Exp(ReadOnlySpan a, Span o))
+            (fun _ y g -> g * y)
+            x
 
     /// ln x elementwise; adjoint g/x.
     let log (x: Tensor) =
-        unaryOp "log" (fun a o -> Numerics.Tensors.TensorPrimitives.Log(ReadOnlySpan a, Span o)) (fun a o -> Numerics.Tensors.TensorPrimitives.Log(ReadOnlySpan a, Span o)) (fun x _ g -> g / x) x
+        unaryOp
+            "log"
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Log(ReadOnlySpan a, Span o))
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Log(ReadOnlySpan a, Span o))
+            (fun x _ g -> g / x)
+            x
 
     /// √x elementwise; adjoint g/(2√x).
     let sqrt (x: Tensor) =
-        unaryOp "sqrt" (fun a o -> Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan a, Span o)) (fun a o -> Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan a, Span o)) (fun _ y g -> g / (y * 2.0)) x
+        unaryOp
+            "sqrt"
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan a, Span o))
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Sqrt(ReadOnlySpan a, Span o))
+            (fun _ y g -> g / (y * 2.0))
+            x
 
     /// |x| elementwise; adjoint g·sign(x) (0 at 0).
     let abs (x: Tensor) =
@@ -410,17 +456,29 @@ module Tensor =
             (fun a o -> Numerics.Tensors.TensorPrimitives.Abs(ReadOnlySpan a, Span o))
             (fun a o -> Numerics.Tensors.TensorPrimitives.Abs(ReadOnlySpan a, Span o))
             (fun x _ g ->
-                let sign = RawElementwise.map (fun v -> float32 (sign v)) (fun v -> float (sign v)) x.Storage
+                let sign =
+                    RawElementwise.map (fun v -> float32 (sign v)) (fun v -> float (sign v)) x.Storage
+
                 g * Tensor.Leaf(sign, x.ShapeRef))
             x
 
     /// tanh x elementwise; adjoint g·(1 − y²).
     let tanh (x: Tensor) =
-        unaryOp "tanh" (fun a o -> Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan a, Span o)) (fun a o -> Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan a, Span o)) (fun _ y g -> g * (1.0 - y * y)) x
+        unaryOp
+            "tanh"
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan a, Span o))
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Tanh(ReadOnlySpan a, Span o))
+            (fun _ y g -> g * (1.0 - y * y))
+            x
 
     /// 1/(1 + e⁻ˣ) elementwise; adjoint g·y·(1 − y).
     let sigmoid (x: Tensor) =
-        unaryOp "sigmoid" (fun a o -> Numerics.Tensors.TensorPrimitives.Sigmoid(ReadOnlySpan a, Span o)) (fun a o -> Numerics.Tensors.TensorPrimitives.Sigmoid(ReadOnlySpan a, Span o)) (fun _ y g -> g * y * (1.0 - y)) x
+        unaryOp
+            "sigmoid"
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Sigmoid(ReadOnlySpan a, Span o))
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Sigmoid(ReadOnlySpan a, Span o))
+            (fun _ y g -> g * y * (1.0 - y))
+            x
 
     /// xᵖ elementwise for a scalar exponent p; adjoint g·p·xᵖ⁻¹.
     let rec powScalar (p: float) (x: Tensor) : Tensor =
@@ -441,8 +499,14 @@ module Tensor =
             let a0, b0 = a.Detach(), b.Detach()
 
             [|
-                (if a.IsTracked then (g * b0 * yt / a0).SumTo a.ShapeRef else null)
-                (if b.IsTracked then (g * yt * log a0).SumTo b.ShapeRef else null)
+                (if a.IsTracked then
+                     (g * b0 * yt / a0).SumTo a.ShapeRef
+                 else
+                     null)
+                (if b.IsTracked then
+                     (g * yt * log a0).SumTo b.ShapeRef
+                 else
+                     null)
             |])
 
     let private compare name (f32: float32 -> float32 -> bool) (f64: float -> float -> bool) (a: Tensor) (b: Tensor) =
@@ -474,14 +538,22 @@ module Tensor =
         let x, y = (a.Expand out).Detach(), (b.Expand out).Detach()
 
         let s =
-            RawElementwise.map3 (fun c p q -> if c <> 0.0f then p else q) (fun c p q -> if c <> 0.0 then p else q) c.Storage x.Storage y.Storage
+            RawElementwise.map3
+                (fun c p q -> if c <> 0.0f then p else q)
+                (fun c p q -> if c <> 0.0 then p else q)
+                c.Storage
+                x.Storage
+                y.Storage
 
         make s out "where" [| a; b |] (fun g ->
             let mask = Tensor.Leaf(c.Storage, out)
 
             [|
                 (if a.IsTracked then (g * mask).SumTo a.ShapeRef else null)
-                (if b.IsTracked then (g * (1.0 - mask)).SumTo b.ShapeRef else null)
+                (if b.IsTracked then
+                     (g * (1.0 - mask)).SumTo b.ShapeRef
+                 else
+                     null)
             |])
 
     /// max(a, b) elementwise with broadcasting; the adjoint goes to a where a ≥ b, else to b.
@@ -500,7 +572,10 @@ module Tensor =
     /// Sums over `dims`, keeping them as size-1 axes when `keepDim`.
     let sumDims (dims: int[]) (keepDim: bool) (t: Tensor) =
         let ds, out = Shape.reduce t.ShapeRef dims keepDim
-        let kept = t.ShapeRef |> Array.mapi (fun i d -> if Array.contains i ds then 1 else d)
+
+        let kept =
+            t.ShapeRef |> Array.mapi (fun i d -> if Array.contains i ds then 1 else d)
+
         let s = t.SumTo kept
         if keepDim then s else reshape out s
 
@@ -514,6 +589,7 @@ module Tensor =
     let maxDims (dims: int[]) (keepDim: bool) (t: Tensor) =
         let ds, out = Shape.reduce t.ShapeRef dims keepDim
         let sh = t.ShapeRef
+
         let s, arg =
             match t.Storage with
             | S32 a ->
@@ -597,6 +673,12 @@ module Tensor =
 
         make s out "matmul" [| a; b |] (fun g ->
             [|
-                (if a.IsTracked then (matmul g (transpose -1 -2 be)).SumTo a.ShapeRef else null)
-                (if b.IsTracked then (matmul (transpose -1 -2 ae) g).SumTo b.ShapeRef else null)
+                (if a.IsTracked then
+                     (matmul g (transpose -1 -2 be)).SumTo a.ShapeRef
+                 else
+                     null)
+                (if b.IsTracked then
+                     (matmul (transpose -1 -2 ae) g).SumTo b.ShapeRef
+                 else
+                     null)
             |])

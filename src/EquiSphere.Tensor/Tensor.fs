@@ -86,7 +86,9 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
 
             for i in 0 .. index.Length - 1 do
                 if index[i] < 0 || index[i] >= shape[i] then
-                    invalidArg "index" (sprintf "Index %d out of range [0, %d) along dimension %d of %s" index[i] shape[i] i (Shape.format shape))
+                    invalidArg
+                        "index"
+                        (sprintf "Index %d out of range [0, %d) along dimension %d of %s" index[i] shape[i] i (Shape.format shape))
 
                 off <- off + index[i] * s[i]
 
@@ -101,7 +103,10 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
     /// "Tensor[2; 3] Float32" followed by up to 8 values.
     override _.ToString() =
         let vals = Storage.toFloats storage
-        let shown = vals |> Array.truncate 8 |> Array.map (sprintf "%.5g") |> String.concat ", "
+
+        let shown =
+            vals |> Array.truncate 8 |> Array.map (sprintf "%.5g") |> String.concat ", "
+
         let more = if vals.Length > 8 then ", ..." else ""
         sprintf "Tensor%s %A [%s%s]" (Shape.format shape) storage.Dtype shown more
 
@@ -202,12 +207,18 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
 
         for KeyValue(leaf, g) in Tensor.Sweep(t, seed) do
             if leaf.RequiresGrad then
-                leaf.Grad <- (if isNull leaf.Grad then g.Detach() else Tensor.AddSame(leaf.Grad, g))
+                leaf.Grad <-
+                    (if isNull leaf.Grad then
+                         g.Detach()
+                     else
+                         Tensor.AddSame(leaf.Grad, g))
 
     /// Reverse mode from a one-element tensor (a loss) with adjoint 1.
     member t.Backward() =
         if storage.Length <> 1 then
-            invalidOp (sprintf "Backward() needs a one-element tensor (a loss), got shape %s; pass a seed adjoint instead" (Shape.format shape))
+            invalidOp (
+                sprintf "Backward() needs a one-element tensor (a loss), got shape %s; pass a seed adjoint instead" (Shape.format shape)
+            )
 
         t.Backward(Tensor(Storage.full storage.Dtype 1 1.0, shape, null))
 
@@ -274,8 +285,14 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
             [| a; b |],
             fun g ->
                 [|
-                    (if a.IsTracked then (g * b.Detach()).SumTo a.ShapeRef else null)
-                    (if b.IsTracked then (g * a.Detach()).SumTo b.ShapeRef else null)
+                    (if a.IsTracked then
+                         (g * b.Detach()).SumTo a.ShapeRef
+                     else
+                         null)
+                    (if b.IsTracked then
+                         (g * a.Detach()).SumTo b.ShapeRef
+                     else
+                         null)
                 |]
         )
 
@@ -293,7 +310,10 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
 
                 [|
                     (if a.IsTracked then (g / b0).SumTo a.ShapeRef else null)
-                    (if b.IsTracked then (-(g * a.Detach()) / (b0 * b0)).SumTo b.ShapeRef else null)
+                    (if b.IsTracked then
+                         (-(g * a.Detach()) / (b0 * b0)).SumTo b.ShapeRef
+                     else
+                         null)
                 |]
         )
 
@@ -323,6 +343,20 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
 
     /// a / s for a scalar s.
     static member (/)(a: Tensor, s: float) : Tensor = a * (1.0 / s)
+
+    /// s / a elementwise for a scalar s; adjoint −g·s/a².
+    static member (/)(s: float, a: Tensor) : Tensor =
+        let y = RawElementwise.rdiv s a.Storage
+
+        Tensor.Make(
+            y,
+            a.ShapeRef,
+            "rdivScalar",
+            [| a |],
+            fun g ->
+                let a0 = a.Detach()
+                [| -(g * s) / (a0 * a0) |]
+        )
 
 /// A recorded op in the reverse-mode graph: its name, its inputs and its reverse rule.
 and [<Sealed; AllowNullLiteral>] internal Node(name: string, inputs: Tensor[], reverse: Tensor -> Tensor[]) =
