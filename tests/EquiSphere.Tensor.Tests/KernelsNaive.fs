@@ -120,3 +120,131 @@ let convTranspose (s: ConvTranspose2dSpec) (x: float[]) (w: float[]) =
                                     y[yi] <- y[yi] + wv * xv
 
     y
+
+/// The input index read by padded index i along an axis of length n with `before` samples added in front, found
+/// by repeated mirroring (reflect) or shifting by n (circular); None for zeros.
+let padSource (mode: PadMode) (n: int) (before: int) (i: int) =
+    let mutable j = i - before
+
+    match mode with
+    | PadMode.Zeros -> if j >= 0 && j < n then Some j else None
+    | PadMode.Reflect ->
+        while j < 0 || j >= n do
+            if j < 0 then
+                j <- -j
+
+            if j >= n then
+                j <- 2 * (n - 1) - j
+
+        Some j
+    | PadMode.Circular ->
+        while j < 0 do
+            j <- j + n
+
+        while j >= n do
+            j <- j - n
+
+        Some j
+
+/// Padding from the definition, one output sample at a time.
+let pad (s: Pad2dSpec) (x: float[]) =
+    Array.init (s.Planes * s.OutHeight * s.OutWidth) (fun k ->
+        let p, r = k / (s.OutHeight * s.OutWidth), k % (s.OutHeight * s.OutWidth)
+        let i, j = r / s.OutWidth, r % s.OutWidth
+
+        match padSource s.ModeH s.Height s.Top i, padSource s.ModeW s.Width s.Left j with
+        | Some h, Some w -> x[(p * s.Height + h) * s.Width + w]
+        | _ -> 0.0)
+
+/// Max pooling from the definition: the largest sample over the window's positions inside the input.
+let maxPool (s: Pool2dSpec) (x: float[]) =
+    Array.init (s.Planes * s.OutHeight * s.OutWidth) (fun k ->
+        let p, r = k / (s.OutHeight * s.OutWidth), k % (s.OutHeight * s.OutWidth)
+        let i, j = r / s.OutWidth, r % s.OutWidth
+
+        seq {
+            for kh in 0 .. s.KernelHeight - 1 do
+                for kw in 0 .. s.KernelWidth - 1 do
+                    let h, w = i * s.StrideH - s.PadH + kh, j * s.StrideW - s.PadW + kw
+
+                    if h >= 0 && h < s.Height && w >= 0 && w < s.Width then
+                        yield x[(p * s.Height + h) * s.Width + w]
+        }
+        |> Seq.max)
+
+/// Average pooling from the definition (window sum over the area or over the samples inside the input).
+let avgPool (s: Pool2dSpec) (countPad: bool) (x: float[]) =
+    Array.init (s.Planes * s.OutHeight * s.OutWidth) (fun k ->
+        let p, r = k / (s.OutHeight * s.OutWidth), k % (s.OutHeight * s.OutWidth)
+        let i, j = r / s.OutWidth, r % s.OutWidth
+
+        let inside =
+            [
+                for kh in 0 .. s.KernelHeight - 1 do
+                    for kw in 0 .. s.KernelWidth - 1 do
+                        let h, w = i * s.StrideH - s.PadH + kh, j * s.StrideW - s.PadW + kw
+
+                        if h >= 0 && h < s.Height && w >= 0 && w < s.Width then
+                            yield x[(p * s.Height + h) * s.Width + w]
+            ]
+
+        let count =
+            if countPad then
+                s.KernelHeight * s.KernelWidth
+            else
+                inside.Length
+
+        List.sum inside / float count)
+
+/// Keys' cubic kernel with a = −0.75 in expanded form: 1.25|t|³ − 2.25|t|² + 1 on [0, 1],
+/// −0.75|t|³ + 3.75|t|² − 6|t| + 3 on (1, 2), else 0.
+let keys (t: float) =
+    let t = abs t
+
+    if t <= 1.0 then
+        1.25 * t * t * t - 2.25 * t * t + 1.0
+    elif t < 2.0 then
+        -0.75 * t * t * t + 3.75 * t * t - 6.0 * t + 3.0
+    else
+        0.0
+
+/// Upsampling from the definition, one output sample at a time: the 2D sum over the 2 × 2 (bilinear) or 4 × 4
+/// (bicubic) neighbourhood of the source coordinate with product weights, edge-clamped or width-wrapped.
+let upsample (s: Upsample2dSpec) (x: float[]) =
+    let oh, ow = s.OutHeight, s.OutWidth
+
+    let clampH i = min (s.Height - 1) (max 0 i)
+
+    let fixW i =
+        if s.WrapW then
+            ((i % s.Width) + s.Width) % s.Width
+        else
+            min (s.Width - 1) (max 0 i)
+
+    Array.init (s.Planes * oh * ow) (fun k ->
+        let p, r = k / (oh * ow), k % (oh * ow)
+        let i, j = r / ow, r % ow
+        let ch = (float i + 0.5) / float s.FactorH - 0.5
+        let cw = (float j + 0.5) / float s.FactorW - 0.5
+
+        let at h w =
+            x[(p * s.Height + clampH h) * s.Width + fixW w]
+
+        match s.Mode with
+        | UpsampleMode.Bilinear ->
+            let ch = max 0.0 ch
+            let cw = if s.WrapW then cw else max 0.0 cw
+            let h0, w0 = int (floor ch), int (floor cw)
+            let th, tw = ch - float h0, cw - float w0
+
+            (1.0 - th) * ((1.0 - tw) * at h0 w0 + tw * at h0 (w0 + 1))
+            + th * ((1.0 - tw) * at (h0 + 1) w0 + tw * at (h0 + 1) (w0 + 1))
+        | UpsampleMode.Bicubic ->
+            let h0, w0 = int (floor ch), int (floor cw)
+            let mutable acc = 0.0
+
+            for a in h0 - 1 .. h0 + 2 do
+                for b in w0 - 1 .. w0 + 2 do
+                    acc <- acc + keys (ch - float a) * keys (cw - float b) * at a b
+
+            acc)
