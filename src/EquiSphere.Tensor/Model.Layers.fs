@@ -57,8 +57,8 @@ type Conv2d
     let stride = defaultArg stride 1
     let padding = defaultArg padding 0
     let dilation = defaultArg dilation 1
-    let rowMode = defaultArg rowMode Zeros
-    let colMode = defaultArg colMode Zeros
+    let rowMode = defaultArg rowMode PadMode.Zeros
+    let colMode = defaultArg colMode PadMode.Zeros
 
     let weight =
         this.AddParameter("weight", Init.kaimingNormal dtype [| outChannels; inChannels / groups; kernel; kernel |] rng)
@@ -69,7 +69,7 @@ type Conv2d
         else
             None
 
-    let fused = rowMode = Zeros && colMode = Zeros
+    let fused = rowMode = PadMode.Zeros && colMode = PadMode.Zeros
 
     let cfg =
         {
@@ -194,7 +194,7 @@ type PReLU(channels: int, ?init: float, ?dtype: Dtype) as this =
 type PreActBlock(inChannels: int, outChannels: int, stride: int, rng: Random, ?padMode: PadMode, ?dtype: Dtype) as this =
     inherit Model()
     let dtype = defaultArg dtype Float32
-    let mode = defaultArg padMode Zeros
+    let mode = defaultArg padMode PadMode.Zeros
     let bn1 = this.AddChild("bn1", BatchNorm2d(inChannels, dtype = dtype))
 
     let conv1 =

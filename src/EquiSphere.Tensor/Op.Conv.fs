@@ -27,40 +27,65 @@ type Conv2dConfig =
 [<RequireQualifiedAccess>]
 module Conv =
 
-    let private geometry (cfg: Conv2dConfig) (x: int[]) (w: int[]) (y: int[]) =
+    let private threads () = Kernels.Gemm.defaultThreads
+
+    let private spec (cfg: Conv2dConfig) (x: int[]) (w: int[]) : Kernels.Conv2dSpec =
         {
-            N = x[0]
-            C = x[1]
-            H = x[2]
-            W = x[3]
-            O = w[0]
-            KH = w[2]
-            KW = w[3]
-            Stride = cfg.Stride
-            Padding = cfg.Padding
-            Dilation = cfg.Dilation
+            Batch = x[0]
+            InChannels = x[1]
+            OutChannels = w[0]
+            Height = x[2]
+            Width = x[3]
+            KernelHeight = w[2]
+            KernelWidth = w[3]
+            StrideH = fst cfg.Stride
+            StrideW = snd cfg.Stride
+            PadH = fst cfg.Padding
+            PadW = snd cfg.Padding
+            DilationH = fst cfg.Dilation
+            DilationW = snd cfg.Dilation
             Groups = cfg.Groups
-            HO = y[2]
-            WO = y[3]
         }
 
-    let private fwd g (x: Storage) (w: Storage) =
-        match x, w with
-        | S32 a, S32 b -> S32(RawConv.forward g a b)
-        | S64 a, S64 b -> S64(RawConv.forward g a b)
-        | _ -> invalidArg "weight" (sprintf "conv: expected input and weight of the same dtype, got %A and %A" x.Dtype w.Dtype)
+    let private transposeSpec (cfg: Conv2dConfig) (outputPadding: int * int) (x: int[]) (w: int[]) : Kernels.ConvTranspose2dSpec =
+        {
+            Batch = x[0]
+            InChannels = x[1]
+            OutChannels = w[1] * cfg.Groups
+            Height = x[2]
+            Width = x[3]
+            KernelHeight = w[2]
+            KernelWidth = w[3]
+            StrideH = fst cfg.Stride
+            StrideW = snd cfg.Stride
+            PadH = fst cfg.Padding
+            PadW = snd cfg.Padding
+            OutputPadH = fst outputPadding
+            OutputPadW = snd outputPadding
+            DilationH = fst cfg.Dilation
+            DilationW = snd cfg.Dilation
+            Groups = cfg.Groups
+        }
 
-    let private bwdData g (dy: Storage) (w: Storage) =
-        match dy, w with
-        | S32 a, S32 b -> S32(RawConv.backwardData g a b)
-        | S64 a, S64 b -> S64(RawConv.backwardData g a b)
-        | _ -> invalidArg "weight" "conv: dtype mismatch"
+    /// Runs a kernel `k a b out` on two storages of one dtype into a new storage of `n` elements.
+    let private run2 (op: string) (n: int) (k: obj -> obj -> obj -> unit) (a: Storage) (b: Storage) =
+        match a, b with
+        | S32 x, S32 y ->
+            let o: float32[] = Array.zeroCreate n
+            k x y o
+            S32 o
+        | S64 x, S64 y ->
+            let o: float[] = Array.zeroCreate n
+            k x y o
+            S64 o
+        | _ -> invalidArg "weight" (sprintf "%s: expected operands of the same dtype, got %A and %A" op a.Dtype b.Dtype)
 
-    let private bwdWeight g (x: Storage) (dy: Storage) =
-        match x, dy with
-        | S32 a, S32 b -> S32(RawConv.backwardWeight g a b)
-        | S64 a, S64 b -> S64(RawConv.backwardWeight g a b)
-        | _ -> invalidArg "input" "conv: dtype mismatch"
+    let private call (f32: float32[] -> float32[] -> float32[] -> unit) (f64: float[] -> float[] -> float[] -> unit) =
+        fun (a: obj) (b: obj) (o: obj) ->
+            match a, b, o with
+            | (:? (float32[]) as a), (:? (float32[]) as b), (:? (float32[]) as o) -> f32 a b o
+            | (:? (float[]) as a), (:? (float[]) as b), (:? (float[]) as o) -> f64 a b o
+            | _ -> invalidOp "conv: dtype mismatch"
 
     /// Adds bias[c] to every element of channel c of [N; C; plane] storage (in place).
     let private addBias (n: int) (c: int) (plane: int) (y: Storage) (b: Storage) =
@@ -112,9 +137,19 @@ module Conv =
             Shape.conv2d input.ShapeRef weight.ShapeRef cfg.Stride cfg.Padding cfg.Dilation cfg.Groups
 
         checkBias out[1] bias
-        let g = geometry cfg input.ShapeRef weight.ShapeRef out
-        let y = fwd g input.Storage weight.Storage
-        bias |> Option.iter (fun b -> addBias g.N g.O (g.HO * g.WO) y b.Storage)
+        let s = spec cfg input.ShapeRef weight.ShapeRef
+        let t = threads ()
+
+        let y =
+            run2
+                "conv2d"
+                s.OutputLength
+                (call (fun x w y -> Kernels.Conv.forward t s x 0 w 0 y 0) (fun x w y -> Kernels.Conv.forward t s x 0 w 0 y 0))
+                input.Storage
+                weight.Storage
+
+        let plane = out[2] * out[3]
+        bias |> Option.iter (fun b -> addBias out[0] out[1] plane y b.Storage)
         let inputs = Array.append [| input; weight |] (Option.toArray bias)
 
         Tensor.Make(
@@ -124,16 +159,34 @@ module Conv =
             inputs,
             fun dy ->
                 [|
-                    (if input.IsTracked then
-                         Tensor.Leaf(bwdData g dy.Storage weight.Storage, input.ShapeRef)
-                     else
-                         null)
-                    (if weight.IsTracked then
-                         Tensor.Leaf(bwdWeight g input.Storage dy.Storage, weight.ShapeRef)
-                     else
-                         null)
+                    if input.IsTracked then
+                        let dx =
+                            run2
+                                "conv2d"
+                                s.InputLength
+                                (call (fun g w dx -> Kernels.Conv.backwardData t s g 0 w 0 dx 0) (fun g w dx ->
+                                    Kernels.Conv.backwardData t s g 0 w 0 dx 0))
+                                dy.Storage
+                                weight.Storage
+
+                        Tensor.Leaf(dx, input.ShapeRef)
+                    else
+                        null
+                    if weight.IsTracked then
+                        let dw =
+                            run2
+                                "conv2d"
+                                s.WeightLength
+                                (call (fun x g dw -> Kernels.Conv.backwardWeight t s x 0 g 0 dw 0) (fun x g dw ->
+                                    Kernels.Conv.backwardWeight t s x 0 g 0 dw 0))
+                                input.Storage
+                                dy.Storage
+
+                        Tensor.Leaf(dw, weight.ShapeRef)
+                    else
+                        null
                     if bias.IsSome then
-                        Tensor.Leaf(channelSum g.N g.O (g.HO * g.WO) dy.Storage, [| g.O |])
+                        Tensor.Leaf(channelSum out[0] out[1] plane dy.Storage, [| out[1] |])
                 |]
         )
 
@@ -146,14 +199,21 @@ module Conv =
             Shape.convTranspose2d input.ShapeRef weight.ShapeRef cfg.Stride cfg.Padding outputPadding cfg.Dilation cfg.Groups
 
         checkBias out[1] bias
-        // the conv whose input is our output and whose output is our input
-        let g = geometry cfg out weight.ShapeRef input.ShapeRef
-        let g = { g with O = input.ShapeRef[1] }
-        let y = bwdData g input.Storage weight.Storage
+        let s = transposeSpec cfg outputPadding input.ShapeRef weight.ShapeRef
+        let t = threads ()
+        let n = Shape.numel out
 
-        bias
-        |> Option.iter (fun b -> addBias out[0] out[1] (out[2] * out[3]) y b.Storage)
+        let y =
+            run2
+                "convTranspose2d"
+                n
+                (call (fun x w y -> Kernels.ConvTranspose.forward t s x 0 w 0 y 0) (fun x w y ->
+                    Kernels.ConvTranspose.forward t s x 0 w 0 y 0))
+                input.Storage
+                weight.Storage
 
+        let plane = out[2] * out[3]
+        bias |> Option.iter (fun b -> addBias out[0] out[1] plane y b.Storage)
         let inputs = Array.append [| input; weight |] (Option.toArray bias)
 
         Tensor.Make(
@@ -163,15 +223,33 @@ module Conv =
             inputs,
             fun dy ->
                 [|
-                    (if input.IsTracked then
-                         Tensor.Leaf(fwd g dy.Storage weight.Storage, input.ShapeRef)
-                     else
-                         null)
-                    (if weight.IsTracked then
-                         Tensor.Leaf(bwdWeight g dy.Storage input.Storage, weight.ShapeRef)
-                     else
-                         null)
+                    if input.IsTracked then
+                        let dx =
+                            run2
+                                "convTranspose2d"
+                                input.Numel
+                                (call (fun g w dx -> Kernels.ConvTranspose.backwardData t s g 0 w 0 dx 0) (fun g w dx ->
+                                    Kernels.ConvTranspose.backwardData t s g 0 w 0 dx 0))
+                                dy.Storage
+                                weight.Storage
+
+                        Tensor.Leaf(dx, input.ShapeRef)
+                    else
+                        null
+                    if weight.IsTracked then
+                        let dw =
+                            run2
+                                "convTranspose2d"
+                                weight.Numel
+                                (call (fun x g dw -> Kernels.ConvTranspose.backwardWeight t s x 0 g 0 dw 0) (fun x g dw ->
+                                    Kernels.ConvTranspose.backwardWeight t s x 0 g 0 dw 0))
+                                input.Storage
+                                dy.Storage
+
+                        Tensor.Leaf(dw, weight.ShapeRef)
+                    else
+                        null
                     if bias.IsSome then
-                        Tensor.Leaf(channelSum out[0] out[1] (out[2] * out[3]) dy.Storage, [| out[1] |])
+                        Tensor.Leaf(channelSum out[0] out[1] plane dy.Storage, [| out[1] |])
                 |]
         )

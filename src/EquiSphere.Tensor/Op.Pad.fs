@@ -6,35 +6,52 @@ namespace EquiSphere.Tensor
 [<RequireQualifiedAccess>]
 module Pad =
 
-    let private check (what: string) (mode: PadMode) (n: int) (before: int) (after: int) =
-        if before < 0 || after < 0 then
-            invalidArg what (sprintf "Expected non-negative %s padding, got (%d, %d)" what before after)
-
-        match mode with
-        | Reflect when before >= n || after >= n ->
-            invalidArg what (sprintf "Expected reflect padding < size %d along the %s axis, got (%d, %d)" n what before after)
-        | Circular when before > n || after > n ->
-            invalidArg what (sprintf "Expected circular padding <= size %d along the %s axis, got (%d, %d)" n what before after)
-        | _ -> ()
-
     /// Pads a tensor of rank ≥ 2 by (top, bottom) rows filled by `rowMode` and (left, right) columns filled by
-    /// `colMode`: [..; H; W] → [..; H + top + bottom; W + left + right].
+    /// `colMode`: [..; H; W] → [..; H + top + bottom; W + left + right]. Reflect padding must be smaller than
+    /// its axis.
     let pad2d (rowMode: PadMode, top: int, bottom: int) (colMode: PadMode, left: int, right: int) (x: Tensor) =
         if x.Rank < 2 then
             invalidArg "x" (sprintf "Expected a tensor of shape [..; H; W], got %s" (Shape.format x.ShapeRef))
 
         let r = x.Rank
         let h, w = x.ShapeRef[r - 2], x.ShapeRef[r - 1]
+
+        let check (what: string) (mode: PadMode) (n: int) (before: int) (after: int) =
+            if before < 0 || after < 0 then
+                invalidArg what (sprintf "Expected non-negative %s padding, got (%d, %d)" what before after)
+
+            if mode = PadMode.Reflect && (before >= n || after >= n) then
+                invalidArg what (sprintf "Expected reflect padding < size %d along the %s axis, got (%d, %d)" n what before after)
+
         check "row" rowMode h top bottom
         check "column" colMode w left right
-        let planes = Shape.numel x.ShapeRef[.. r - 3]
-        let rows, cols = (rowMode, top, bottom), (colMode, left, right)
-        let out = Array.append x.ShapeRef[.. r - 3] [| h + top + bottom; w + left + right |]
+
+        let spec: Kernels.Pad2dSpec =
+            {
+                Planes = Shape.numel x.ShapeRef[.. r - 3]
+                Height = h
+                Width = w
+                Top = top
+                Bottom = bottom
+                Left = left
+                Right = right
+                ModeH = rowMode
+                ModeW = colMode
+            }
+
+        let out = Array.append x.ShapeRef[.. r - 3] [| spec.OutHeight; spec.OutWidth |]
+        let n = Shape.numel out
 
         let y =
             match x.Storage with
-            | S32 a -> S32(RawPad.forward planes h w rows cols a)
-            | S64 a -> S64(RawPad.forward planes h w rows cols a)
+            | S32 a ->
+                let y = Array.zeroCreate n
+                Kernels.Pad.forward spec a 0 y 0
+                S32 y
+            | S64 a ->
+                let y = Array.zeroCreate n
+                Kernels.Pad.forward spec a 0 y 0
+                S64 y
 
         let sh = x.ShapeRef
 
@@ -46,8 +63,14 @@ module Pad =
             fun g ->
                 let back =
                     match g.Storage with
-                    | S32 a -> S32(RawPad.backward planes h w rows cols a)
-                    | S64 a -> S64(RawPad.backward planes h w rows cols a)
+                    | S32 a ->
+                        let dx = Array.zeroCreate x.Numel
+                        Kernels.Pad.adjoint spec a 0 dx 0
+                        S32 dx
+                    | S64 a ->
+                        let dx = Array.zeroCreate x.Numel
+                        Kernels.Pad.adjoint spec a 0 dx 0
+                        S64 dx
 
                 [| Tensor.Leaf(back, sh) |]
         )

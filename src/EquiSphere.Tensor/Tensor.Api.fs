@@ -629,33 +629,21 @@ module Tensor =
 
     // ---------------------------------------------------------------- linear algebra
 
-    let private rawMatmul (batch: int) (m: int) (k: int) (n: int) (a: Storage) (b: Storage) =
-        let go (x: 'T[]) (y: 'T[]) (c: 'T[]) (one: 'T[] -> 'T[] -> 'T[] -> int -> unit) =
-            if batch = 1 then
-                one x y c -1
-            else
-                Threading.Tasks.Parallel.For(0, batch, fun i -> one x y c i) |> ignore
+    /// Batched op(A)·op(B) on storages: `batch` products of [m × k] by [k × n] matrices stored contiguously,
+    /// each operand stored transposed when its MatOp says so.
+    let private rawMatmul (opA: Kernels.MatOp) (opB: Kernels.MatOp) (batch: int) (m: int) (k: int) (n: int) (a: Storage) (b: Storage) =
+        let lda = if opA = Kernels.MatOp.AsIs then k else m
+        let ldb = if opB = Kernels.MatOp.AsIs then n else k
+        let t = Kernels.Gemm.defaultThreads
 
         match a, b with
         | S32 x, S32 y ->
             let c = Array.zeroCreate (batch * m * n)
-
-            go x y c (fun x y c i ->
-                if i < 0 then
-                    RawGemm.gemmParallel m n k x 0 y 0 c 0
-                else
-                    RawGemm.gemm m n k x (i * m * k) y (i * k * n) c (i * m * n))
-
+            Kernels.Gemm.gemmBatched t opA opB m n k 1.0 x 0 (m * k) lda y 0 (k * n) ldb 0.0 c 0 (m * n) n batch
             S32 c
         | S64 x, S64 y ->
             let c = Array.zeroCreate (batch * m * n)
-
-            go x y c (fun x y c i ->
-                if i < 0 then
-                    RawGemm.gemmParallel m n k x 0 y 0 c 0
-                else
-                    RawGemm.gemm m n k x (i * m * k) y (i * k * n) c (i * m * n))
-
+            Kernels.Gemm.gemmBatched t opA opB m n k 1.0 x 0 (m * k) lda y 0 (k * n) ldb 0.0 c 0 (m * n) n batch
             S64 c
         | _ -> invalidArg "b" (sprintf "matmul: expected operands of the same dtype, got %A and %A" a.Dtype b.Dtype)
 
@@ -669,16 +657,27 @@ module Tensor =
         let batchShape = out[.. r - 3]
         let ae = (a.Detach()).Expand(Array.append batchShape [| m; k |])
         let be = (b.Detach()).Expand(Array.append batchShape [| k; n |])
-        let s = rawMatmul (Shape.numel batchShape) m k n ae.Storage be.Storage
+        let batch = Shape.numel batchShape
+
+        let s =
+            rawMatmul Kernels.MatOp.AsIs Kernels.MatOp.AsIs batch m k n ae.Storage be.Storage
 
         make s out "matmul" [| a; b |] (fun g ->
             [|
-                (if a.IsTracked then
-                     (matmul g (transpose -1 -2 be)).SumTo a.ShapeRef
-                 else
-                     null)
-                (if b.IsTracked then
-                     (matmul (transpose -1 -2 ae) g).SumTo b.ShapeRef
-                 else
-                     null)
+                if a.IsTracked then
+                    // dA = g·Bᵀ: [m × n]·[n × k]
+                    let da =
+                        rawMatmul Kernels.MatOp.AsIs Kernels.MatOp.Transposed batch m n k g.Storage be.Storage
+
+                    Tensor.Leaf(da, ae.ShapeRef).SumTo a.ShapeRef
+                else
+                    null
+                if b.IsTracked then
+                    // dB = Aᵀ·g: [k × m]·[m × n]
+                    let db =
+                        rawMatmul Kernels.MatOp.Transposed Kernels.MatOp.AsIs batch k m n ae.Storage g.Storage
+
+                    Tensor.Leaf(db, be.ShapeRef).SumTo b.ShapeRef
+                else
+                    null
             |])

@@ -88,8 +88,8 @@ let ``seeded initialization is reproducible and scaled by fan-in`` () =
 [<Fact>]
 let ``a pre-activation block keeps the shape or downsamples with a projection`` () =
     let rng = Random 2
-    let same = PreActBlock(4, 4, 1, rng, Reflect, Float64)
-    let down = PreActBlock(4, 8, 2, rng, Reflect, Float64)
+    let same = PreActBlock(4, 4, 1, rng, PadMode.Reflect, Float64)
+    let down = PreActBlock(4, 8, 2, rng, PadMode.Reflect, Float64)
     let x = Tensor.randn Float64 [| 2; 4; 8; 8 |] rng
     Assert.Equal<int[]>([| 2; 4; 8; 8 |], (same.Forward x).Shape)
     Assert.Equal<int[]>([| 2; 8; 4; 4 |], (down.Forward x).Shape)
