@@ -17,7 +17,10 @@ let private infoCommand () =
     cmd
 
 /// The benchmark suites by name: each area registers one function that measures and prints its table.
-let private benchSuites: (string * string * (unit -> unit)) list = []
+let private benchSuites: (string * string * (unit -> unit)) list =
+    [
+        "tensor-train", "Training steps of a 4-conv net and the image encoder (fwd + bwd + SGD)", TensorTrainBench.run
+    ]
 
 let private benchCommand () =
     let cmd =

@@ -22,15 +22,7 @@ module Activation =
             sh,
             "relu",
             [| x |],
-            fun g ->
-                let d =
-                    RawElementwise.map2
-                        (fun v gv -> if v > 0.0f then gv else 0.0f)
-                        (fun v gv -> if v > 0.0 then gv else 0.0)
-                        x.Storage
-                        g.Storage
-
-                [| Tensor.Leaf(d, sh) |]
+            fun g -> [| Tensor.Leaf(RawElementwise.leakyMask 0.0 x.Storage g.Storage, sh) |]
         )
 
     /// x for x > 0, slope·x otherwise.
@@ -47,15 +39,7 @@ module Activation =
             sh,
             "leakyRelu",
             [| x |],
-            fun g ->
-                let d =
-                    RawElementwise.map2
-                        (fun v gv -> if v > 0.0f then gv else s32 * gv)
-                        (fun v gv -> if v > 0.0 then gv else slope * gv)
-                        x.Storage
-                        g.Storage
-
-                [| Tensor.Leaf(d, sh) |]
+            fun g -> [| Tensor.Leaf(RawElementwise.leakyMask slope x.Storage g.Storage, sh) |]
         )
 
     /// PReLU: x for x > 0, a[c]·x otherwise, with the learnable slope `a` of shape [C] (per channel of

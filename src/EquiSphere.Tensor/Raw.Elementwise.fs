@@ -130,6 +130,32 @@ module RawElementwise =
             (fun x o -> TensorPrimitives.Add(ReadOnlySpan x, s, Span o))
             a
 
+    let inline private maskKernel (slope: ^T) (x: ^T[]) (g: ^T[]) : ^T[] =
+        let o = Array.zeroCreate x.Length
+        let w = Numerics.Vector< ^T>.Count
+        let zero = Numerics.Vector< ^T>.Zero
+        let vs = Numerics.Vector< ^T>(slope)
+        let mutable i = 0
+
+        while i <= x.Length - w do
+            let xv = Numerics.Vector< ^T>(x, i)
+            let gv = Numerics.Vector< ^T>(g, i)
+            Numerics.Vector.ConditionalSelect(Numerics.Vector.GreaterThan(xv, zero), gv, gv * vs).CopyTo(o, i)
+            i <- i + w
+
+        while i < x.Length do
+            o[i] <- (if x[i] > LanguagePrimitives.GenericZero then g[i] else g[i] * slope)
+            i <- i + 1
+
+        o
+
+    /// g where x > 0, else slope·g (SIMD): the adjoint of ReLU (slope 0) and leaky ReLU.
+    let leakyMask (slope: float) (x: Storage) (g: Storage) =
+        match x, g with
+        | S32 a, S32 b -> S32(maskKernel (float32 slope) a b)
+        | S64 a, S64 b -> S64(maskKernel slope a b)
+        | _ -> invalidArg "g" (sprintf "Expected operands of the same dtype, got %A and %A" x.Dtype g.Dtype)
+
     /// The sum of all elements, accumulated in float64.
     let sumAll (s: Storage) =
         match s with
