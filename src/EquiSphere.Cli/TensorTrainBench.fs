@@ -117,7 +117,11 @@ module TensorTrainBench =
         Bench.print
             "tensor-train (float32; torch peer: scripts/peers/torch_bench.py)"
             [
-                { r4 with Note = "goal <= torch (77-99 ms measured with 2 threads)" }
-                { re with Note = sprintf "%d parameters" enc.ParameterCount }
+                { r4 with
+                    Note = "goal <= torch (77-99 ms measured with 2 threads)"
+                }
+                { re with
+                    Note = sprintf "%d parameters" enc.ParameterCount
+                }
                 fwd
             ]
