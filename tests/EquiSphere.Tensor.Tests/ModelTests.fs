@@ -163,3 +163,33 @@ let ``a small conv net learns a seeded synthetic image task`` () =
         |> Array.average
 
     Assert.True(accuracy >= 0.95, sprintf "Expected accuracy >= 95 %%, got %.1f %%" (100.0 * accuracy))
+
+[<Fact>]
+let ``a conv layer with reflect and circular padding equals explicit padding then convolution`` () =
+    let rng = Random 6
+
+    let layer =
+        Conv2d(2, 3, 3, rng, padding = 1, rowMode = PadMode.Reflect, colMode = PadMode.Circular, dtype = Float64)
+
+    let x = Tensor.randn Float64 [| 2; 2; 5; 6 |] rng
+    let padded = Pad.pad2d (PadMode.Reflect, 1, 1) (PadMode.Circular, 1, 1) x
+    let expected = Conv.conv2d Conv2dConfig.Default layer.Weight layer.Bias padded
+    Assert.Equal<int[]>([| 2; 3; 5; 6 |], (layer.Forward x).Shape)
+    closeTo "padded conv" Tol.f64 (expected.ToArray()) ((layer.Forward x).ToArray())
+
+[<Fact>]
+let ``training is deterministic for a seed and thread count`` () =
+    let run () =
+        let rng = Random 3
+        let net = SmallConvNet(rng)
+        let x, y = barImages rng 32
+        let opt = SGD(net.Parameters, 0.05, momentum = 0.9)
+
+        for _ in 1..3 do
+            opt.ZeroGrad()
+            (Loss.crossEntropy y (net.Forward x)).Backward()
+            opt.Step()
+
+        net.Parameters |> Array.collect (fun (_, p) -> p.ToArray())
+
+    Assert.Equal<float[]>(run (), run ())

@@ -326,3 +326,20 @@ let ``vjp equals the gradient of the weighted sum`` () =
 let ``backward on a non-scalar needs a seed`` () =
     let x = Tensor.ones Float64 [| 2 |] |> Tensor.requireGrad
     throwsWith<InvalidOperationException> [ "one-element"; "[2]" ] (fun () -> (x * 2.0).Backward())
+
+[<Fact>]
+let ``unary math matches System.Math elementwise`` () =
+    property 30 (fun (seed: int) ->
+        let rng = Random seed
+        let shape = shapeOf rng (rng.Next(0, 4)) 4
+        let x = uniform rng 0.1 3.0 shape
+        let s = random rng shape
+        let xv, sv = x.ToArray(), s.ToArray()
+        closeTo "exp" Tol.f64 (Array.map Math.Exp sv) ((Tensor.exp s).ToArray())
+        closeTo "log" Tol.f64 (Array.map Math.Log xv) ((Tensor.log x).ToArray())
+        closeTo "sqrt" Tol.f64 (Array.map Math.Sqrt xv) ((Tensor.sqrt x).ToArray())
+        closeTo "abs" Tol.f64 (Array.map (fun (a: float) -> Math.Abs a) sv) ((Tensor.abs s).ToArray())
+        closeTo "tanh" Tol.f64 (Array.map Math.Tanh sv) ((Tensor.tanh s).ToArray())
+        closeTo "pow" Tol.f64 (Array.map2 (fun a b -> Math.Pow(a, b)) xv sv) ((Tensor.pow x s).ToArray())
+        closeTo "powScalar" Tol.f64 (Array.map (fun a -> Math.Pow(a, 1.7)) xv) ((Tensor.powScalar 1.7 x).ToArray())
+        closeTo "reciprocal" Tol.f64 (Array.map (fun a -> 2.0 / a) xv) ((2.0 / x).ToArray()))
