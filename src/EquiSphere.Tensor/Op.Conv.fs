@@ -92,11 +92,8 @@ module Conv =
         match y, b with
         | S32 a, S32 bv ->
             for i in 0 .. n * c - 1 do
-                let v = bv[i % c]
                 let s = System.Span<float32>(a, i * plane, plane)
-
-                for j in 0 .. plane - 1 do
-                    s[j] <- s[j] + v
+                System.Numerics.Tensors.TensorPrimitives.Add(System.ReadOnlySpan<float32>(a, i * plane, plane), bv[i % c], s)
         | S64 a, S64 bv ->
             for i in 0 .. n * c - 1 do
                 let v = bv[i % c]

@@ -9,18 +9,21 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
     let mutable lr = learningRate
     let mutable steps = 0L
 
-    let scratchP =
-        parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+    static let chunk = 4096
 
-    let scratchG =
-        parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
-
-    static let load (s: Storage) (dst: float[]) =
+    static let load (s: Storage) (offset: int) (count: int) (dst: float[]) =
         match s with
         | S32 a ->
-            for j in 0 .. a.Length - 1 do
-                dst[j] <- float a[j]
-        | S64 a -> Array.blit a 0 dst 0 a.Length
+            for j in 0 .. count - 1 do
+                dst[j] <- float a[offset + j]
+        | S64 a -> Array.blit a offset dst 0 count
+
+    static let store (src: float[]) (offset: int) (count: int) (s: Storage) =
+        match s with
+        | S32 a ->
+            for j in 0 .. count - 1 do
+                a[offset + j] <- float32 src[j]
+        | S64 a -> Array.blit src 0 a offset count
 
     do
         if isNull parameters then
@@ -46,8 +49,9 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
         with get () = steps
         and set (v: int64) = steps <- v
 
-    /// Updates one parameter from its gradient (same dtype and length), step count t ≥ 1.
-    abstract Update: index: int * p: float[] * g: float[] * t: int64 -> unit
+    /// Updates elements [offset, offset + count) of parameter `index` from its gradient at step t ≥ 1: `p` and
+    /// `g` hold those elements (as float64) at [0, count); the new values are written back into `p`.
+    abstract Update: index: int * offset: int * p: float[] * g: float[] * count: int * t: int64 -> unit
 
     /// Named state tensors (momentum buffers, moments), names "<parameter>.<slot>"; they share the optimizer's
     /// buffers, so writing into them restores the state.
@@ -58,23 +62,33 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
         for _, p in parameters do
             p.ZeroGrad()
 
-    /// One update of every parameter with a gradient; the arithmetic runs in float64 and is stored back.
+    /// One update of every parameter with a gradient, parameters in parallel (each element's update is
+    /// independent, so the result does not depend on the thread count); the arithmetic runs in float64 on
+    /// chunks of 4096 elements and is stored back in the parameter's dtype.
     member o.Step() =
         steps <- steps + 1L
+        let t = steps
 
-        parameters
-        |> Array.iteri (fun i (_, p) ->
-            if not (isNull p.Grad) then
-                let pv, gv = scratchP[i], scratchG[i]
-                load p.Storage pv
-                load p.Grad.Storage gv
-                o.Update(i, pv, gv, steps)
+        Threading.Tasks.Parallel.For(
+            0,
+            parameters.Length,
+            fun i ->
+                let p = snd parameters[i]
 
-                match p.Storage with
-                | S32 a ->
-                    for j in 0 .. a.Length - 1 do
-                        a[j] <- float32 pv[j]
-                | S64 a -> Array.blit pv 0 a 0 a.Length)
+                if not (isNull p.Grad) then
+                    let pv = Array.zeroCreate<float> chunk
+                    let gv = Array.zeroCreate<float> chunk
+                    let mutable offset = 0
+
+                    while offset < p.Numel do
+                        let count = min chunk (p.Numel - offset)
+                        load p.Storage offset count pv
+                        load p.Grad.Storage offset count gv
+                        o.Update(i, offset, pv, gv, count, t)
+                        store pv offset count p.Storage
+                        offset <- offset + count
+        )
+        |> ignore
 
     /// Restores state saved from `State` (same names and shapes); throws naming a missing or mismatched tensor.
     member o.LoadState(state: (string * Tensor)[]) =
@@ -112,20 +126,21 @@ type SGD(parameters: (string * Tensor)[], learningRate: float, ?momentum: float,
             |> Array.mapi (fun i (n, p) -> n + ".momentum", Tensor.ofStorage p.Shape (S64 buffers[i]))
 
     /// One SGD update of parameter `index`.
-    override o.Update(index, p, g, _) =
+    override o.Update(index, offset, p, g, count, _) =
         let lr = o.LearningRate
         let b = buffers[index]
 
-        for j in 0 .. p.Length - 1 do
+        for j in 0 .. count - 1 do
             let gj = g[j] + wd * p[j]
+            let k = offset + j
 
             let d =
                 if mu = 0.0 then
                     gj
                 else
                     // the buffer starts at zero, so the first step gives b = g as in PyTorch
-                    b[j] <- mu * b[j] + gj
-                    if nesterov then gj + mu * b[j] else b[j]
+                    b[k] <- mu * b[k] + gj
+                    if nesterov then gj + mu * b[k] else b[k]
 
             p[j] <- p[j] - lr * d
 
@@ -160,20 +175,22 @@ type Adam
         |> Array.concat
 
     /// One Adam update of parameter `index` at step t.
-    override o.Update(index, p, g, t) =
+    override o.Update(index, offset, p, g, count, t) =
         let lr = o.LearningRate
         let mi, vi = m[index], v[index]
         let c1 = 1.0 - Math.Pow(b1, float t)
         let c2 = 1.0 - Math.Pow(b2, float t)
 
-        for j in 0 .. p.Length - 1 do
+        for j in 0 .. count - 1 do
+            let k = offset + j
+
             if decoupled then
                 p[j] <- p[j] - lr * wd * p[j]
 
             let gj = if decoupled then g[j] else g[j] + wd * p[j]
-            mi[j] <- b1 * mi[j] + (1.0 - b1) * gj
-            vi[j] <- b2 * vi[j] + (1.0 - b2) * gj * gj
-            p[j] <- p[j] - lr * (mi[j] / c1) / (sqrt (vi[j] / c2) + eps)
+            mi[k] <- b1 * mi[k] + (1.0 - b1) * gj
+            vi[k] <- b2 * vi[k] + (1.0 - b2) * gj * gj
+            p[j] <- p[j] - lr * (mi[k] / c1) / (sqrt (vi[k] / c2) + eps)
 
 /// Learning-rate schedules: functions from the step (or epoch) index, starting at 0, to a learning rate.
 [<RequireQualifiedAccess>]
