@@ -5,7 +5,8 @@ open EquiSphere.Tensor
 
 /// The "tensor-train" benchmark: one training step (forward, backward, SGD update) of two float32 networks at
 /// batch 32, timed by the bench harness. Both architectures are specified in docs/tensor.md, which the PyTorch
-/// peer `scripts/peers/torch_bench.py` mirrors.
+/// peer `scripts/peers/torch_bench.py` mirrors. GF/s counts a step as 3× the forward FLOPs (forward, input and
+/// weight gradients).
 ///
 /// conv4 (input [32; 3; 64; 64], 10 classes):
 ///   conv3×3 3→32 (pad 1, bias) → ReLU → conv3×3 32→32 (pad 1, bias) → ReLU → maxpool 2×2 (→ 32×32) →
@@ -84,6 +85,41 @@ module TensorTrainBench =
             let h = stages |> Array.fold (fun acc s -> s.Forward acc) (stem.Forward x)
             head.Forward(Activation.relu (bn.Forward h))
 
+    /// Multiply-adds ×2 of a convolution producing [n; o; h; w] from c channels with a k×k kernel.
+    let private convFlops (n: int) (c: int) (o: int) (k: int) (h: int) (w: int) =
+        2.0 * float n * float o * float h * float w * float c * float (k * k)
+
+    /// Forward FLOPs of conv4 at batch n (convolutions and the classifier).
+    let conv4Flops (n: int) =
+        convFlops n 3 32 3 64 64
+        + convFlops n 32 32 3 64 64
+        + convFlops n 32 64 3 32 32
+        + convFlops n 64 64 3 32 32
+        + 2.0 * float n * 10.0 * 16384.0
+
+    /// Forward FLOPs of the encoder at batch n (convolutions only).
+    let encoderFlops (n: int) =
+        let mutable total = convFlops n 1 64 7 32 32
+        let mutable inC, size = 64, 32
+
+        for i in 0..4 do
+            let c = min (64 <<< i) 256
+            let s = if i = 0 then 1 else 2
+            let outSize = size / s
+            // block 1: conv(stride) + conv, plus the projection when the shape changes; block 2: two convs
+            total <-
+                total
+                + convFlops n inC c 3 outSize outSize
+                + 3.0 * convFlops n c c 3 outSize outSize
+
+            if s <> 1 || inC <> c then
+                total <- total + convFlops n inC c 1 outSize outSize
+
+            inC <- c
+            size <- outSize
+
+        total + convFlops n 256 1024 2 1 1
+
     let private step (model: Model) (opt: Optimizer) (loss: Tensor -> Tensor) (x: Tensor) () =
         opt.ZeroGrad()
         let l = loss (model.Forward x)
@@ -99,7 +135,7 @@ module TensorTrainBench =
         let opt4 = SGD(conv4.Parameters, 0.01, momentum = 0.9)
 
         let r4 =
-            Bench.measure "tensor-train" "conv4 step, batch 32, 3×64×64" 0.0 (step conv4 opt4 (Loss.crossEntropy y4) x4)
+            Bench.measure "tensor-train" "conv4 step, batch 32, 3×64×64" (3.0 * conv4Flops 32) (step conv4 opt4 (Loss.crossEntropy y4) x4)
 
         let enc = Encoder(rng)
         let xe = Tensor.randn Float32 [| 32; 1; 64; 64 |] rng
@@ -107,10 +143,14 @@ module TensorTrainBench =
         let opte = SGD(enc.Parameters, 0.01, momentum = 0.9)
 
         let re =
-            Bench.measure "tensor-train" "encoder step, batch 32, 1×64×64" 0.0 (step enc opte (fun y -> Loss.mse y target) xe)
+            Bench.measure
+                "tensor-train"
+                "encoder step, batch 32, 1×64×64"
+                (3.0 * encoderFlops 32)
+                (step enc opte (fun y -> Loss.mse y target) xe)
 
         let fwd =
-            Bench.measure "tensor-train" "conv4 forward (no grad), batch 32" 0.0 (fun () ->
+            Bench.measure "tensor-train" "conv4 forward (no grad), batch 32" (conv4Flops 32) (fun () ->
                 use _ = Tensor.noGrad ()
                 conv4.Forward x4 |> ignore)
 
