@@ -17,13 +17,7 @@ module Activation =
 
         let sh = x.ShapeRef
 
-        Tensor.Make(
-            y,
-            sh,
-            "relu",
-            [| x |],
-            fun g -> [| Tensor.Leaf(RawElementwise.leakyMask 0.0 x.Storage g.Storage, sh) |]
-        )
+        Tensor.Make(y, sh, "relu", [| x |], fun g -> [| Tensor.Leaf(RawElementwise.leakyMask 0.0 x.Storage g.Storage, sh) |])
 
     /// x for x > 0, slope·x otherwise.
     let leakyRelu (slope: float) (x: Tensor) =
@@ -34,13 +28,7 @@ module Activation =
 
         let sh = x.ShapeRef
 
-        Tensor.Make(
-            y,
-            sh,
-            "leakyRelu",
-            [| x |],
-            fun g -> [| Tensor.Leaf(RawElementwise.leakyMask slope x.Storage g.Storage, sh) |]
-        )
+        Tensor.Make(y, sh, "leakyRelu", [| x |], fun g -> [| Tensor.Leaf(RawElementwise.leakyMask slope x.Storage g.Storage, sh) |])
 
     /// PReLU: x for x > 0, a[c]·x otherwise, with the learnable slope `a` of shape [C] (per channel of
     /// [N; C; ..]) or [1] (shared). Written as relu(x) + a·(x − relu(x)), so both adjoints come from the

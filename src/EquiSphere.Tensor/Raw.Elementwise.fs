@@ -144,7 +144,12 @@ module RawElementwise =
             i <- i + w
 
         while i < x.Length do
-            o[i] <- (if x[i] > LanguagePrimitives.GenericZero then g[i] else g[i] * slope)
+            o[i] <-
+                (if x[i] > LanguagePrimitives.GenericZero then
+                     g[i]
+                 else
+                     g[i] * slope)
+
             i <- i + 1
 
         o
