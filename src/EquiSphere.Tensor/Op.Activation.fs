@@ -21,10 +21,8 @@ module Activation =
 
     /// x for x > 0, slope·x otherwise.
     let leakyRelu (slope: float) (x: Tensor) =
-        let s32 = float32 slope
-
-        let y =
-            RawElementwise.map (fun v -> if v > 0.0f then v else s32 * v) (fun v -> if v > 0.0 then v else slope * v) x.Storage
+        // x where x > 0, else slope·x: the same SIMD select as the adjoint, applied to x itself
+        let y = RawElementwise.leakyMask slope x.Storage x.Storage
 
         let sh = x.ShapeRef
 
