@@ -17,7 +17,10 @@ let private infoCommand () =
     cmd
 
 /// The benchmark suites by name: each area registers one function that measures and prints its table.
-let private benchSuites: (string * string * (unit -> unit)) list = []
+let private benchSuites: (string * string * (unit -> unit)) list =
+    [
+        "tensor-kernels", "GEMM GF/s next to the FMA roof; conv2d forward/backward for the conv-net layers", TensorKernelsBench.run
+    ]
 
 let private benchCommand () =
     let cmd =
