@@ -19,6 +19,7 @@ let private infoCommand () =
 /// The benchmark suites by name: each area registers one function that measures and prints its table.
 let private benchSuites: (string * string * (unit -> unit)) list =
     [
+        "tensor-kernels", "GEMM GF/s next to the FMA roof; conv2d forward/backward for the conv-net layers", TensorKernelsBench.run
         "tensor-train", "Training steps of a 4-conv net and the image encoder (fwd + bwd + SGD)", TensorTrainBench.run
     ]
 

@@ -4,7 +4,6 @@ namespace EquiSphere.Tensor.Kernels
 
 open System
 open System.Buffers
-open System.Runtime.CompilerServices
 open System.Runtime.Intrinsics
 open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
@@ -45,13 +44,16 @@ module Gemm =
     /// Whether the Vector512 (AVX-512) micro-kernels are used; otherwise the Vector256 ones.
     let usesVector512 = Vector512.IsHardwareAccelerated
 
+    // Blocking: the packed B micro-panel (KC × NR) is reused from L1/L2 by every A micro-panel of an MC block,
+    // the packed A block (MC × KC) stays in L2 (1 MB per core on the target Zen 5), the packed B block
+    // (KC × NC) in L2/L3. Chosen by measurement on a loaded machine; see docs/tensor-kernels.md.
     let private single512 =
         {
             MR = 8
             NR = 48
             KC = 256
-            MC = 128
-            NC = 3072
+            MC = 256
+            NC = 1024
         }
 
     let private double512 =
@@ -59,8 +61,8 @@ module Gemm =
             MR = 8
             NR = 24
             KC = 256
-            MC = 64
-            NC = 1536
+            MC = 128
+            NC = 512
         }
 
     let private single256 =
@@ -68,8 +70,8 @@ module Gemm =
             MR = 4
             NR = 24
             KC = 256
-            MC = 96
-            NC = 3072
+            MC = 256
+            NC = 1024
         }
 
     let private double256 =
@@ -77,8 +79,8 @@ module Gemm =
             MR = 4
             NR = 12
             KC = 256
-            MC = 48
-            NC = 1536
+            MC = 128
+            NC = 512
         }
 
     /// Products below this many multiply-adds run on one thread (threading costs more than it saves).
@@ -91,14 +93,12 @@ module Gemm =
     let inline private align64 (p: nativeptr<'T>) : nativeptr<'T> =
         NativePtr.ofNativeInt ((NativePtr.toNativeInt p + 63n) &&& ~~~63n)
 
-    /// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) into micro-panels of MR rows: panel q holds
-    /// Ã[p·MR + r] = op(A)[i0 + q·MR + r, p0 + p], rows past mc are zero.
-    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    /// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) (stored at `a` with leading dimension `lda`) into
+    /// micro-panels of MR rows: panel q holds Ã[p·MR + r] = op(A)[i0 + q·MR + r, p0 + p]; rows past mc are zero.
     let private packA<'T when 'T: unmanaged>
         (mr: int)
         (opA: MatOp)
-        (a: 'T[])
-        (offA: int)
+        (a: nativeptr<'T>)
         (lda: int)
         (i0: int)
         (mc: int)
@@ -109,37 +109,62 @@ module Gemm =
         let panels = (mc + mr - 1) / mr
 
         for q in 0 .. panels - 1 do
-            let rBase = q * mr
-            let rows = min mr (mc - rBase)
+            let rBase = i0 + q * mr
+            let rows = min mr (mc - q * mr)
             let panel = NativePtr.add dst (q * mr * kc)
 
             match opA with
-            | MatOp.AsIs ->
-                for r in 0 .. rows - 1 do
-                    let src = offA + (i0 + rBase + r) * lda + p0
+            | MatOp.AsIs when rows = 8 && mr = 8 ->
+                // Eight source rows walked side by side; each k writes one contiguous group of 8.
+                let r0 = NativePtr.add a (rBase * lda + p0)
+                let r1 = NativePtr.add r0 lda
+                let r2 = NativePtr.add r1 lda
+                let r3 = NativePtr.add r2 lda
+                let r4 = NativePtr.add r3 lda
+                let r5 = NativePtr.add r4 lda
+                let r6 = NativePtr.add r5 lda
+                let r7 = NativePtr.add r6 lda
+                let mutable out = panel
 
-                    for p in 0 .. kc - 1 do
-                        NativePtr.set panel (p * mr + r) a[src + p]
-            | MatOp.Transposed ->
                 for p in 0 .. kc - 1 do
-                    let src = offA + (p0 + p) * lda + i0 + rBase
+                    NativePtr.set out 0 (NativePtr.get r0 p)
+                    NativePtr.set out 1 (NativePtr.get r1 p)
+                    NativePtr.set out 2 (NativePtr.get r2 p)
+                    NativePtr.set out 3 (NativePtr.get r3 p)
+                    NativePtr.set out 4 (NativePtr.get r4 p)
+                    NativePtr.set out 5 (NativePtr.get r5 p)
+                    NativePtr.set out 6 (NativePtr.get r6 p)
+                    NativePtr.set out 7 (NativePtr.get r7 p)
+                    out <- NativePtr.add out 8
+            | MatOp.AsIs ->
+                // Row r of the panel starts at a + (rBase + r)·lda + p0; walk k, writing MR values contiguously.
+                let src = NativePtr.add a (rBase * lda + p0)
+
+                for p in 0 .. kc - 1 do
+                    let out = NativePtr.add panel (p * mr)
+                    let col = NativePtr.add src p
 
                     for r in 0 .. rows - 1 do
-                        NativePtr.set panel (p * mr + r) a[src + r]
+                        NativePtr.set out r (NativePtr.get col (r * lda))
+            | MatOp.Transposed ->
+                for p in 0 .. kc - 1 do
+                    let src = NativePtr.add a ((p0 + p) * lda + rBase)
+                    let out = NativePtr.add panel (p * mr)
+
+                    for r in 0 .. rows - 1 do
+                        NativePtr.set out r (NativePtr.get src r)
 
             if rows < mr then
                 for p in 0 .. kc - 1 do
                     for r in rows .. mr - 1 do
                         NativePtr.set panel (p * mr + r) Unchecked.defaultof<'T>
 
-    /// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into micro-panels of NR columns: panel q holds
-    /// B̃[p·NR + c] = op(B)[p0 + p, j0 + q·NR + c], columns past nc are zero.
-    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    /// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) (stored at `b` with leading dimension `ldb`) into
+    /// micro-panels of NR columns: panel q holds B̃[p·NR + c] = op(B)[p0 + p, j0 + q·NR + c]; columns past nc are zero.
     let private packB<'T when 'T: unmanaged>
         (nr: int)
         (opB: MatOp)
-        (b: 'T[])
-        (offB: int)
+        (b: nativeptr<'T>)
         (ldb: int)
         (p0: int)
         (kc: int)
@@ -150,25 +175,54 @@ module Gemm =
         let panels = (nc + nr - 1) / nr
 
         for q in 0 .. panels - 1 do
-            let cBase = q * nr
-            let cols = min nr (nc - cBase)
+            let cBase = j0 + q * nr
+            let cols = min nr (nc - q * nr)
             let panel = NativePtr.add dst (q * nr * kc)
 
             match opB with
+            | MatOp.AsIs when cols = nr ->
+                // NR is three SIMD vectors wide: copy each row of the panel with three vector moves.
+                let mutable src = NativePtr.add b (p0 * ldb + cBase)
+                let mutable out = panel
+
+                if usesVector512 then
+                    let w = Vector512<'T>.Count
+
+                    for _ in 1..kc do
+                        Vector512.Store(Vector512.Load src, out)
+                        Vector512.Store(Vector512.Load(NativePtr.add src w), NativePtr.add out w)
+                        Vector512.Store(Vector512.Load(NativePtr.add src (2 * w)), NativePtr.add out (2 * w))
+                        src <- NativePtr.add src ldb
+                        out <- NativePtr.add out nr
+                else
+                    let w = Vector256<'T>.Count
+
+                    for _ in 1..kc do
+                        Vector256.Store(Vector256.Load src, out)
+                        Vector256.Store(Vector256.Load(NativePtr.add src w), NativePtr.add out w)
+                        Vector256.Store(Vector256.Load(NativePtr.add src (2 * w)), NativePtr.add out (2 * w))
+                        src <- NativePtr.add src ldb
+                        out <- NativePtr.add out nr
             | MatOp.AsIs ->
                 for p in 0 .. kc - 1 do
-                    let src = offB + (p0 + p) * ldb + j0 + cBase
+                    let src =
+                        ReadOnlySpan<'T>(NativePtr.toVoidPtr (NativePtr.add b ((p0 + p) * ldb + cBase)), cols)
+
                     let row = Span<'T>(NativePtr.toVoidPtr (NativePtr.add panel (p * nr)), nr)
-                    ReadOnlySpan<'T>(b, src, cols).CopyTo row
+                    src.CopyTo row
 
                     if cols < nr then
                         row.Slice(cols).Clear()
             | MatOp.Transposed ->
-                for c in 0 .. cols - 1 do
-                    let src = offB + (j0 + cBase + c) * ldb + p0
+                // Column c of op(B) is row cBase + c of the stored matrix; walk k, writing NR values contiguously.
+                let src = NativePtr.add b (cBase * ldb + p0)
 
-                    for p in 0 .. kc - 1 do
-                        NativePtr.set panel (p * nr + c) b[src + p]
+                for p in 0 .. kc - 1 do
+                    let out = NativePtr.add panel (p * nr)
+                    let col = NativePtr.add src p
+
+                    for c in 0 .. cols - 1 do
+                        NativePtr.set out c (NativePtr.get col (c * ldb))
 
                 if cols < nr then
                     for p in 0 .. kc - 1 do
@@ -229,18 +283,15 @@ module Gemm =
     /// The blocked product restricted to rows [m0, m1) and columns [n0, n1) of C, on the calling thread.
     /// α is folded into the packed A; β ∉ {0, 1} scales the range of C first; with β = 0 the first k-block
     /// overwrites C and later blocks add to it.
-    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private blockRange<'T when 'T: unmanaged>
         (blk: Blocking)
         (opA: MatOp)
         (opB: MatOp)
         (k: int)
         (alpha: float)
-        (a: 'T[])
-        (offA: int)
+        (a: nativeptr<'T>)
         (lda: int)
-        (b: 'T[])
-        (offB: int)
+        (b: nativeptr<'T>)
         (ldb: int)
         (beta: float)
         (c: nativeptr<'T>)
@@ -282,13 +333,13 @@ module Gemm =
 
                 while pc < k do
                     let kc = min blk.KC (k - pc)
-                    packB blk.NR opB b offB ldb pc kc jc nc bp
+                    packB blk.NR opB b ldb pc kc jc nc bp
                     let accumulate = pc > 0 || beta <> 0.0
                     let mutable ic = m0
 
                     while ic < m1 do
                         let mc = min blk.MC (m1 - ic)
-                        packA blk.MR opA a offA lda ic mc pc kc ap
+                        packA blk.MR opA a lda ic mc pc kc ap
 
                         if alpha <> 1.0 then
                             scale isSingle ap (((mc + blk.MR - 1) / blk.MR) * blk.MR * kc) alpha
@@ -369,7 +420,7 @@ module Gemm =
         KernelCheck.matrix "c" c offC m n ldc
 
     /// The validated product on `threads` threads: C is split into `threads` disjoint column ranges (multiples of NR)
-    /// when n ≥ m, else row ranges (multiples of MR), one per thread.
+    /// when m < n, else row ranges (multiples of MR), one per thread.
     let private run<'T when 'T: unmanaged>
         (threads: int)
         (opA: MatOp)
@@ -396,19 +447,30 @@ module Gemm =
             | false, true -> double512
             | false, false -> double256
 
+        use pinA = fixed a
+        use pinB = fixed b
         use pinC = fixed c
+        let aBase = NativePtr.toNativeInt (NativePtr.add pinA offA)
+        let bBase = NativePtr.toNativeInt (NativePtr.add pinB offB)
         let cBase = NativePtr.toNativeInt (NativePtr.add pinC offC)
         let work = int64 m * int64 n * int64 k
+        // Each thread packs all of the operand along the unsplit dimension: split n when A (m × k) is the smaller.
+        let splitN = m < n
 
         let parts =
             if work < parallelThreshold then 1
-            elif n >= m then min threads ((n + blk.NR - 1) / blk.NR)
+            elif splitN then min threads ((n + blk.NR - 1) / blk.NR)
             else min threads ((m + blk.MR - 1) / blk.MR)
 
+        let range m0 m1 n0 n1 =
+            let ap: nativeptr<'T> = NativePtr.ofNativeInt aBase
+            let bp: nativeptr<'T> = NativePtr.ofNativeInt bBase
+            let cp: nativeptr<'T> = NativePtr.ofNativeInt cBase
+            blockRange blk opA opB k alpha ap lda bp ldb beta cp ldc m0 m1 n0 n1
+
         if parts <= 1 then
-            blockRange blk opA opB k alpha a offA lda b offB ldb beta (NativePtr.ofNativeInt cBase) ldc 0 m 0 n
+            range 0 m 0 n
         else
-            let splitN = n >= m
             let extent, unit = if splitN then n, blk.NR else m, blk.MR
             let chunk = ((extent + parts - 1) / parts + unit - 1) / unit * unit
 
@@ -421,12 +483,7 @@ module Gemm =
                     let hi = min extent (lo + chunk)
 
                     if lo < hi then
-                        let cp: nativeptr<'T> = NativePtr.ofNativeInt cBase
-
-                        if splitN then
-                            blockRange blk opA opB k alpha a offA lda b offB ldb beta cp ldc 0 m lo hi
-                        else
-                            blockRange blk opA opB k alpha a offA lda b offB ldb beta cp ldc lo hi 0 n
+                        if splitN then range 0 m lo hi else range lo hi 0 n
             )
             |> ignore
 
