@@ -51,7 +51,7 @@ module Norm =
             if training then
                 let mean, var =
                     match x.Storage with
-                    | S32 a -> RawNorm.stats n c p a
+                    | S32 a -> RawNorm.stats32 n c p a
                     | S64 a -> RawNorm.stats n c p a
 
                 let corr = float (n * p) / float (n * p - 1)
@@ -77,7 +77,7 @@ module Norm =
 
         let y =
             match x.Storage with
-            | S32 a -> S32(RawNorm.affine n c p scale shift float32 a)
+            | S32 a -> S32(RawNorm.affine32 n c p scale shift a)
             | S64 a -> S64(RawNorm.affine n c p scale shift id a)
 
         let inputs = Array.concat [ [| x |]; Option.toArray weight; Option.toArray bias ]
@@ -90,7 +90,7 @@ module Norm =
             fun g ->
                 let sg, sgx =
                     match x.Storage, g.Storage with
-                    | S32 a, S32 b -> RawNorm.reduceGrad n c p mean invStd a b
+                    | S32 a, S32 b -> RawNorm.reduceGrad32 n c p mean invStd a b
                     | S64 a, S64 b -> RawNorm.reduceGrad n c p mean invStd a b
                     | _ -> invalidOp "batchNorm: dtype mismatch"
 
@@ -100,7 +100,7 @@ module Norm =
                     elif training then
                         let s =
                             match x.Storage, g.Storage with
-                            | S32 a, S32 b -> S32(RawNorm.trainBackward n c p mean invStd gamma sg sgx float32 a b)
+                            | S32 a, S32 b -> S32(RawNorm.trainBackward32 n c p mean invStd gamma sg sgx a b)
                             | S64 a, S64 b -> S64(RawNorm.trainBackward n c p mean invStd gamma sg sgx id a b)
                             | _ -> invalidOp "batchNorm: dtype mismatch"
 
@@ -108,7 +108,7 @@ module Norm =
                     else
                         let s =
                             match g.Storage with
-                            | S32 b -> S32(RawNorm.affine n c p scale (Array.zeroCreate c) float32 b)
+                            | S32 b -> S32(RawNorm.affine32 n c p scale (Array.zeroCreate c) b)
                             | S64 b -> S64(RawNorm.affine n c p scale (Array.zeroCreate c) id b)
 
                         Tensor.Leaf(s, x.ShapeRef)

@@ -88,3 +88,27 @@ let ``dropout is seeded and preserves the expectation`` () =
 let ``reverse rule of dropout passes the mask`` () =
     let rng = Random 1
     check1 "dropout" rng (fun t -> Dropout.dropout 0.5 true (Random 42) t) (random rng [| 4; 5 |])
+
+[<Fact>]
+let ``float32 batch norm agrees with the float64 reference in both modes and in its gradients`` () =
+    property 10 (fun (seed: int) ->
+        let rng = Random seed
+        let x = uniform rng -1.0 3.0 [| 3; 4; 5; 6 |]
+        let gamma, beta = uniform rng 0.5 2.0 [| 4 |], random rng [| 4 |]
+        let v = random rng [| 3; 4; 5; 6 |]
+        let f32 = Tensor.convert Float32
+
+        for training in [ true; false ] do
+            let run (cast: Tensor -> Tensor) =
+                let rm, rv =
+                    cast (Tensor.zeros Float64 [| 4 |]), cast (Tensor.full Float64 [| 4 |] 1.5)
+
+                let f (xs: Tensor[]) =
+                    Tensor.sum (Norm.batchNorm training 0.1 1e-5 rm rv (Some xs[1]) (Some xs[2]) xs[0] * cast v)
+
+                let y, grads = Tensor.valueAndGradN f [| cast x; cast gamma; cast beta |]
+                Array.append [| y.ToScalar() |] (grads |> Array.collect (fun g -> g.ToArray())), Array.append (rm.ToArray()) (rv.ToArray())
+
+            let (a64, s64), (a32, s32) = run id, run f32
+            closeTo (sprintf "values and gradients, training=%b" training) 1e-4 a64 a32
+            closeTo (sprintf "running statistics, training=%b" training) Tol.f32 s64 s32)
