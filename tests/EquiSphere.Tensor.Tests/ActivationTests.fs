@@ -32,9 +32,9 @@ let ``softmax is positive and sums to one along its axis`` () =
 let ``reverse rules of activations match finite differences`` () =
     property 20 (fun (seed: int) ->
         let rng = Random seed
-        let x = random rng [| 2; 3; 4 |]
+        let x = random rng (shapeOf rng 3 4)
         check1 "relu" rng Activation.relu x
         check1 "leakyRelu" rng (Activation.leakyRelu 0.2) x
         check1 "softmax" rng (Activation.softmax 1) x
         check1 "logSoftmax" rng (Activation.logSoftmax -1) x
-        check "prelu per channel" rng (fun xs -> Activation.prelu xs[1] xs[0]) [| x; random rng [| 3 |] |])
+        check "prelu per channel" rng (fun xs -> Activation.prelu xs[1] xs[0]) [| x; random rng [| x.Shape[1] |] |])

@@ -33,7 +33,10 @@ let ``pooling matches window maxima and means`` () =
 let ``reverse rules of pooling match finite differences`` () =
     property 20 (fun (seed: int) ->
         let rng = Random seed
-        let x = random rng [| 2; 2; 6; 5 |]
+
+        let x =
+            random rng [| rng.Next(1, 3); rng.Next(1, 3); rng.Next(3, 7); rng.Next(3, 7) |]
+
         check1 "maxPool2d" rng (Pool.maxPool2d (2, 2) (2, 2) (0, 0)) x
         check1 "maxPool2d overlapping padded" rng (Pool.maxPool2d (3, 3) (2, 1) (1, 1)) x
         check1 "avgPool2d" rng (Pool.avgPool2d (3, 2) (1, 2) (1, 0)) x)

@@ -233,35 +233,43 @@ let ``reverse rules of unary math match finite differences`` () =
 let ``reverse rules of layout ops match finite differences on permuted and sliced inputs`` () =
     property 20 (fun (seed: int) ->
         let rng = Random seed
-        let x = random rng [| 3; 4; 2 |]
-        check1 "permute" rng (Tensor.permute [| 2; 0; 1 |]) x
+        let p, q, r = rng.Next(1, 4), rng.Next(2, 5), rng.Next(1, 4)
+        let x = random rng [| p; q; r |]
+        let perm = [| 0; 1; 2 |] |> Array.sortBy (fun _ -> rng.Next())
+        check1 "permute" rng (Tensor.permute perm) x
         check1 "transpose" rng (Tensor.transpose 0 2) x
-        check1 "reshape" rng (Tensor.reshape [| 4; -1 |]) x
-        check1 "narrow of permuted" rng (Tensor.permute [| 1; 0; 2 |] >> Tensor.narrow 0 1 2 >> Tensor.exp) x
-        check1 "slice" rng (Tensor.slice [| (1, 3); (0, 2) |]) x
-        check1 "expand" rng (Tensor.reshape [| 3; 1; 4; 2 |] >> Tensor.expand [| 3; 5; 4; 2 |]) x
-        check1 "concat with reuse" rng (fun t -> Tensor.concat 1 [| t; t * t; Tensor.narrow 1 0 1 t |]) x
-        check1 "stack" rng (fun t -> Tensor.stack 0 [| t; Tensor.tanh t |]) x
-        check1 "gather" rng (Tensor.gather 1 [| 3; 3; 2 |] (Array.init 18 (fun i -> (i * 7) % 4))) x)
+        check1 "reshape" rng (Tensor.reshape [| q; -1 |]) x
+        let start = rng.Next(0, q - 1)
+        check1 "narrow of permuted" rng (Tensor.permute [| 1; 0; 2 |] >> Tensor.narrow 0 start (q - start) >> Tensor.exp) x
+        check1 "slice" rng (Tensor.slice [| (0, p); (start, q) |]) x
+        check1 "expand" rng (Tensor.reshape [| p; 1; q; r |] >> Tensor.expand [| p; 3; q; r |]) x
+        check1 "concat with reuse" rng (fun t -> Tensor.concat 1 [| t; t * t; Tensor.narrow 1 start 1 t |]) x
+        let axis = rng.Next 4
+        check1 "stack" rng (fun t -> Tensor.stack axis [| t; Tensor.tanh t |]) x
+        let k = rng.Next(1, 5)
+        check1 "gather" rng (Tensor.gather 1 [| p; k; r |] (Array.init (p * k * r) (fun _ -> rng.Next q))) x)
 
 [<Fact>]
 let ``reverse rules of reductions and matmul match finite differences`` () =
     property 20 (fun (seed: int) ->
         let rng = Random seed
-        let x = random rng [| 3; 4; 2 |]
+        let x = random rng (shapeOf rng 3 4)
+        let d = rng.Next 3
         check1 "sum" rng Tensor.sum x
         check1 "mean" rng Tensor.mean x
-        check1 "sumDims" rng (Tensor.sumDims [| 0; 2 |] false) x
-        check1 "meanDims keep" rng (Tensor.meanDims [| 1 |] true) x
-        check1 "maxDims" rng (Tensor.maxDims [| 1 |] false) x
-        let a, b = random rng [| 2; 3; 4 |], random rng [| 4; 5 |]
+        check1 "sumDims" rng (Tensor.sumDims [| d; (d + 1) % 3 |] false) x
+        check1 "meanDims keep" rng (Tensor.meanDims [| d |] true) x
+        let keep = rng.Next 2 = 0
+        check1 "maxDims" rng (Tensor.maxDims [| d |] keep) x
+        let bt, m, k, n = rng.Next(1, 3), rng.Next(1, 4), rng.Next(1, 5), rng.Next(1, 4)
+        let a, b = random rng [| bt; m; k |], random rng [| k; n |]
         check "matmul with broadcast batch" rng (fun xs -> Tensor.matmul xs[0] xs[1]) [| a; b |]
 
         check
             "matmul of transposed"
             rng
             (fun xs -> Tensor.matmul (Tensor.transpose 1 2 xs[0]) xs[1])
-            [| random rng [| 2; 4; 3 |]; random rng [| 2; 4; 5 |] |])
+            [| random rng [| bt; k; m |]; random rng [| bt; k; n |] |])
 
 [<Fact>]
 let ``reused inputs accumulate their adjoints`` () =
