@@ -78,10 +78,16 @@ module internal Im2col =
         let lo = min lo outWidth
         lo, max lo (min hi outWidth)
 
-    /// Fills `col` (from 0) with the column matrix of channels [c0, c0 + channels) of the image at `xBase`.
-    let pack (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (col: 'T[]) =
-        let oh, ow = s.OutHeight, s.OutWidth
-        let ohw = oh * ow
+    /// Output rows per im2col chunk: the chunk's column matrix (Kg × rows·OW) stays within about 512 KB, so it is
+    /// still in L2 when the GEMM packs it.
+    let chunkRows (s: Conv2dSpec) (kg: int) (elementBytes: int) =
+        max 1 (min s.OutHeight ((512 * 1024) / (elementBytes * kg * s.OutWidth)))
+
+    /// Fills `col` (from 0) with the columns of output rows [y0, y1) of the column matrix of `channels` channels of
+    /// the image at `xBase`: a Kg × (y1 − y0)·OW row-major matrix.
+    let pack (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (y0: int) (y1: int) (col: 'T[]) =
+        let ow = s.OutWidth
+        let ohw = (y1 - y0) * ow
         let zero = Unchecked.defaultof<'T>
 
         for ci in 0 .. channels - 1 do
@@ -91,9 +97,9 @@ module internal Im2col =
                     let startW = kw * s.DilationW - s.PadW
                     let lo, hi = validRange startW s.StrideW s.Width ow
 
-                    for y in 0 .. oh - 1 do
+                    for y in y0 .. y1 - 1 do
                         let ih = y * s.StrideH - s.PadH + kh * s.DilationH
-                        let dst = row + y * ow
+                        let dst = row + (y - y0) * ow
 
                         if ih < 0 || ih >= s.Height then
                             Array.fill col dst ow zero
@@ -112,10 +118,11 @@ module internal Im2col =
                             if hi < ow then
                                 Array.fill col (dst + hi) (ow - hi) zero
 
-    /// Adds the column matrix `col` back onto channels of the image at `dxBase` (the adjoint of `pack`).
-    let inline unpack (s: Conv2dSpec) (col: ^T[]) (channels: int) (dx: ^T[]) (dxBase: int) =
-        let oh, ow = s.OutHeight, s.OutWidth
-        let ohw = oh * ow
+    /// Adds the chunk `col` of output rows [y0, y1) back onto channels of the image at `dxBase` (the adjoint of
+    /// `pack`).
+    let inline unpack (s: Conv2dSpec) (col: ^T[]) (channels: int) (y0: int) (y1: int) (dx: ^T[]) (dxBase: int) =
+        let ow = s.OutWidth
+        let ohw = (y1 - y0) * ow
 
         for ci in 0 .. channels - 1 do
             for kh in 0 .. s.KernelHeight - 1 do
@@ -124,25 +131,25 @@ module internal Im2col =
                     let startW = kw * s.DilationW - s.PadW
                     let lo, hi = validRange startW s.StrideW s.Width ow
 
-                    for y in 0 .. oh - 1 do
+                    for y in y0 .. y1 - 1 do
                         let ih = y * s.StrideH - s.PadH + kh * s.DilationH
 
                         if ih >= 0 && ih < s.Height then
                             let dst = dxBase + (ci * s.Height + ih) * s.Width + startW
-                            let src = row + y * ow
+                            let src = row + (y - y0) * ow
 
                             for xo in lo .. hi - 1 do
                                 let i = dst + xo * s.StrideW
                                 dx[i] <- dx[i] + col[src + xo]
 
-    let private unpack32 s (col: float32[]) channels (dx: float32[]) dxBase = unpack s col channels dx dxBase
-    let private unpack64 s (col: float[]) channels (dx: float[]) dxBase = unpack s col channels dx dxBase
+    let private unpack32 s (col: float32[]) channels y0 y1 (dx: float32[]) dxBase = unpack s col channels y0 y1 dx dxBase
+    let private unpack64 s (col: float[]) channels y0 y1 (dx: float[]) dxBase = unpack s col channels y0 y1 dx dxBase
 
     /// `unpack` on float32[] or float[] arrays.
-    let unpackAny (s: Conv2dSpec) (col: 'T[]) (channels: int) (dx: 'T[]) (dxBase: int) =
+    let unpackAny (s: Conv2dSpec) (col: 'T[]) (channels: int) (y0: int) (y1: int) (dx: 'T[]) (dxBase: int) =
         match box col, box dx with
-        | (:? (float32[]) as c), (:? (float32[]) as d) -> unpack32 s c channels d dxBase
-        | (:? (float[]) as c), (:? (float[]) as d) -> unpack64 s c channels d dxBase
+        | (:? (float32[]) as c), (:? (float32[]) as d) -> unpack32 s c channels y0 y1 d dxBase
+        | (:? (float[]) as c), (:? (float[]) as d) -> unpack64 s c channels y0 y1 d dxBase
         | _ -> KernelCheck.floatType<'T> "dx"
 
     /// Σ of `parts` arrays element-wise into dst[dOff ..], in order (float32[] or float[]).
@@ -297,11 +304,13 @@ module Conv =
         let ohw = s.OutHeight * s.OutWidth
         let hw = s.Height * s.Width
         let pointwise = isPointwise s
+        let rows = Im2col.chunkRows s kg sizeof<'T>
+        let ow = s.OutWidth
 
         forImages
             threads
             s.Batch
-            (fun () -> if pointwise then [||] else rent<'T>(kg * ohw))
+            (fun () -> if pointwise then [||] else rent<'T>(kg * rows * ow))
             (fun col t n ->
                 for g in 0 .. s.Groups - 1 do
                     let xBase = xOff + (n * s.InChannels + g * cig) * hw
@@ -311,8 +320,11 @@ module Conv =
                     if pointwise then
                         Gemm.gemm t MatOp.AsIs MatOp.AsIs cog ohw kg 1.0 w wBase kg x xBase ohw 0.0 y yBase ohw
                     else
-                        Im2col.pack s x xBase cig col
-                        Gemm.gemm t MatOp.AsIs MatOp.AsIs cog ohw kg 1.0 w wBase kg col 0 ohw 0.0 y yBase ohw)
+                        for y0 in 0..rows .. s.OutHeight - 1 do
+                            let y1 = min s.OutHeight (y0 + rows)
+                            let cols = (y1 - y0) * ow
+                            Im2col.pack s x xBase cig y0 y1 col
+                            Gemm.gemm t MatOp.AsIs MatOp.AsIs cog cols kg 1.0 w wBase kg col 0 cols 0.0 y (yBase + y0 * ow) ohw)
             (fun col ->
                 if not pointwise then
                     giveBack col)
@@ -331,11 +343,13 @@ module Conv =
         let ohw = s.OutHeight * s.OutWidth
         let hw = s.Height * s.Width
         let pointwise = isPointwise s
+        let rows = Im2col.chunkRows s kg sizeof<'T>
+        let ow = s.OutWidth
 
         forImages
             threads
             s.Batch
-            (fun () -> if pointwise then [||] else rent<'T>(kg * ohw))
+            (fun () -> if pointwise then [||] else rent<'T>(kg * rows * ow))
             (fun col t n ->
                 for g in 0 .. s.Groups - 1 do
                     let dxBase = dxOff + (n * s.InChannels + g * cig) * hw
@@ -345,9 +359,13 @@ module Conv =
                     if pointwise then
                         Gemm.gemm t MatOp.Transposed MatOp.AsIs kg ohw cog 1.0 w wBase kg dy dyBase ohw 0.0 dx dxBase hw
                     else
-                        Gemm.gemm t MatOp.Transposed MatOp.AsIs kg ohw cog 1.0 w wBase kg dy dyBase ohw 0.0 col 0 ohw
                         Array.Clear(dx, dxBase, cig * hw)
-                        Im2col.unpackAny s col cig dx dxBase)
+
+                        for y0 in 0..rows .. s.OutHeight - 1 do
+                            let y1 = min s.OutHeight (y0 + rows)
+                            let cols = (y1 - y0) * ow
+                            Gemm.gemm t MatOp.Transposed MatOp.AsIs kg cols cog 1.0 w wBase kg dy (dyBase + y0 * ow) ohw 0.0 col 0 cols
+                            Im2col.unpackAny s col cig y0 y1 dx dxBase)
             (fun col ->
                 if not pointwise then
                     giveBack col)
@@ -367,12 +385,14 @@ module Conv =
         let ohw = s.OutHeight * s.OutWidth
         let hw = s.Height * s.Width
         let pointwise = isPointwise s
+        let rows = Im2col.chunkRows s kg sizeof<'T>
+        let ow = s.OutWidth
         let parts = min threads s.Batch
         let chunk = (s.Batch + parts - 1) / parts
 
         // Images [n0, n1) into target (at tOff), with `t` threads per GEMM; the first image overwrites.
         let accumulate (target: 'T[]) (tOff: int) (t: int) (n0: int) (n1: int) =
-            let col = if pointwise then [||] else rent<'T>(kg * ohw)
+            let col = if pointwise then [||] else rent<'T>(kg * rows * ow)
 
             for n in n0 .. n1 - 1 do
                 let beta = if n = n0 then 0.0 else 1.0
@@ -385,8 +405,30 @@ module Conv =
                     if pointwise then
                         Gemm.gemm t MatOp.AsIs MatOp.Transposed cog kg ohw 1.0 dy dyBase ohw x xBase hw beta target dwBase kg
                     else
-                        Im2col.pack s x xBase cig col
-                        Gemm.gemm t MatOp.AsIs MatOp.Transposed cog kg ohw 1.0 dy dyBase ohw col 0 ohw beta target dwBase kg
+                        for y0 in 0..rows .. s.OutHeight - 1 do
+                            let y1 = min s.OutHeight (y0 + rows)
+                            let cols = (y1 - y0) * ow
+                            let beta = if y0 = 0 then beta else 1.0
+                            Im2col.pack s x xBase cig y0 y1 col
+
+                            Gemm.gemm
+                                t
+                                MatOp.AsIs
+                                MatOp.Transposed
+                                cog
+                                kg
+                                cols
+                                1.0
+                                dy
+                                (dyBase + y0 * ow)
+                                ohw
+                                col
+                                0
+                                cols
+                                beta
+                                target
+                                dwBase
+                                kg
 
             if not pointwise then
                 giveBack col

@@ -108,6 +108,19 @@ module Gemm =
         =
         let panels = (mc + mr - 1) / mr
 
+        if opA = MatOp.Transposed then
+            // Row p0 + p of the stored matrix holds op(A)[i0 .., p0 + p] contiguously: read each stored row once,
+            // front to back, and deal its values into the panels (strided reads would thrash L1 sets).
+            for p in 0 .. kc - 1 do
+                let src = NativePtr.add a ((p0 + p) * lda + i0)
+
+                for q in 0 .. panels - 1 do
+                    let out = NativePtr.add dst (q * mr * kc + p * mr)
+                    let from = NativePtr.add src (q * mr)
+
+                    for r in 0 .. min mr (mc - q * mr) - 1 do
+                        NativePtr.set out r (NativePtr.get from r)
+
         for q in 0 .. panels - 1 do
             let rBase = i0 + q * mr
             let rows = min mr (mc - q * mr)
@@ -146,13 +159,7 @@ module Gemm =
 
                     for r in 0 .. rows - 1 do
                         NativePtr.set out r (NativePtr.get col (r * lda))
-            | MatOp.Transposed ->
-                for p in 0 .. kc - 1 do
-                    let src = NativePtr.add a ((p0 + p) * lda + rBase)
-                    let out = NativePtr.add panel (p * mr)
-
-                    for r in 0 .. rows - 1 do
-                        NativePtr.set out r (NativePtr.get src r)
+            | MatOp.Transposed -> ()
 
             if rows < mr then
                 for p in 0 .. kc - 1 do
@@ -214,15 +221,13 @@ module Gemm =
                     if cols < nr then
                         row.Slice(cols).Clear()
             | MatOp.Transposed ->
-                // Column c of op(B) is row cBase + c of the stored matrix; walk k, writing NR values contiguously.
-                let src = NativePtr.add b (cBase * ldb + p0)
+                // Column c of op(B) is row cBase + c of the stored matrix: read it front to back (reading the NR
+                // rows side by side would thrash L1 sets when ldb is a multiple of 4 KB) and deal it into the panel.
+                for c in 0 .. cols - 1 do
+                    let src = NativePtr.add b ((cBase + c) * ldb + p0)
 
-                for p in 0 .. kc - 1 do
-                    let out = NativePtr.add panel (p * nr)
-                    let col = NativePtr.add src p
-
-                    for c in 0 .. cols - 1 do
-                        NativePtr.set out c (NativePtr.get col (c * ldb))
+                    for p in 0 .. kc - 1 do
+                        NativePtr.set panel (p * nr + c) (NativePtr.get src p)
 
                 if cols < nr then
                     for p in 0 .. kc - 1 do
