@@ -11,14 +11,14 @@ open EquiSphere.Tensor
 /// conv4 (input [32; 3; 64; 64], 10 classes):
 ///   conv3×3 3→32 (pad 1, bias) → ReLU → conv3×3 32→32 (pad 1, bias) → ReLU → maxpool 2×2 (→ 32×32) →
 ///   conv3×3 32→64 (pad 1, bias) → ReLU → conv3×3 64→64 (pad 1, bias) → ReLU → maxpool 2×2 (→ 16×16) →
-///   flatten (16384) → linear 16384→10 (bias) → cross-entropy; SGD lr 0.01, momentum 0.9.
+///   flatten (16384) → linear 16384→10 (bias) → cross-entropy; SGD lr 0.01, no momentum.
 ///
-/// encoder (DESIGN.md, input [32; 1; 64; 64]): reflect-pad 3 → conv7×7 1→64 stride 2 (bias) (→ 32×32) →
+/// encoder (DESIGN.md, input [32; 1; 64; 64]): reflect-pad 3 → conv7×7 1→64 stride 2 (no bias) (→ 32×32) →
 ///   5 stages of 2 pre-activation residual blocks (BN → ReLU → conv3×3 → BN → ReLU → conv3×3, reflect padding 1,
 ///   no conv bias; 1×1 strided projection on the pre-activated input when the shape changes) with channels
 ///   64, 128, 256, 256, 256 and stride 1, 2, 2, 2, 2 in the first block of each stage (→ 32, 16, 8, 4, 2) →
 ///   BN → ReLU → conv2×2 256→1024 valid (bias) (→ 1×1) → MSE against a fixed random target; SGD lr 0.01,
-///   momentum 0.9.
+///   no momentum.
 [<RequireQualifiedAccess>]
 module TensorTrainBench =
 
@@ -55,7 +55,7 @@ module TensorTrainBench =
         let reflect = PadMode.Reflect
 
         let stem =
-            this.AddChild("stem", Conv2d(1, 64, 7, rng, stride = 2, padding = 3, rowMode = reflect, colMode = reflect))
+            this.AddChild("stem", Conv2d(1, 64, 7, rng, stride = 2, padding = 3, rowMode = reflect, colMode = reflect, bias = false))
 
         let stages =
             [|
@@ -132,7 +132,7 @@ module TensorTrainBench =
         let conv4 = Conv4(rng)
         let x4 = Tensor.randn Float32 [| 32; 3; 64; 64 |] rng
         let y4 = Array.init 32 (fun i -> i % 10)
-        let opt4 = SGD(conv4.Parameters, 0.01, momentum = 0.9)
+        let opt4 = SGD(conv4.Parameters, 0.01)
 
         let r4 =
             Bench.measure "tensor-train" "conv4 step, batch 32, 3×64×64" (3.0 * conv4Flops 32) (step conv4 opt4 (Loss.crossEntropy y4) x4)
@@ -140,7 +140,7 @@ module TensorTrainBench =
         let enc = Encoder(rng)
         let xe = Tensor.randn Float32 [| 32; 1; 64; 64 |] rng
         let target = Tensor.randn Float32 [| 32; 1024; 1; 1 |] rng
-        let opte = SGD(enc.Parameters, 0.01, momentum = 0.9)
+        let opte = SGD(enc.Parameters, 0.01)
 
         let re =
             Bench.measure
