@@ -480,6 +480,54 @@ module Tensor =
             (fun _ y g -> g * y * (1.0 - y))
             x
 
+    /// sin x elementwise; adjoint g·cos x.
+    let rec sin (x: Tensor) : Tensor =
+        unaryOp
+            "sin"
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Sin(ReadOnlySpan a, Span o))
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Sin(ReadOnlySpan a, Span o))
+            (fun x _ g -> g * cos x)
+            x
+
+    /// cos x elementwise; adjoint −g·sin x.
+    and cos (x: Tensor) : Tensor =
+        unaryOp
+            "cos"
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Cos(ReadOnlySpan a, Span o))
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Cos(ReadOnlySpan a, Span o))
+            (fun x _ g -> -(g * sin x))
+            x
+
+    /// arccos x elementwise for x in [−1, 1] (the geodesic angle arccos((tr R − 1)/2)); adjoint −g/√(1 − x²),
+    /// infinite at ±1, so clamp the argument slightly inside first.
+    let acos (x: Tensor) =
+        unaryOp
+            "acos"
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Acos(ReadOnlySpan a, Span o))
+            (fun a o -> Numerics.Tensors.TensorPrimitives.Acos(ReadOnlySpan a, Span o))
+            (fun x _ g -> -(g / sqrt (1.0 - x * x)))
+            x
+
+    /// x limited to [low, high] elementwise; the adjoint passes where low < x < high and is 0 where clamped.
+    let clamp (low: float) (high: float) (x: Tensor) =
+        if not (low <= high) then
+            invalidArg "high" (sprintf "Expected low <= high, got [%g, %g]" low high)
+
+        let y =
+            RawElementwise.map (fun v -> max (float32 low) (min (float32 high) v)) (fun v -> max low (min high v)) x.Storage
+
+        let sh = x.ShapeRef
+
+        make y sh "clamp" [| x |] (fun g ->
+            let d =
+                RawElementwise.map2
+                    (fun v gv -> if v > float32 low && v < float32 high then gv else 0.0f)
+                    (fun v gv -> if v > low && v < high then gv else 0.0)
+                    x.Storage
+                    g.Storage
+
+            [| Tensor.Leaf(d, sh) |])
+
     /// xᵖ elementwise for a scalar exponent p; adjoint g·p·xᵖ⁻¹.
     let rec powScalar (p: float) (x: Tensor) : Tensor =
         unaryOp

@@ -227,7 +227,11 @@ let ``reverse rules of unary math match finite differences`` () =
         check1 "tanh" rng Tensor.tanh s
         check1 "sigmoid" rng Tensor.sigmoid s
         check1 "powScalar" rng (Tensor.powScalar 2.5) x
-        check1 "neg" rng Tensor.neg s)
+        check1 "neg" rng Tensor.neg s
+        check1 "sin" rng Tensor.sin s
+        check1 "cos" rng Tensor.cos s
+        check1 "acos" rng Tensor.acos (Tensor.scale 0.9 s)
+        check1 "clamp" rng (Tensor.clamp -0.5 0.25) s)
 
 [<Fact>]
 let ``reverse rules of layout ops match finite differences on permuted and sliced inputs`` () =
@@ -350,4 +354,8 @@ let ``unary math matches System.Math elementwise`` () =
         closeTo "tanh" Tol.f64 (Array.map Math.Tanh sv) ((Tensor.tanh s).ToArray())
         closeTo "pow" Tol.f64 (Array.map2 (fun a b -> Math.Pow(a, b)) xv sv) ((Tensor.pow x s).ToArray())
         closeTo "powScalar" Tol.f64 (Array.map (fun a -> Math.Pow(a, 1.7)) xv) ((Tensor.powScalar 1.7 x).ToArray())
+        closeTo "sin" Tol.f64 (Array.map Math.Sin sv) ((Tensor.sin s).ToArray())
+        closeTo "cos" Tol.f64 (Array.map Math.Cos sv) ((Tensor.cos s).ToArray())
+        closeTo "acos" Tol.f64 (Array.map Math.Acos sv) ((Tensor.acos s).ToArray())
+        closeTo "clamp" Tol.f64 (Array.map (fun a -> max -0.5 (min 0.25 a)) sv) ((Tensor.clamp -0.5 0.25 s).ToArray())
         closeTo "reciprocal" Tol.f64 (Array.map (fun a -> 2.0 / a) xv) ((2.0 / x).ToArray()))
