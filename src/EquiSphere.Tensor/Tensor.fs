@@ -57,8 +57,15 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
     member _.Grad
         with get () = grad
         and set (v: Tensor) =
-            if not (isNull v) && v.ShapeRef <> shape then
-                invalidArg "Grad" (sprintf "Expected a gradient of shape %s, got %s" (Shape.format shape) (Shape.format v.ShapeRef))
+            if not (isNull v) && (v.ShapeRef <> shape || v.Dtype <> storage.Dtype) then
+                invalidArg
+                    "Grad"
+                    (sprintf
+                        "Expected a gradient of shape %s and dtype %A, got %s %A"
+                        (Shape.format shape)
+                        storage.Dtype
+                        (Shape.format v.ShapeRef)
+                        v.Dtype)
 
             grad <- v
 
@@ -204,6 +211,9 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
             nullArg "seed"
 
         Shape.same "seed" shape seed.ShapeRef
+
+        if seed.Dtype <> storage.Dtype then
+            invalidArg "seed" (sprintf "Expected a seed adjoint of dtype %A, got %A" storage.Dtype seed.Dtype)
 
         for KeyValue(leaf, g) in Tensor.Sweep(t, seed) do
             if leaf.RequiresGrad then
