@@ -118,6 +118,23 @@ module internal Im2col =
                             if hi < ow then
                                 Array.fill col (dst + hi) (ow - hi) zero
 
+    /// dst[di + i] += src[si + i] for i < count, SIMD-wide (System.Numerics.Vector) with a scalar tail.
+    let inline addRun (dst: ^T[]) (di: int) (src: ^T[]) (si: int) (count: int) =
+        let w = System.Numerics.Vector< ^T>.Count
+        let mutable i = 0
+
+        while i + w <= count do
+            let sum =
+                System.Numerics.Vector< ^T>(dst, di + i)
+                + System.Numerics.Vector< ^T>(src, si + i)
+
+            sum.CopyTo(dst, di + i)
+            i <- i + w
+
+        while i < count do
+            dst[di + i] <- dst[di + i] + src[si + i]
+            i <- i + 1
+
     /// Adds the chunk `col` of output rows [y0, y1) back onto channels of the image at `dxBase` (the adjoint of
     /// `pack`).
     let inline unpack (s: Conv2dSpec) (col: ^T[]) (channels: int) (y0: int) (y1: int) (dx: ^T[]) (dxBase: int) =
@@ -138,9 +155,12 @@ module internal Im2col =
                             let dst = dxBase + (ci * s.Height + ih) * s.Width + startW
                             let src = row + (y - y0) * ow
 
-                            for xo in lo .. hi - 1 do
-                                let i = dst + xo * s.StrideW
-                                dx[i] <- dx[i] + col[src + xo]
+                            if s.StrideW = 1 then
+                                addRun dx (dst + lo) col (src + lo) (hi - lo)
+                            else
+                                for xo in lo .. hi - 1 do
+                                    let i = dst + xo * s.StrideW
+                                    dx[i] <- dx[i] + col[src + xo]
 
     let private unpack32 s (col: float32[]) channels y0 y1 (dx: float32[]) dxBase = unpack s col channels y0 y1 dx dxBase
     let private unpack64 s (col: float[]) channels y0 y1 (dx: float[]) dxBase = unpack s col channels y0 y1 dx dxBase
