@@ -137,11 +137,17 @@ let private convRows (threads: int) (s: Conv2dSpec) =
     let case =
         sprintf "%d→%d at %d×%d, batch %d, %d thr" s.InChannels s.OutChannels s.Height s.Width s.Batch threads
 
+    let withBest (row: BenchRow) =
+        { row with
+            Note = sprintf "best %.0f GF/s" (flops / row.MinSeconds / 1e9)
+        }
+
     [
         Bench.measure "conv2d forward" case flops (fun () -> Conv.forward threads s x 0 w 0 y 0)
         Bench.measure "conv2d backwardData" case flops (fun () -> Conv.backwardData threads s y 0 w 0 dx 0)
         Bench.measure "conv2d backwardWeight" case flops (fun () -> Conv.backwardWeight threads s x 0 y 0 dw 0)
     ]
+    |> List.map withBest
 
 /// Runs the suite and prints its table: measured FMA roof, sgemm 1024³ and 64 × 4096 × 576 on 1 and 2 threads,
 /// and conv2d forward / backwardData / backwardWeight for the conv-net layers on 2 threads.
