@@ -79,16 +79,35 @@ module internal Im2col =
         lo, max lo (min hi outWidth)
 
     /// Output rows per im2col chunk: the chunk's column matrix (Kg × rows·OW) stays within about 512 KB, so it is
-    /// still in L2 when the GEMM packs it.
+    /// still in L2 when the GEMM packs it; the rows are spread evenly over the chunks.
     let chunkRows (s: Conv2dSpec) (kg: int) (elementBytes: int) =
-        max 1 (min s.OutHeight ((512 * 1024) / (elementBytes * kg * s.OutWidth)))
+        let most = max 1 (min s.OutHeight ((512 * 1024) / (elementBytes * kg * s.OutWidth)))
+        let chunks = (s.OutHeight + most - 1) / most
+        (s.OutHeight + chunks - 1) / chunks
+
+    /// dst[di ..< di + count] ← src[si ..< si + count], SIMD-wide (short runs: no call into memmove).
+    let copyRun (src: 'T[]) (si: int) (dst: 'T[]) (di: int) (count: int) =
+        let w = System.Numerics.Vector<'T>.Count
+        let mutable i = 0
+
+        while i + w <= count do
+            System.Numerics.Vector<'T>(src, si + i).CopyTo(dst, di + i)
+            i <- i + w
+
+        while i < count do
+            dst[di + i] <- src[si + i]
+            i <- i + 1
+
+    /// dst[di ..< di + count] ← 0 (count ≤ 0: nothing).
+    let zeroRun (dst: 'T[]) (di: int) (count: int) =
+        for i in di .. di + count - 1 do
+            dst[i] <- Unchecked.defaultof<'T>
 
     /// Fills `col` (from 0) with the columns of output rows [y0, y1) of the column matrix of `channels` channels of
     /// the image at `xBase`: a Kg × (y1 − y0)·OW row-major matrix.
     let pack (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (y0: int) (y1: int) (col: 'T[]) =
         let ow = s.OutWidth
         let ohw = (y1 - y0) * ow
-        let zero = Unchecked.defaultof<'T>
 
         for ci in 0 .. channels - 1 do
             for kh in 0 .. s.KernelHeight - 1 do
@@ -102,21 +121,35 @@ module internal Im2col =
                         let dst = row + (y - y0) * ow
 
                         if ih < 0 || ih >= s.Height then
-                            Array.fill col dst ow zero
+                            zeroRun col dst ow
                         else
                             let src = xBase + (ci * s.Height + ih) * s.Width + startW
-
-                            if lo > 0 then
-                                Array.fill col dst lo zero
+                            zeroRun col dst lo
 
                             if s.StrideW = 1 then
-                                Array.blit x (src + lo) col (dst + lo) (hi - lo)
+                                copyRun x (src + lo) col (dst + lo) (hi - lo)
                             else
                                 for xo in lo .. hi - 1 do
                                     col[dst + xo] <- x[src + xo * s.StrideW]
 
-                            if hi < ow then
-                                Array.fill col (dst + hi) (ow - hi) zero
+                            zeroRun col (dst + hi) (ow - hi)
+
+    /// dst[di + i] += src[si + i] for i < count, SIMD-wide (System.Numerics.Vector) with a scalar tail.
+    let inline addRun (dst: ^T[]) (di: int) (src: ^T[]) (si: int) (count: int) =
+        let w = System.Numerics.Vector< ^T>.Count
+        let mutable i = 0
+
+        while i + w <= count do
+            let sum =
+                System.Numerics.Vector< ^T>(dst, di + i)
+                + System.Numerics.Vector< ^T>(src, si + i)
+
+            sum.CopyTo(dst, di + i)
+            i <- i + w
+
+        while i < count do
+            dst[di + i] <- dst[di + i] + src[si + i]
+            i <- i + 1
 
     /// Adds the chunk `col` of output rows [y0, y1) back onto channels of the image at `dxBase` (the adjoint of
     /// `pack`).
@@ -138,9 +171,12 @@ module internal Im2col =
                             let dst = dxBase + (ci * s.Height + ih) * s.Width + startW
                             let src = row + (y - y0) * ow
 
-                            for xo in lo .. hi - 1 do
-                                let i = dst + xo * s.StrideW
-                                dx[i] <- dx[i] + col[src + xo]
+                            if s.StrideW = 1 then
+                                addRun dx (dst + lo) col (src + lo) (hi - lo)
+                            else
+                                for xo in lo .. hi - 1 do
+                                    let i = dst + xo * s.StrideW
+                                    dx[i] <- dx[i] + col[src + xo]
 
     let private unpack32 s (col: float32[]) channels y0 y1 (dx: float32[]) dxBase = unpack s col channels y0 y1 dx dxBase
     let private unpack64 s (col: float[]) channels y0 y1 (dx: float[]) dxBase = unpack s col channels y0 y1 dx dxBase
