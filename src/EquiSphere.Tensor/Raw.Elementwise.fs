@@ -66,11 +66,6 @@ module RawElementwise =
         binary "pow" (fun x y o -> TensorPrimitives.Pow(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
             TensorPrimitives.Pow(ReadOnlySpan x, ReadOnlySpan y, Span o))
 
-    /// max(a, b) with broadcasting.
-    let maximum =
-        binary "maximum" (fun x y o -> TensorPrimitives.Max(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
-            TensorPrimitives.Max(ReadOnlySpan x, ReadOnlySpan y, Span o))
-
     /// The unary op on a new storage of the same dtype.
     let unary (f32: float32[] -> float32[] -> unit) (f64: float[] -> float[] -> unit) (s: Storage) =
         match s with

@@ -150,11 +150,6 @@ module RawLayout =
 
         out
 
-    /// Sums over the axes `dims` (already normalized): the result has `shape` with those axes set to 1.
-    let inline sumDims (shape: int[]) (dims: int[]) (a: ^T[]) : ^T[] =
-        let target = shape |> Array.mapi (fun i d -> if Array.contains i dims then 1 else d)
-        sumTo shape target a
-
     /// Maxima over the axes `dims` (already normalized) and the flat input index of each maximum (the first
     /// one on ties); the result has `shape` with those axes set to 1.
     let inline maxDims (shape: int[]) (dims: int[]) (a: ^T[]) : ^T[] * int[] =
