@@ -94,3 +94,17 @@ module Checkpoint =
         | None -> ()
 
         file.Metadata
+
+    /// Loads the parameters and buffers of `model` from the tensors named `prefix` + its names (for example the
+    /// "encoder." part of a whole network's checkpoint) and returns the metadata; other tensors in the file are
+    /// ignored. Throws InvalidDataException like `load`.
+    let loadPrefixed (prefix: string) (path: string) (model: Model) =
+        if isNull prefix then
+            nullArg "prefix"
+
+        let file = Safetensors.read path
+
+        for n, t in Array.append model.Parameters model.Buffers do
+            copyInto path (prefix + n) t (find path file (prefix + n))
+
+        file.Metadata

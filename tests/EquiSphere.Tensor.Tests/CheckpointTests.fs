@@ -92,3 +92,24 @@ let ``a corrupt checkpoint gives an error naming the file`` () =
         throwsWith<InvalidDataException> [ path; "at least 8 bytes" ] (fun () -> Checkpoint.load path (model 1) None |> ignore)
     finally
         File.Delete path
+
+[<Fact>]
+let ``a sub-model loads from its prefix in a whole network's checkpoint`` () =
+    let path = tempFile ()
+
+    try
+        let whole =
+            Sequential([ "encoder", model 1 :> Model; "head", Linear(4, 2, Random 1) :> Model ])
+
+        Checkpoint.save path Map.empty whole None
+        let encoder = model 2
+        Checkpoint.loadPrefixed "encoder." path encoder |> ignore
+        let expected = (snd whole.Children[0]).Parameters
+
+        for (n, p), (_, q) in Array.zip expected encoder.Parameters do
+            Assert.True((p.ToArray() = q.ToArray()), n)
+
+        throwsWith<InvalidDataException> [ "'decoder.0.weight'"; "missing" ] (fun () ->
+            Checkpoint.loadPrefixed "decoder." path (model 3) |> ignore)
+    finally
+        File.Delete path
