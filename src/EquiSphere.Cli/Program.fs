@@ -23,6 +23,8 @@ let private benchSuites: (string * string * (unit -> unit)) list =
         "png", "PNG decode/encode vs zlib alone, colormapped heat maps", GeometryImageBench.run
         "geometry", "BVH build, ray casting r(M) 64 × 64, rendering 64 × 64 views", GeometryBench.run
         "sht", "Spherical harmonic transforms f64/f32, own FFT vs MathNet, libsharp peer", HarmonicsShtBench.run
+        "tensor-kernels", "GEMM GF/s next to the FMA roof; conv2d forward/backward for the conv-net layers", TensorKernelsBench.run
+        "tensor-train", "Training steps of a 4-conv net and the image encoder (fwd + bwd + SGD)", TensorTrainBench.run
     ]
 
 let private benchCommand () =

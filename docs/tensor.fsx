@@ -1,0 +1,62 @@
+// The tensor engine in a few steps: tensors, reverse mode, a custom op through the extension point, a model,
+// an optimizer and a checkpoint. Run after a Release build:  dotnet fsi docs/tensor.fsx
+#r "../src/EquiSphere.Tensor/bin/Release/net10.0/System.Numerics.Tensors.dll"
+#r "../src/EquiSphere.Tensor/bin/Release/net10.0/EquiSphere.Tensor.dll"
+
+open System
+open EquiSphere.Tensor
+
+// Tensors: float32 for training, float64 for reference; broadcasting arithmetic.
+let a = Tensor.ofArray Float64 [| 2; 3 |] [| 1.0; 2.0; 3.0; 4.0; 5.0; 6.0 |]
+let b = Tensor.ofArray Float64 [| 3 |] [| 10.0; 20.0; 30.0 |]
+printfn "a + b = %A" ((a + b).ToArray())
+
+// Reverse mode, functional style: ∂/∂x Σ x² = 2x.
+let g = Tensor.grad (fun x -> Tensor.sum (x * x)) a
+printfn "grad of sum(x^2) = %A" (g.ToArray())
+
+// Reverse mode, PyTorch style: gradients accumulate into leaves marked RequiresGrad.
+let w = Tensor.ofArray Float64 [| 3 |] [| 1.0; -1.0; 0.5 |] |> Tensor.requireGrad
+(Tensor.sum (a * w)).Backward()
+printfn "dL/dw = %A" (w.Grad.ToArray())
+
+// The extension point: a forward function and a reverse rule (output adjoint -> input adjoint).
+let cube =
+    Op.defineUnary "cube" (fun x -> x * x * x) (fun x _ adjoint -> adjoint * x * x * 3.0)
+
+printfn "d/dx x^3 at a = %A" ((Tensor.grad (cube >> Tensor.sum) a).ToArray())
+
+// A model with hierarchical parameter names, trained by Adam on a tiny regression.
+let rng = Random 1
+
+let net =
+    Sequential(
+        [
+            "hidden", Linear(2, 16, rng) :> Model
+            "act", Lambda(Activation.relu) :> Model
+            "out", Linear(16, 1, rng) :> Model
+        ]
+    )
+
+printfn "parameters: %s" (net.Parameters |> Array.map fst |> String.concat ", ")
+let x = Tensor.rand Float32 [| 64; 2 |] rng
+let target = Tensor.sumDims [| 1 |] true x // learn y = x1 + x2
+let opt = Adam(net.Parameters, 0.02)
+
+for step in 1..200 do
+    opt.ZeroGrad()
+    let loss = Loss.mse (net.Forward x) target
+    loss.Backward()
+    opt.Step()
+
+    if step % 50 = 0 then
+        printfn "step %3d  mse %.5f" step (loss.ToScalar())
+
+// Checkpoints: parameters, buffers and optimizer state in one safetensors file (written atomically).
+let path =
+    IO.Path.Combine(IO.Path.GetTempPath(), "equisphere-docs-tensor.safetensors")
+
+Checkpoint.save path (Map [ ("example", "docs/tensor.fsx") ]) net (Some(opt :> Optimizer))
+let meta = Checkpoint.load path net (Some(opt :> Optimizer))
+printfn "checkpoint metadata: %A" meta
+IO.File.Delete path

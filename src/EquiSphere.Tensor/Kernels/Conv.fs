@@ -1,0 +1,485 @@
+namespace EquiSphere.Tensor.Kernels
+
+open System
+open System.Buffers
+open System.Threading.Tasks
+
+/// The geometry of a 2D convolution (cross-correlation, as in PyTorch's conv2d) on NCHW arrays:
+/// input x [Batch, InChannels, Height, Width], weight w [OutChannels, InChannels/Groups, KernelHeight, KernelWidth],
+/// output y [Batch, OutChannels, OutHeight, OutWidth], with symmetric zero padding PadH/PadW on each side,
+/// y[n, co, oh, ow] = Σ_{ci in group(co), kh, kw} w[co, ci, kh, kw] · x[n, ci, oh·StrideH − PadH + kh·DilationH,
+/// ow·StrideW − PadW + kw·DilationW] (zero outside the image). Other padding modes go through `Pad` first.
+type Conv2dSpec =
+    {
+        /// N: images in the batch.
+        Batch: int
+        /// Input channels (a multiple of Groups).
+        InChannels: int
+        /// Output channels (a multiple of Groups).
+        OutChannels: int
+        /// Input height H.
+        Height: int
+        /// Input width W.
+        Width: int
+        /// Kernel height KH.
+        KernelHeight: int
+        /// Kernel width KW.
+        KernelWidth: int
+        /// Vertical stride (≥ 1).
+        StrideH: int
+        /// Horizontal stride (≥ 1).
+        StrideW: int
+        /// Zero rows added above and below (≥ 0).
+        PadH: int
+        /// Zero columns added left and right (≥ 0).
+        PadW: int
+        /// Vertical dilation (≥ 1): spacing of kernel taps.
+        DilationH: int
+        /// Horizontal dilation (≥ 1).
+        DilationW: int
+        /// Channel groups: output channel co sees input channels of its group only.
+        Groups: int
+    }
+
+    /// Output height ⌊(H + 2·PadH − DilationH·(KH − 1) − 1) / StrideH⌋ + 1.
+    member s.OutHeight =
+        (s.Height + 2 * s.PadH - s.DilationH * (s.KernelHeight - 1) - 1) / s.StrideH + 1
+
+    /// Output width ⌊(W + 2·PadW − DilationW·(KW − 1) − 1) / StrideW⌋ + 1.
+    member s.OutWidth =
+        (s.Width + 2 * s.PadW - s.DilationW * (s.KernelWidth - 1) - 1) / s.StrideW + 1
+
+    /// Elements of the input: Batch · InChannels · Height · Width.
+    member s.InputLength = s.Batch * s.InChannels * s.Height * s.Width
+
+    /// Elements of the weight: OutChannels · (InChannels / Groups) · KernelHeight · KernelWidth.
+    member s.WeightLength =
+        s.OutChannels * (s.InChannels / s.Groups) * s.KernelHeight * s.KernelWidth
+
+    /// Elements of the output: Batch · OutChannels · OutHeight · OutWidth.
+    member s.OutputLength = s.Batch * s.OutChannels * s.OutHeight * s.OutWidth
+
+/// im2col and col2im for one image and one group: the column matrix has (InChannels/Groups)·KH·KW rows, row
+/// (ci·KH + kh)·KW + kw, and OutHeight·OutWidth columns; entry (row, oh·OW + ow) is the input sample under tap
+/// (kh, kw) of output pixel (oh, ow), zero in the padding.
+module internal Im2col =
+
+    /// The output columns [lo, hi) whose tap at kernel column offset `start` = kw·DilationW − PadW lands inside
+    /// [0, W): iw = ow·StrideW + start.
+    let inline validRange (start: int) (stride: int) (width: int) (outWidth: int) =
+        let lo = if start >= 0 then 0 else (-start + stride - 1) / stride
+
+        let hi =
+            if width - 1 - start < 0 then
+                0
+            else
+                (width - 1 - start) / stride + 1
+
+        let lo = min lo outWidth
+        lo, max lo (min hi outWidth)
+
+    /// Output rows per im2col chunk: the chunk's column matrix (Kg × rows·OW) stays within about 512 KB, so it is
+    /// still in L2 when the GEMM packs it; the rows are spread evenly over the chunks.
+    let chunkRows (s: Conv2dSpec) (kg: int) (elementBytes: int) =
+        let most = max 1 (min s.OutHeight ((512 * 1024) / (elementBytes * kg * s.OutWidth)))
+        let chunks = (s.OutHeight + most - 1) / most
+        (s.OutHeight + chunks - 1) / chunks
+
+    /// dst[di ..< di + count] ← src[si ..< si + count], SIMD-wide (short runs: no call into memmove).
+    let copyRun (src: 'T[]) (si: int) (dst: 'T[]) (di: int) (count: int) =
+        let w = System.Numerics.Vector<'T>.Count
+        let mutable i = 0
+
+        while i + w <= count do
+            System.Numerics.Vector<'T>(src, si + i).CopyTo(dst, di + i)
+            i <- i + w
+
+        while i < count do
+            dst[di + i] <- src[si + i]
+            i <- i + 1
+
+    /// dst[di ..< di + count] ← 0 (count ≤ 0: nothing).
+    let zeroRun (dst: 'T[]) (di: int) (count: int) =
+        for i in di .. di + count - 1 do
+            dst[i] <- Unchecked.defaultof<'T>
+
+    /// Fills `col` (from 0) with the columns of output rows [y0, y1) of the column matrix of `channels` channels of
+    /// the image at `xBase`: a Kg × (y1 − y0)·OW row-major matrix.
+    let pack (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (y0: int) (y1: int) (col: 'T[]) =
+        let ow = s.OutWidth
+        let ohw = (y1 - y0) * ow
+
+        for ci in 0 .. channels - 1 do
+            for kh in 0 .. s.KernelHeight - 1 do
+                for kw in 0 .. s.KernelWidth - 1 do
+                    let row = ((ci * s.KernelHeight + kh) * s.KernelWidth + kw) * ohw
+                    let startW = kw * s.DilationW - s.PadW
+                    let lo, hi = validRange startW s.StrideW s.Width ow
+
+                    for y in y0 .. y1 - 1 do
+                        let ih = y * s.StrideH - s.PadH + kh * s.DilationH
+                        let dst = row + (y - y0) * ow
+
+                        if ih < 0 || ih >= s.Height then
+                            zeroRun col dst ow
+                        else
+                            let src = xBase + (ci * s.Height + ih) * s.Width + startW
+                            zeroRun col dst lo
+
+                            if s.StrideW = 1 then
+                                copyRun x (src + lo) col (dst + lo) (hi - lo)
+                            else
+                                for xo in lo .. hi - 1 do
+                                    col[dst + xo] <- x[src + xo * s.StrideW]
+
+                            zeroRun col (dst + hi) (ow - hi)
+
+    /// dst[di + i] += src[si + i] for i < count, SIMD-wide (System.Numerics.Vector) with a scalar tail.
+    let inline addRun (dst: ^T[]) (di: int) (src: ^T[]) (si: int) (count: int) =
+        let w = System.Numerics.Vector< ^T>.Count
+        let mutable i = 0
+
+        while i + w <= count do
+            let sum =
+                System.Numerics.Vector< ^T>(dst, di + i)
+                + System.Numerics.Vector< ^T>(src, si + i)
+
+            sum.CopyTo(dst, di + i)
+            i <- i + w
+
+        while i < count do
+            dst[di + i] <- dst[di + i] + src[si + i]
+            i <- i + 1
+
+    /// Adds the chunk `col` of output rows [y0, y1) back onto channels of the image at `dxBase` (the adjoint of
+    /// `pack`).
+    let inline unpack (s: Conv2dSpec) (col: ^T[]) (channels: int) (y0: int) (y1: int) (dx: ^T[]) (dxBase: int) =
+        let ow = s.OutWidth
+        let ohw = (y1 - y0) * ow
+
+        for ci in 0 .. channels - 1 do
+            for kh in 0 .. s.KernelHeight - 1 do
+                for kw in 0 .. s.KernelWidth - 1 do
+                    let row = ((ci * s.KernelHeight + kh) * s.KernelWidth + kw) * ohw
+                    let startW = kw * s.DilationW - s.PadW
+                    let lo, hi = validRange startW s.StrideW s.Width ow
+
+                    for y in y0 .. y1 - 1 do
+                        let ih = y * s.StrideH - s.PadH + kh * s.DilationH
+
+                        if ih >= 0 && ih < s.Height then
+                            let dst = dxBase + (ci * s.Height + ih) * s.Width + startW
+                            let src = row + (y - y0) * ow
+
+                            if s.StrideW = 1 then
+                                addRun dx (dst + lo) col (src + lo) (hi - lo)
+                            else
+                                for xo in lo .. hi - 1 do
+                                    let i = dst + xo * s.StrideW
+                                    dx[i] <- dx[i] + col[src + xo]
+
+    let private unpack32 s (col: float32[]) channels y0 y1 (dx: float32[]) dxBase = unpack s col channels y0 y1 dx dxBase
+    let private unpack64 s (col: float[]) channels y0 y1 (dx: float[]) dxBase = unpack s col channels y0 y1 dx dxBase
+
+    /// `unpack` on float32[] or float[] arrays.
+    let unpackAny (s: Conv2dSpec) (col: 'T[]) (channels: int) (y0: int) (y1: int) (dx: 'T[]) (dxBase: int) =
+        match box col, box dx with
+        | (:? (float32[]) as c), (:? (float32[]) as d) -> unpack32 s c channels y0 y1 d dxBase
+        | (:? (float[]) as c), (:? (float[]) as d) -> unpack64 s c channels y0 y1 d dxBase
+        | _ -> KernelCheck.floatType<'T> "dx"
+
+    /// Σ of `parts` arrays element-wise into dst[dOff ..], in order (float32[] or float[]).
+    let sumInto (parts: 'T[][]) (count: int) (dst: 'T[]) (dOff: int) =
+        match box dst with
+        | :? (float32[]) as d ->
+            let ps = parts |> Array.map (fun p -> unbox<float32[]>(box p))
+
+            for i in 0 .. count - 1 do
+                let mutable acc = ps[0][i]
+
+                for t in 1 .. ps.Length - 1 do
+                    acc <- acc + ps[t][i]
+
+                d[dOff + i] <- acc
+        | :? (float[]) as d ->
+            let ps = parts |> Array.map (fun p -> unbox<float[]>(box p))
+
+            for i in 0 .. count - 1 do
+                let mutable acc = ps[0][i]
+
+                for t in 1 .. ps.Length - 1 do
+                    acc <- acc + ps[t][i]
+
+                d[dOff + i] <- acc
+        | _ -> KernelCheck.floatType<'T> "dw"
+
+/// 2D convolution on NCHW float32[] or float[] (float64) arrays with offsets, via im2col + GEMM per image and group
+/// (a 1 × 1, stride 1, unpadded convolution skips im2col). The three functions are the forward map and its two
+/// adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array is
+/// overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
+/// each GEMM); forward and backwardData are bit-identical for every thread count, backwardWeight for a fixed one
+/// (it sums per-thread partial weight gradients in thread order).
+[<RequireQualifiedAccess>]
+module Conv =
+
+    /// A convolution spec with stride 1, no padding, dilation 1 and one group; set other fields with `{ s with … }`.
+    let spec (batch: int) (inChannels: int) (outChannels: int) (height: int, width: int) (kernelHeight: int, kernelWidth: int) =
+        {
+            Batch = batch
+            InChannels = inChannels
+            OutChannels = outChannels
+            Height = height
+            Width = width
+            KernelHeight = kernelHeight
+            KernelWidth = kernelWidth
+            StrideH = 1
+            StrideW = 1
+            PadH = 0
+            PadW = 0
+            DilationH = 1
+            DilationW = 1
+            Groups = 1
+        }
+
+    /// Checks a spec: positive sizes, strides, dilations and groups, non-negative padding, channels divisible by
+    /// groups, and a kernel that fits into the padded input (output at least 1 × 1).
+    let validate (s: Conv2dSpec) =
+        KernelCheck.positive "Batch" s.Batch
+        KernelCheck.positive "InChannels" s.InChannels
+        KernelCheck.positive "OutChannels" s.OutChannels
+        KernelCheck.positive "Height" s.Height
+        KernelCheck.positive "Width" s.Width
+        KernelCheck.positive "KernelHeight" s.KernelHeight
+        KernelCheck.positive "KernelWidth" s.KernelWidth
+        KernelCheck.positive "StrideH" s.StrideH
+        KernelCheck.positive "StrideW" s.StrideW
+        KernelCheck.nonNegative "PadH" s.PadH
+        KernelCheck.nonNegative "PadW" s.PadW
+        KernelCheck.positive "DilationH" s.DilationH
+        KernelCheck.positive "DilationW" s.DilationW
+        KernelCheck.positive "Groups" s.Groups
+
+        if s.InChannels % s.Groups <> 0 then
+            invalidArg "InChannels" (sprintf "Expected InChannels = %d to be divisible by Groups = %d" s.InChannels s.Groups)
+
+        if s.OutChannels % s.Groups <> 0 then
+            invalidArg "OutChannels" (sprintf "Expected OutChannels = %d to be divisible by Groups = %d" s.OutChannels s.Groups)
+
+        let extentH = s.DilationH * (s.KernelHeight - 1) + 1
+        let extentW = s.DilationW * (s.KernelWidth - 1) + 1
+
+        if s.Height + 2 * s.PadH < extentH then
+            invalidArg
+                "KernelHeight"
+                (sprintf
+                    "Expected the dilated kernel height %d to fit into the padded input height %d + 2·%d = %d"
+                    extentH
+                    s.Height
+                    s.PadH
+                    (s.Height + 2 * s.PadH))
+
+        if s.Width + 2 * s.PadW < extentW then
+            invalidArg
+                "KernelWidth"
+                (sprintf
+                    "Expected the dilated kernel width %d to fit into the padded input width %d + 2·%d = %d"
+                    extentW
+                    s.Width
+                    s.PadW
+                    (s.Width + 2 * s.PadW))
+
+    let private isPointwise (s: Conv2dSpec) =
+        s.KernelHeight = 1
+        && s.KernelWidth = 1
+        && s.StrideH = 1
+        && s.StrideW = 1
+        && s.PadH = 0
+        && s.PadW = 0
+
+    /// Runs `perImage t n` for every image n, where t is the thread count the image's GEMMs may use: with
+    /// batch ≥ threads > 1, contiguous chunks of images run in parallel with t = 1; else images run in order with
+    /// t = threads. `init` makes one scratch value per worker.
+    let private forImages (threads: int) (batch: int) (init: unit -> 'S) (perImage: 'S -> int -> int -> unit) (release: 'S -> unit) =
+        if threads > 1 && batch >= threads then
+            let chunk = (batch + threads - 1) / threads
+
+            Parallel.For(
+                0,
+                threads,
+                ParallelOptions(MaxDegreeOfParallelism = threads),
+                fun t ->
+                    let scratch = init ()
+
+                    for n in t * chunk .. min batch ((t + 1) * chunk) - 1 do
+                        perImage scratch 1 n
+
+                    release scratch
+            )
+            |> ignore
+        else
+            let scratch = init ()
+
+            for n in 0 .. batch - 1 do
+                perImage scratch threads n
+
+            release scratch
+
+    let private rent<'T> (count: int) = ArrayPool<'T>.Shared.Rent(max 1 count)
+    let private giveBack<'T> (a: 'T[]) = ArrayPool<'T>.Shared.Return a
+
+    /// y ← conv(x, w): x [N, Cin, H, W] at xOff, w [Cout, Cin/G, KH, KW] at wOff, y [N, Cout, OH, OW] at yOff.
+    let forward (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (w: 'T[]) (wOff: int) (y: 'T[]) (yOff: int) =
+        KernelCheck.floatType<'T> "x"
+        KernelCheck.positive "threads" threads
+        validate s
+        KernelCheck.span "x" x xOff s.InputLength
+        KernelCheck.span "w" w wOff s.WeightLength
+        KernelCheck.span "y" y yOff s.OutputLength
+        let cig, cog = s.InChannels / s.Groups, s.OutChannels / s.Groups
+        let kg = cig * s.KernelHeight * s.KernelWidth
+        let ohw = s.OutHeight * s.OutWidth
+        let hw = s.Height * s.Width
+        let pointwise = isPointwise s
+        let rows = Im2col.chunkRows s kg sizeof<'T>
+        let ow = s.OutWidth
+
+        forImages
+            threads
+            s.Batch
+            (fun () -> if pointwise then [||] else rent<'T>(kg * rows * ow))
+            (fun col t n ->
+                for g in 0 .. s.Groups - 1 do
+                    let xBase = xOff + (n * s.InChannels + g * cig) * hw
+                    let yBase = yOff + (n * s.OutChannels + g * cog) * ohw
+                    let wBase = wOff + g * cog * kg
+
+                    if pointwise then
+                        Gemm.gemm t MatOp.AsIs MatOp.AsIs cog ohw kg 1.0 w wBase kg x xBase ohw 0.0 y yBase ohw
+                    else
+                        for y0 in 0..rows .. s.OutHeight - 1 do
+                            let y1 = min s.OutHeight (y0 + rows)
+                            let cols = (y1 - y0) * ow
+                            Im2col.pack s x xBase cig y0 y1 col
+                            Gemm.gemm t MatOp.AsIs MatOp.AsIs cog cols kg 1.0 w wBase kg col 0 cols 0.0 y (yBase + y0 * ow) ohw)
+            (fun col ->
+                if not pointwise then
+                    giveBack col)
+
+    /// dx ← convᵀ_x(dy, w), the adjoint of `forward` in x (its gradient with respect to the input): dy
+    /// [N, Cout, OH, OW] at dyOff, w at wOff, dx [N, Cin, H, W] at dxOff (overwritten).
+    let backwardData (threads: int) (s: Conv2dSpec) (dy: 'T[]) (dyOff: int) (w: 'T[]) (wOff: int) (dx: 'T[]) (dxOff: int) =
+        KernelCheck.floatType<'T> "dy"
+        KernelCheck.positive "threads" threads
+        validate s
+        KernelCheck.span "dy" dy dyOff s.OutputLength
+        KernelCheck.span "w" w wOff s.WeightLength
+        KernelCheck.span "dx" dx dxOff s.InputLength
+        let cig, cog = s.InChannels / s.Groups, s.OutChannels / s.Groups
+        let kg = cig * s.KernelHeight * s.KernelWidth
+        let ohw = s.OutHeight * s.OutWidth
+        let hw = s.Height * s.Width
+        let pointwise = isPointwise s
+        let rows = Im2col.chunkRows s kg sizeof<'T>
+        let ow = s.OutWidth
+
+        forImages
+            threads
+            s.Batch
+            (fun () -> if pointwise then [||] else rent<'T>(kg * rows * ow))
+            (fun col t n ->
+                for g in 0 .. s.Groups - 1 do
+                    let dxBase = dxOff + (n * s.InChannels + g * cig) * hw
+                    let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
+                    let wBase = wOff + g * cog * kg
+
+                    if pointwise then
+                        Gemm.gemm t MatOp.Transposed MatOp.AsIs kg ohw cog 1.0 w wBase kg dy dyBase ohw 0.0 dx dxBase hw
+                    else
+                        Array.Clear(dx, dxBase, cig * hw)
+
+                        for y0 in 0..rows .. s.OutHeight - 1 do
+                            let y1 = min s.OutHeight (y0 + rows)
+                            let cols = (y1 - y0) * ow
+                            Gemm.gemm t MatOp.Transposed MatOp.AsIs kg cols cog 1.0 w wBase kg dy (dyBase + y0 * ow) ohw 0.0 col 0 cols
+                            Im2col.unpackAny s col cig y0 y1 dx dxBase)
+            (fun col ->
+                if not pointwise then
+                    giveBack col)
+
+    /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
+    /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
+    /// min(threads, N) contiguous chunks whose partial sums are added in chunk order.
+    let backwardWeight (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (dy: 'T[]) (dyOff: int) (dw: 'T[]) (dwOff: int) =
+        KernelCheck.floatType<'T> "x"
+        KernelCheck.positive "threads" threads
+        validate s
+        KernelCheck.span "x" x xOff s.InputLength
+        KernelCheck.span "dy" dy dyOff s.OutputLength
+        KernelCheck.span "dw" dw dwOff s.WeightLength
+        let cig, cog = s.InChannels / s.Groups, s.OutChannels / s.Groups
+        let kg = cig * s.KernelHeight * s.KernelWidth
+        let ohw = s.OutHeight * s.OutWidth
+        let hw = s.Height * s.Width
+        let pointwise = isPointwise s
+        let rows = Im2col.chunkRows s kg sizeof<'T>
+        let ow = s.OutWidth
+        let parts = min threads s.Batch
+        let chunk = (s.Batch + parts - 1) / parts
+
+        // Images [n0, n1) into target (at tOff), with `t` threads per GEMM; the first image overwrites.
+        let accumulate (target: 'T[]) (tOff: int) (t: int) (n0: int) (n1: int) =
+            let col = if pointwise then [||] else rent<'T>(kg * rows * ow)
+
+            for n in n0 .. n1 - 1 do
+                let beta = if n = n0 then 0.0 else 1.0
+
+                for g in 0 .. s.Groups - 1 do
+                    let xBase = xOff + (n * s.InChannels + g * cig) * hw
+                    let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
+                    let dwBase = tOff + g * cog * kg
+
+                    if pointwise then
+                        Gemm.gemm t MatOp.AsIs MatOp.Transposed cog kg ohw 1.0 dy dyBase ohw x xBase hw beta target dwBase kg
+                    else
+                        for y0 in 0..rows .. s.OutHeight - 1 do
+                            let y1 = min s.OutHeight (y0 + rows)
+                            let cols = (y1 - y0) * ow
+                            let beta = if y0 = 0 then beta else 1.0
+                            Im2col.pack s x xBase cig y0 y1 col
+
+                            Gemm.gemm
+                                t
+                                MatOp.AsIs
+                                MatOp.Transposed
+                                cog
+                                kg
+                                cols
+                                1.0
+                                dy
+                                (dyBase + y0 * ow)
+                                ohw
+                                col
+                                0
+                                cols
+                                beta
+                                target
+                                dwBase
+                                kg
+
+            if not pointwise then
+                giveBack col
+
+        if parts <= 1 then
+            accumulate dw dwOff threads 0 s.Batch
+        else
+            let partials = Array.init parts (fun _ -> Array.zeroCreate<'T> s.WeightLength)
+
+            Parallel.For(
+                0,
+                parts,
+                ParallelOptions(MaxDegreeOfParallelism = parts),
+                fun t -> accumulate partials[t] 0 1 (t * chunk) (min s.Batch ((t + 1) * chunk))
+            )
+            |> ignore
+
+            Im2col.sumInto partials s.WeightLength dw dwOff

@@ -1,0 +1,626 @@
+namespace EquiSphere.Tensor.Kernels
+
+#nowarn "9" // Packed panels and C are accessed through pinned pointers; every bound is checked before.
+
+open System
+open System.Buffers
+open System.Runtime.Intrinsics
+open System.Threading.Tasks
+open Microsoft.FSharp.NativeInterop
+
+/// How a GEMM operand enters the product.
+[<RequireQualifiedAccess>]
+type MatOp =
+    /// op(X) = X: the matrix is read as stored.
+    | AsIs
+    /// op(X) = Xᵀ: the stored matrix is read transposed.
+    | Transposed
+
+/// Cache blocking of one precision and SIMD width: MR × NR register tile, KC depth of a packed panel (the B̃
+/// micro-panel stays in L1), MC rows of packed A (in L2), NC columns of packed B (in L3).
+type internal Blocking =
+    {
+        MR: int
+        NR: int
+        KC: int
+        MC: int
+        NC: int
+    }
+
+/// General matrix multiply C[m×n] = α·op(A)·op(B) + β·C on row-major arrays with offsets and leading dimensions
+/// (BLAS's xGEMM in row-major form). Goto/BLIS structure: B is packed in KC × NC blocks, A in MC × KC blocks, and a
+/// SIMD micro-kernel (Vector512 with AVX-512, else Vector256; fused multiply-add) computes register tiles.
+///
+/// Laws: the result equals the naive triple loop up to rounding (each element is one dot product accumulated
+/// in k order within blocks of KC, blocks added in order); the result is bit-identical for every thread count,
+/// since threads split C into disjoint column (or row) ranges and each element is computed the same way;
+/// β = 0 never reads C; k = 0 or α = 0 gives β·C without reading A or B. C must not overlap A or B.
+[<RequireQualifiedAccess>]
+module Gemm =
+
+    /// The thread count used when a caller has no preference: the machine's logical cores.
+    let defaultThreads = Environment.ProcessorCount
+
+    /// Whether the Vector512 (AVX-512) micro-kernels are used; otherwise the Vector256 ones.
+    let usesVector512 = Vector512.IsHardwareAccelerated
+
+    // Blocking: the packed B micro-panel (KC × NR) is reused from L1/L2 by every A micro-panel of an MC block,
+    // the packed A block (MC × KC) stays in L2 (1 MB per core on the target Zen 5), the packed B block
+    // (KC × NC) in L2/L3. Chosen by measurement on a loaded machine; see docs/tensor-kernels.md.
+    let private single512 =
+        {
+            MR = 8
+            NR = 48
+            KC = 256
+            MC = 256
+            NC = 1024
+        }
+
+    let private double512 =
+        {
+            MR = 8
+            NR = 24
+            KC = 256
+            MC = 128
+            NC = 512
+        }
+
+    let private single256 =
+        {
+            MR = 4
+            NR = 24
+            KC = 256
+            MC = 256
+            NC = 1024
+        }
+
+    let private double256 =
+        {
+            MR = 4
+            NR = 12
+            KC = 256
+            MC = 128
+            NC = 512
+        }
+
+    /// Products below this many multiply-adds run on one thread (threading costs more than it saves).
+    let private parallelThreshold = 1L <<< 18
+
+    let inline private cast<'T, 'U when 'T: unmanaged and 'U: unmanaged> (p: nativeptr<'T>) : nativeptr<'U> =
+        NativePtr.ofNativeInt (NativePtr.toNativeInt p)
+
+    /// The first 64-byte aligned address at or after `p`.
+    let inline private align64 (p: nativeptr<'T>) : nativeptr<'T> =
+        NativePtr.ofNativeInt ((NativePtr.toNativeInt p + 63n) &&& ~~~63n)
+
+    /// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) (stored at `a` with leading dimension `lda`) into
+    /// micro-panels of MR rows: panel q holds Ã[p·MR + r] = op(A)[i0 + q·MR + r, p0 + p]; rows past mc are zero.
+    let private packA<'T when 'T: unmanaged>
+        (mr: int)
+        (opA: MatOp)
+        (a: nativeptr<'T>)
+        (lda: int)
+        (i0: int)
+        (mc: int)
+        (p0: int)
+        (kc: int)
+        (dst: nativeptr<'T>)
+        =
+        let panels = (mc + mr - 1) / mr
+
+        if opA = MatOp.Transposed then
+            // Row p0 + p of the stored matrix holds op(A)[i0 .., p0 + p] contiguously: read each stored row once,
+            // front to back, and deal its values into the panels (strided reads would thrash L1 sets).
+            for p in 0 .. kc - 1 do
+                let src = NativePtr.add a ((p0 + p) * lda + i0)
+
+                for q in 0 .. panels - 1 do
+                    let out = NativePtr.add dst (q * mr * kc + p * mr)
+                    let from = NativePtr.add src (q * mr)
+
+                    for r in 0 .. min mr (mc - q * mr) - 1 do
+                        NativePtr.set out r (NativePtr.get from r)
+
+        for q in 0 .. panels - 1 do
+            let rBase = i0 + q * mr
+            let rows = min mr (mc - q * mr)
+            let panel = NativePtr.add dst (q * mr * kc)
+
+            match opA with
+            | MatOp.AsIs when rows = 8 && mr = 8 ->
+                // Eight source rows walked side by side; each k writes one contiguous group of 8.
+                let r0 = NativePtr.add a (rBase * lda + p0)
+                let r1 = NativePtr.add r0 lda
+                let r2 = NativePtr.add r1 lda
+                let r3 = NativePtr.add r2 lda
+                let r4 = NativePtr.add r3 lda
+                let r5 = NativePtr.add r4 lda
+                let r6 = NativePtr.add r5 lda
+                let r7 = NativePtr.add r6 lda
+                let mutable out = panel
+
+                for p in 0 .. kc - 1 do
+                    NativePtr.set out 0 (NativePtr.get r0 p)
+                    NativePtr.set out 1 (NativePtr.get r1 p)
+                    NativePtr.set out 2 (NativePtr.get r2 p)
+                    NativePtr.set out 3 (NativePtr.get r3 p)
+                    NativePtr.set out 4 (NativePtr.get r4 p)
+                    NativePtr.set out 5 (NativePtr.get r5 p)
+                    NativePtr.set out 6 (NativePtr.get r6 p)
+                    NativePtr.set out 7 (NativePtr.get r7 p)
+                    out <- NativePtr.add out 8
+            | MatOp.AsIs ->
+                // Row r of the panel starts at a + (rBase + r)·lda + p0; walk k, writing MR values contiguously.
+                let src = NativePtr.add a (rBase * lda + p0)
+
+                for p in 0 .. kc - 1 do
+                    let out = NativePtr.add panel (p * mr)
+                    let col = NativePtr.add src p
+
+                    for r in 0 .. rows - 1 do
+                        NativePtr.set out r (NativePtr.get col (r * lda))
+            | MatOp.Transposed -> ()
+
+            if rows < mr then
+                for p in 0 .. kc - 1 do
+                    for r in rows .. mr - 1 do
+                        NativePtr.set panel (p * mr + r) Unchecked.defaultof<'T>
+
+    /// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) (stored at `b` with leading dimension `ldb`) into
+    /// micro-panels of NR columns: panel q holds B̃[p·NR + c] = op(B)[p0 + p, j0 + q·NR + c]; columns past nc are zero.
+    let private packB<'T when 'T: unmanaged>
+        (nr: int)
+        (opB: MatOp)
+        (b: nativeptr<'T>)
+        (ldb: int)
+        (p0: int)
+        (kc: int)
+        (j0: int)
+        (nc: int)
+        (dst: nativeptr<'T>)
+        =
+        let panels = (nc + nr - 1) / nr
+
+        for q in 0 .. panels - 1 do
+            let cBase = j0 + q * nr
+            let cols = min nr (nc - q * nr)
+            let panel = NativePtr.add dst (q * nr * kc)
+
+            match opB with
+            | MatOp.AsIs when cols = nr ->
+                // NR is three SIMD vectors wide: copy each row of the panel with three vector moves.
+                let mutable src = NativePtr.add b (p0 * ldb + cBase)
+                let mutable out = panel
+
+                if usesVector512 then
+                    let w = Vector512<'T>.Count
+
+                    for _ in 1..kc do
+                        Vector512.Store(Vector512.Load src, out)
+                        Vector512.Store(Vector512.Load(NativePtr.add src w), NativePtr.add out w)
+                        Vector512.Store(Vector512.Load(NativePtr.add src (2 * w)), NativePtr.add out (2 * w))
+                        src <- NativePtr.add src ldb
+                        out <- NativePtr.add out nr
+                else
+                    let w = Vector256<'T>.Count
+
+                    for _ in 1..kc do
+                        Vector256.Store(Vector256.Load src, out)
+                        Vector256.Store(Vector256.Load(NativePtr.add src w), NativePtr.add out w)
+                        Vector256.Store(Vector256.Load(NativePtr.add src (2 * w)), NativePtr.add out (2 * w))
+                        src <- NativePtr.add src ldb
+                        out <- NativePtr.add out nr
+            | MatOp.AsIs ->
+                for p in 0 .. kc - 1 do
+                    let src =
+                        ReadOnlySpan<'T>(NativePtr.toVoidPtr (NativePtr.add b ((p0 + p) * ldb + cBase)), cols)
+
+                    let row = Span<'T>(NativePtr.toVoidPtr (NativePtr.add panel (p * nr)), nr)
+                    src.CopyTo row
+
+                    if cols < nr then
+                        row.Slice(cols).Clear()
+            | MatOp.Transposed ->
+                // Column c of op(B) is row cBase + c of the stored matrix: read it front to back (reading the NR
+                // rows side by side would thrash L1 sets when ldb is a multiple of 4 KB) and deal it into the panel.
+                for c in 0 .. cols - 1 do
+                    let src = NativePtr.add b ((cBase + c) * ldb + p0)
+
+                    for p in 0 .. kc - 1 do
+                        NativePtr.set panel (p * nr + c) (NativePtr.get src p)
+
+                if cols < nr then
+                    for p in 0 .. kc - 1 do
+                        for c in cols .. nr - 1 do
+                            NativePtr.set panel (p * nr + c) Unchecked.defaultof<'T>
+
+    /// Calls the micro-kernel of the element type and SIMD width.
+    let inline private micro<'T when 'T: unmanaged>
+        (isSingle: bool)
+        (kc: int)
+        (ap: nativeptr<'T>)
+        (bp: nativeptr<'T>)
+        (dst: nativeptr<'T>)
+        (ldd: int)
+        (accumulate: bool)
+        =
+        if isSingle then
+            if usesVector512 then
+                Micro.sgemm512 kc (cast ap) (cast bp) (cast dst) ldd accumulate
+            else
+                Micro.sgemm256 kc (cast ap) (cast bp) (cast dst) ldd accumulate
+        elif usesVector512 then
+            Micro.dgemm512 kc (cast ap) (cast bp) (cast dst) ldd accumulate
+        else
+            Micro.dgemm256 kc (cast ap) (cast bp) (cast dst) ldd accumulate
+
+    /// Writes (or adds, when `accumulate`) the top-left rows × cols of a tile into C.
+    let inline private mergeTile (tile: nativeptr< ^T >) (ldt: int) (c: nativeptr< ^T >) (ldc: int) rows cols accumulate =
+        for i in 0 .. rows - 1 do
+            for j in 0 .. cols - 1 do
+                let t = NativePtr.get tile (i * ldt + j)
+
+                if accumulate then
+                    NativePtr.set c (i * ldc + j) (NativePtr.get c (i * ldc + j) + t)
+                else
+                    NativePtr.set c (i * ldc + j) t
+
+    let private merge<'T when 'T: unmanaged> (isSingle: bool) (tile: nativeptr<'T>) ldt (c: nativeptr<'T>) ldc rows cols accumulate =
+        if isSingle then
+            mergeTile (cast<'T, float32> tile) ldt (cast c) ldc rows cols accumulate
+        else
+            mergeTile (cast<'T, float> tile) ldt (cast c) ldc rows cols accumulate
+
+    /// x ← s·x on `count` elements at `p` (s = 0 writes zeros without reading x).
+    let inline private scaleRun (p: nativeptr< ^T >) (count: int) (s: ^T) =
+        for i in 0 .. count - 1 do
+            if s = LanguagePrimitives.GenericZero then
+                NativePtr.set p i LanguagePrimitives.GenericZero
+            else
+                NativePtr.set p i (s * NativePtr.get p i)
+
+    let private scale<'T when 'T: unmanaged> (isSingle: bool) (p: nativeptr<'T>) (count: int) (s: float) =
+        if isSingle then
+            scaleRun (cast<'T, float32> p) count (float32 s)
+        else
+            scaleRun (cast<'T, float> p) count s
+
+    /// The blocked product restricted to rows [m0, m1) and columns [n0, n1) of C, on the calling thread.
+    /// α is folded into the packed A; β ∉ {0, 1} scales the range of C first; with β = 0 the first k-block
+    /// overwrites C and later blocks add to it.
+    let private blockRange<'T when 'T: unmanaged>
+        (blk: Blocking)
+        (opA: MatOp)
+        (opB: MatOp)
+        (k: int)
+        (alpha: float)
+        (a: nativeptr<'T>)
+        (lda: int)
+        (b: nativeptr<'T>)
+        (ldb: int)
+        (beta: float)
+        (c: nativeptr<'T>)
+        (ldc: int)
+        (m0: int)
+        (m1: int)
+        (n0: int)
+        (n1: int)
+        =
+        let isSingle = typeof<'T> = typeof<float32>
+        let pad = 64 / sizeof<'T>
+        let ncMax = min blk.NC (n1 - n0)
+        let mcMax = min blk.MC (m1 - m0)
+        let kcMax = min blk.KC k
+        let sizeA = ((mcMax + blk.MR - 1) / blk.MR) * blk.MR * kcMax + pad
+        let sizeB = ((ncMax + blk.NR - 1) / blk.NR) * blk.NR * kcMax + pad
+        let sizeT = blk.MR * blk.NR + pad
+        let bufA = ArrayPool<'T>.Shared.Rent sizeA
+        let bufB = ArrayPool<'T>.Shared.Rent sizeB
+        let bufT = ArrayPool<'T>.Shared.Rent sizeT
+
+        do
+            use pinA = fixed bufA
+            use pinB = fixed bufB
+            use pinT = fixed bufT
+            let ap = align64 pinA
+            let bp = align64 pinB
+            let tile = align64 pinT
+
+            if beta <> 0.0 && beta <> 1.0 then
+                for i in m0 .. m1 - 1 do
+                    scale isSingle (NativePtr.add c (i * ldc + n0)) (n1 - n0) beta
+
+            let mutable jc = n0
+
+            while jc < n1 do
+                let nc = min blk.NC (n1 - jc)
+                let mutable pc = 0
+
+                while pc < k do
+                    let kc = min blk.KC (k - pc)
+                    packB blk.NR opB b ldb pc kc jc nc bp
+                    let accumulate = pc > 0 || beta <> 0.0
+                    let mutable ic = m0
+
+                    while ic < m1 do
+                        let mc = min blk.MC (m1 - ic)
+                        packA blk.MR opA a lda ic mc pc kc ap
+
+                        if alpha <> 1.0 then
+                            scale isSingle ap (((mc + blk.MR - 1) / blk.MR) * blk.MR * kc) alpha
+
+                        let mutable jr = 0
+
+                        while jr < nc do
+                            let cols = min blk.NR (nc - jr)
+                            let bPanel = NativePtr.add bp (jr * kc)
+                            let mutable ir = 0
+
+                            while ir < mc do
+                                let rows = min blk.MR (mc - ir)
+                                let aPanel = NativePtr.add ap (ir * kc)
+                                let cTile = NativePtr.add c ((ic + ir) * ldc + jc + jr)
+
+                                if rows = blk.MR && cols = blk.NR then
+                                    micro isSingle kc aPanel bPanel cTile ldc accumulate
+                                else
+                                    micro isSingle kc aPanel bPanel tile blk.NR false
+                                    merge isSingle tile blk.NR cTile ldc rows cols accumulate
+
+                                ir <- ir + blk.MR
+
+                            jr <- jr + blk.NR
+
+                        ic <- ic + blk.MC
+
+                    pc <- pc + blk.KC
+
+                jc <- jc + blk.NC
+
+        ArrayPool<'T>.Shared.Return bufA
+        ArrayPool<'T>.Shared.Return bufB
+        ArrayPool<'T>.Shared.Return bufT
+
+    /// C ← β·C on an m × n block (β = 0 writes zeros without reading C).
+    let inline private scaleC (beta: ^T) (c: ^T[]) (offC: int) (ldc: int) (m: int) (n: int) =
+        for i in 0 .. m - 1 do
+            let row = offC + i * ldc
+
+            if beta = LanguagePrimitives.GenericZero then
+                Array.fill c row n LanguagePrimitives.GenericZero
+            elif beta <> LanguagePrimitives.GenericOne then
+                for j in row .. row + n - 1 do
+                    c[j] <- beta * c[j]
+
+    let private validate
+        (threads: int)
+        (opA: MatOp)
+        (opB: MatOp)
+        (m: int)
+        (n: int)
+        (k: int)
+        (a: 'T[])
+        (offA: int)
+        (lda: int)
+        (b: 'T[])
+        (offB: int)
+        (ldb: int)
+        (c: 'T[])
+        (offC: int)
+        (ldc: int)
+        =
+        KernelCheck.positive "threads" threads
+        KernelCheck.nonNegative "m" m
+        KernelCheck.nonNegative "n" n
+        KernelCheck.nonNegative "k" k
+
+        match opA with
+        | MatOp.AsIs -> KernelCheck.matrix "a" a offA m k lda
+        | MatOp.Transposed -> KernelCheck.matrix "a" a offA k m lda
+
+        match opB with
+        | MatOp.AsIs -> KernelCheck.matrix "b" b offB k n ldb
+        | MatOp.Transposed -> KernelCheck.matrix "b" b offB n k ldb
+
+        KernelCheck.matrix "c" c offC m n ldc
+
+    /// The validated product on `threads` threads: C is split into `threads` disjoint column ranges (multiples of NR)
+    /// when m < n, else row ranges (multiples of MR), one per thread.
+    let private run<'T when 'T: unmanaged>
+        (threads: int)
+        (opA: MatOp)
+        (opB: MatOp)
+        (m: int)
+        (n: int)
+        (k: int)
+        (alpha: float)
+        (a: 'T[])
+        (offA: int)
+        (lda: int)
+        (b: 'T[])
+        (offB: int)
+        (ldb: int)
+        (beta: float)
+        (c: 'T[])
+        (offC: int)
+        (ldc: int)
+        =
+        let blk =
+            match typeof<'T> = typeof<float32>, usesVector512 with
+            | true, true -> single512
+            | true, false -> single256
+            | false, true -> double512
+            | false, false -> double256
+
+        use pinA = fixed a
+        use pinB = fixed b
+        use pinC = fixed c
+        let aBase = NativePtr.toNativeInt (NativePtr.add pinA offA)
+        let bBase = NativePtr.toNativeInt (NativePtr.add pinB offB)
+        let cBase = NativePtr.toNativeInt (NativePtr.add pinC offC)
+        let work = int64 m * int64 n * int64 k
+        // Each thread packs all of the operand along the unsplit dimension: split n when A (m × k) is the smaller.
+        let splitN = m < n
+
+        let parts =
+            if work < parallelThreshold then 1
+            elif splitN then min threads ((n + blk.NR - 1) / blk.NR)
+            else min threads ((m + blk.MR - 1) / blk.MR)
+
+        let range m0 m1 n0 n1 =
+            let ap: nativeptr<'T> = NativePtr.ofNativeInt aBase
+            let bp: nativeptr<'T> = NativePtr.ofNativeInt bBase
+            let cp: nativeptr<'T> = NativePtr.ofNativeInt cBase
+            blockRange blk opA opB k alpha ap lda bp ldb beta cp ldc m0 m1 n0 n1
+
+        if parts <= 1 then
+            range 0 m 0 n
+        else
+            let extent, unit = if splitN then n, blk.NR else m, blk.MR
+            let chunk = ((extent + parts - 1) / parts + unit - 1) / unit * unit
+
+            Parallel.For(
+                0,
+                parts,
+                ParallelOptions(MaxDegreeOfParallelism = parts),
+                fun t ->
+                    let lo = t * chunk
+                    let hi = min extent (lo + chunk)
+
+                    if lo < hi then
+                        if splitN then range 0 m lo hi else range lo hi 0 n
+            )
+            |> ignore
+
+    /// float32 GEMM: C[m×n] ← α·op(A)·op(B) + β·C, row-major. `a` holds op(A) stored as m × k (AsIs) or k × m
+    /// (Transposed) at `offA` with leading dimension `lda` (elements between row starts); likewise `b` (k × n or
+    /// n × k) and `c` (m × n). Runs on up to `threads` threads; results are bit-identical for every thread count.
+    let sgemm
+        (threads: int)
+        (opA: MatOp)
+        (opB: MatOp)
+        (m: int)
+        (n: int)
+        (k: int)
+        (alpha: float32)
+        (a: float32[])
+        (offA: int)
+        (lda: int)
+        (b: float32[])
+        (offB: int)
+        (ldb: int)
+        (beta: float32)
+        (c: float32[])
+        (offC: int)
+        (ldc: int)
+        =
+        validate threads opA opB m n k a offA lda b offB ldb c offC ldc
+
+        if m > 0 && n > 0 then
+            if k = 0 || alpha = 0.0f then
+                scaleC beta c offC ldc m n
+            else
+                run threads opA opB m n k (float alpha) a offA lda b offB ldb (float beta) c offC ldc
+
+    /// float64 GEMM: C[m×n] ← α·op(A)·op(B) + β·C, row-major; arguments as for `sgemm`. The float64 path serves
+    /// gradient checks and reference computations.
+    let dgemm
+        (threads: int)
+        (opA: MatOp)
+        (opB: MatOp)
+        (m: int)
+        (n: int)
+        (k: int)
+        (alpha: float)
+        (a: float[])
+        (offA: int)
+        (lda: int)
+        (b: float[])
+        (offB: int)
+        (ldb: int)
+        (beta: float)
+        (c: float[])
+        (offC: int)
+        (ldc: int)
+        =
+        validate threads opA opB m n k a offA lda b offB ldb c offC ldc
+
+        if m > 0 && n > 0 then
+            if k = 0 || alpha = 0.0 then
+                scaleC beta c offC ldc m n
+            else
+                run threads opA opB m n k alpha a offA lda b offB ldb beta c offC ldc
+
+    /// GEMM on float32[] or float[] (float64) arrays, dispatching to `sgemm` or `dgemm`; α and β are given as
+    /// float and rounded to the element type.
+    let gemm
+        (threads: int)
+        (opA: MatOp)
+        (opB: MatOp)
+        (m: int)
+        (n: int)
+        (k: int)
+        (alpha: float)
+        (a: 'T[])
+        (offA: int)
+        (lda: int)
+        (b: 'T[])
+        (offB: int)
+        (ldb: int)
+        (beta: float)
+        (c: 'T[])
+        (offC: int)
+        (ldc: int)
+        =
+        match box a, box b, box c with
+        | (:? (float32[]) as a), (:? (float32[]) as b), (:? (float32[]) as c) ->
+            sgemm threads opA opB m n k (float32 alpha) a offA lda b offB ldb (float32 beta) c offC ldc
+        | (:? (float[]) as a), (:? (float[]) as b), (:? (float[]) as c) ->
+            dgemm threads opA opB m n k alpha a offA lda b offB ldb beta c offC ldc
+        | _ -> KernelCheck.floatType<'T> "a"
+
+    /// Batched GEMM: for i in 0 .. count−1, C_i ← α·op(A_i)·op(B_i) + β·C_i where A_i starts at offA + i·strideA
+    /// (likewise B_i, C_i); each product as in `gemm`. With count ≥ threads the products are spread over threads
+    /// (each on one thread), else each product uses all threads; either way the results are those of `gemm`.
+    let gemmBatched
+        (threads: int)
+        (opA: MatOp)
+        (opB: MatOp)
+        (m: int)
+        (n: int)
+        (k: int)
+        (alpha: float)
+        (a: 'T[])
+        (offA: int)
+        (strideA: int)
+        (lda: int)
+        (b: 'T[])
+        (offB: int)
+        (strideB: int)
+        (ldb: int)
+        (beta: float)
+        (c: 'T[])
+        (offC: int)
+        (strideC: int)
+        (ldc: int)
+        (count: int)
+        =
+        KernelCheck.positive "threads" threads
+        KernelCheck.nonNegative "count" count
+
+        if count > 0 then
+            // Validate the last product up front as well as the first, so no thread fails halfway.
+            let last = count - 1
+            validate 1 opA opB m n k a offA lda b offB ldb c offC ldc
+
+            validate 1 opA opB m n k a (offA + last * strideA) lda b (offB + last * strideB) ldb c (offC + last * strideC) ldc
+
+            let one i t =
+                gemm t opA opB m n k alpha a (offA + i * strideA) lda b (offB + i * strideB) ldb beta c (offC + i * strideC) ldc
+
+            if count >= threads && threads > 1 then
+                Parallel.For(0, count, ParallelOptions(MaxDegreeOfParallelism = threads), (fun i -> one i 1))
+                |> ignore
+            else
+                for i in 0 .. count - 1 do
+                    one i threads

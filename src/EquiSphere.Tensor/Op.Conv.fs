@@ -1,0 +1,252 @@
+namespace EquiSphere.Tensor
+
+/// Settings of a 2D convolution; all pairs are (rows, columns).
+type Conv2dConfig =
+    {
+        /// Step between output positions.
+        Stride: int * int
+        /// Zeros added on both sides of each axis (other padding modes: pad with `Pad.pad2d` first).
+        Padding: int * int
+        /// Spacing between kernel taps.
+        Dilation: int * int
+        /// Channel groups: input and output channels split into this many independent convolutions.
+        Groups: int
+    }
+
+    /// Stride 1, no padding, no dilation, one group.
+    static member Default =
+        {
+            Stride = (1, 1)
+            Padding = (0, 0)
+            Dilation = (1, 1)
+            Groups = 1
+        }
+
+/// Differentiable 2D convolution and transposed convolution on [N; C; H; W] tensors (cross-correlation, as in
+/// PyTorch), by im2col + GEMM. Law: `convTranspose2d` is the adjoint of `conv2d` in its input.
+[<RequireQualifiedAccess>]
+module Conv =
+
+    let private threads () = Kernels.Gemm.defaultThreads
+
+    let private spec (cfg: Conv2dConfig) (x: int[]) (w: int[]) : Kernels.Conv2dSpec =
+        {
+            Batch = x[0]
+            InChannels = x[1]
+            OutChannels = w[0]
+            Height = x[2]
+            Width = x[3]
+            KernelHeight = w[2]
+            KernelWidth = w[3]
+            StrideH = fst cfg.Stride
+            StrideW = snd cfg.Stride
+            PadH = fst cfg.Padding
+            PadW = snd cfg.Padding
+            DilationH = fst cfg.Dilation
+            DilationW = snd cfg.Dilation
+            Groups = cfg.Groups
+        }
+
+    let private transposeSpec (cfg: Conv2dConfig) (outputPadding: int * int) (x: int[]) (w: int[]) : Kernels.ConvTranspose2dSpec =
+        {
+            Batch = x[0]
+            InChannels = x[1]
+            OutChannels = w[1] * cfg.Groups
+            Height = x[2]
+            Width = x[3]
+            KernelHeight = w[2]
+            KernelWidth = w[3]
+            StrideH = fst cfg.Stride
+            StrideW = snd cfg.Stride
+            PadH = fst cfg.Padding
+            PadW = snd cfg.Padding
+            OutputPadH = fst outputPadding
+            OutputPadW = snd outputPadding
+            DilationH = fst cfg.Dilation
+            DilationW = snd cfg.Dilation
+            Groups = cfg.Groups
+        }
+
+    /// Runs a kernel `k a b out` on two storages of one dtype into a new storage of `n` elements.
+    let private run2 (op: string) (n: int) (k: obj -> obj -> obj -> unit) (a: Storage) (b: Storage) =
+        match a, b with
+        | S32 x, S32 y ->
+            let o: float32[] = Array.zeroCreate n
+            k x y o
+            S32 o
+        | S64 x, S64 y ->
+            let o: float[] = Array.zeroCreate n
+            k x y o
+            S64 o
+        | _ -> invalidArg "weight" (sprintf "%s: expected operands of the same dtype, got %A and %A" op a.Dtype b.Dtype)
+
+    let private call (f32: float32[] -> float32[] -> float32[] -> unit) (f64: float[] -> float[] -> float[] -> unit) =
+        fun (a: obj) (b: obj) (o: obj) ->
+            match a, b, o with
+            | (:? (float32[]) as a), (:? (float32[]) as b), (:? (float32[]) as o) -> f32 a b o
+            | (:? (float[]) as a), (:? (float[]) as b), (:? (float[]) as o) -> f64 a b o
+            | _ -> invalidOp "conv: dtype mismatch"
+
+    /// Adds bias[c] to every element of channel c of [N; C; plane] storage (in place).
+    let private addBias (n: int) (c: int) (plane: int) (y: Storage) (b: Storage) =
+        match y, b with
+        | S32 a, S32 bv ->
+            for i in 0 .. n * c - 1 do
+                let s = System.Span<float32>(a, i * plane, plane)
+                System.Numerics.Tensors.TensorPrimitives.Add(System.ReadOnlySpan<float32>(a, i * plane, plane), bv[i % c], s)
+        | S64 a, S64 bv ->
+            for i in 0 .. n * c - 1 do
+                let v = bv[i % c]
+
+                for j in i * plane .. (i + 1) * plane - 1 do
+                    a[j] <- a[j] + v
+        | _ -> invalidArg "bias" (sprintf "conv: expected a bias of the input's dtype, got %A" b.Dtype)
+
+    /// The sum of [N; C; plane] over N and the plane, per channel: the adjoint of `addBias`.
+    let private channelSum (n: int) (c: int) (plane: int) (g: Storage) =
+        let acc = Array.zeroCreate c
+
+        match g with
+        | S32 a ->
+            for i in 0 .. n * c - 1 do
+                acc[i % c] <-
+                    acc[i % c]
+                    + float (System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(a, i * plane, plane)))
+        | S64 a ->
+            for i in 0 .. n * c - 1 do
+                acc[i % c] <-
+                    acc[i % c]
+                    + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float>(a, i * plane, plane))
+
+        Storage.ofFloats g.Dtype acc
+
+    let private checkBias (o: int) (bias: Tensor option) =
+        match bias with
+        | Some b when b.ShapeRef <> [| o |] ->
+            invalidArg "bias" (sprintf "Expected a bias of shape [O=%d], got %s" o (Shape.format b.ShapeRef))
+        | _ -> ()
+
+    /// y[n, o] = Σ_c w[o, c] ⋆ x[n, c] (+ bias[o]): input [N; C; H; W], weight [O; C/groups; kh; kw], optional bias
+    /// [O] → [N; O; Ho; Wo] with Ho = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1. Reverse: backward-data, backward-weight
+    /// and the per-channel sum of the adjoint.
+    let conv2d (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
+        let out =
+            Shape.conv2d input.ShapeRef weight.ShapeRef cfg.Stride cfg.Padding cfg.Dilation cfg.Groups
+
+        checkBias out[1] bias
+        let s = spec cfg input.ShapeRef weight.ShapeRef
+        let t = threads ()
+
+        let y =
+            run2
+                "conv2d"
+                s.OutputLength
+                (call (fun x w y -> Kernels.Conv.forward t s x 0 w 0 y 0) (fun x w y -> Kernels.Conv.forward t s x 0 w 0 y 0))
+                input.Storage
+                weight.Storage
+
+        let plane = out[2] * out[3]
+        bias |> Option.iter (fun b -> addBias out[0] out[1] plane y b.Storage)
+        let inputs = Array.append [| input; weight |] (Option.toArray bias)
+
+        Tensor.Make(
+            y,
+            out,
+            "conv2d",
+            inputs,
+            fun dy ->
+                [|
+                    if input.IsTracked then
+                        let dx =
+                            run2
+                                "conv2d"
+                                s.InputLength
+                                (call (fun g w dx -> Kernels.Conv.backwardData t s g 0 w 0 dx 0) (fun g w dx ->
+                                    Kernels.Conv.backwardData t s g 0 w 0 dx 0))
+                                dy.Storage
+                                weight.Storage
+
+                        Tensor.Leaf(dx, input.ShapeRef)
+                    else
+                        null
+                    if weight.IsTracked then
+                        let dw =
+                            run2
+                                "conv2d"
+                                s.WeightLength
+                                (call (fun x g dw -> Kernels.Conv.backwardWeight t s x 0 g 0 dw 0) (fun x g dw ->
+                                    Kernels.Conv.backwardWeight t s x 0 g 0 dw 0))
+                                input.Storage
+                                dy.Storage
+
+                        Tensor.Leaf(dw, weight.ShapeRef)
+                    else
+                        null
+                    if bias.IsSome then
+                        Tensor.Leaf(channelSum out[0] out[1] plane dy.Storage, [| out[1] |])
+                |]
+        )
+
+    /// The transposed convolution (the adjoint of conv2d in its input, as in PyTorch): input [N; C; H; W],
+    /// weight [C; O/groups; kh; kw], optional bias [O] → [N; O; Ho; Wo] with
+    /// Ho = (H − 1)s − 2p + d(kh − 1) + outputPadding + 1. `outputPadding` (rows, columns) resolves the size
+    /// ambiguity of strided convolutions.
+    let convTranspose2d (cfg: Conv2dConfig) (outputPadding: int * int) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
+        let out =
+            Shape.convTranspose2d input.ShapeRef weight.ShapeRef cfg.Stride cfg.Padding outputPadding cfg.Dilation cfg.Groups
+
+        checkBias out[1] bias
+        let s = transposeSpec cfg outputPadding input.ShapeRef weight.ShapeRef
+        let t = threads ()
+        let n = Shape.numel out
+
+        let y =
+            run2
+                "convTranspose2d"
+                n
+                (call (fun x w y -> Kernels.ConvTranspose.forward t s x 0 w 0 y 0) (fun x w y ->
+                    Kernels.ConvTranspose.forward t s x 0 w 0 y 0))
+                input.Storage
+                weight.Storage
+
+        let plane = out[2] * out[3]
+        bias |> Option.iter (fun b -> addBias out[0] out[1] plane y b.Storage)
+        let inputs = Array.append [| input; weight |] (Option.toArray bias)
+
+        Tensor.Make(
+            y,
+            out,
+            "convTranspose2d",
+            inputs,
+            fun dy ->
+                [|
+                    if input.IsTracked then
+                        let dx =
+                            run2
+                                "convTranspose2d"
+                                input.Numel
+                                (call (fun g w dx -> Kernels.ConvTranspose.backwardData t s g 0 w 0 dx 0) (fun g w dx ->
+                                    Kernels.ConvTranspose.backwardData t s g 0 w 0 dx 0))
+                                dy.Storage
+                                weight.Storage
+
+                        Tensor.Leaf(dx, input.ShapeRef)
+                    else
+                        null
+                    if weight.IsTracked then
+                        let dw =
+                            run2
+                                "convTranspose2d"
+                                weight.Numel
+                                (call (fun x g dw -> Kernels.ConvTranspose.backwardWeight t s x 0 g 0 dw 0) (fun x g dw ->
+                                    Kernels.ConvTranspose.backwardWeight t s x 0 g 0 dw 0))
+                                input.Storage
+                                dy.Storage
+
+                        Tensor.Leaf(dw, weight.ShapeRef)
+                    else
+                        null
+                    if bias.IsSome then
+                        Tensor.Leaf(channelSum out[0] out[1] plane dy.Storage, [| out[1] |])
+                |]
+        )

@@ -1,0 +1,79 @@
+namespace EquiSphere.Tensor
+
+/// Differentiable padding of the last two axes (rows = colatitude, columns = longitude on the sphere), the
+/// mode chosen per axis: the spherical decoder pads circularly along longitude and by reflection along
+/// colatitude. Law: the reverse rule is the adjoint (⟨pad x, y⟩ = ⟨x, padᵀ y⟩).
+[<RequireQualifiedAccess>]
+module Pad =
+
+    /// Pads a tensor of rank ≥ 2 by (top, bottom) rows filled by `rowMode` and (left, right) columns filled by
+    /// `colMode`: [..; H; W] → [..; H + top + bottom; W + left + right]. Reflect padding must be smaller than
+    /// its axis.
+    let pad2d (rowMode: PadMode, top: int, bottom: int) (colMode: PadMode, left: int, right: int) (x: Tensor) =
+        if x.Rank < 2 then
+            invalidArg "x" (sprintf "Expected a tensor of shape [..; H; W], got %s" (Shape.format x.ShapeRef))
+
+        let r = x.Rank
+        let h, w = x.ShapeRef[r - 2], x.ShapeRef[r - 1]
+
+        let check (what: string) (mode: PadMode) (n: int) (before: int) (after: int) =
+            if before < 0 || after < 0 then
+                invalidArg what (sprintf "Expected non-negative %s padding, got (%d, %d)" what before after)
+
+            if mode = PadMode.Reflect && (before >= n || after >= n) then
+                invalidArg what (sprintf "Expected reflect padding < size %d along the %s axis, got (%d, %d)" n what before after)
+
+        check "row" rowMode h top bottom
+        check "column" colMode w left right
+
+        let spec: Kernels.Pad2dSpec =
+            {
+                Planes = Shape.numel x.ShapeRef[.. r - 3]
+                Height = h
+                Width = w
+                Top = top
+                Bottom = bottom
+                Left = left
+                Right = right
+                ModeH = rowMode
+                ModeW = colMode
+            }
+
+        let out = Array.append x.ShapeRef[.. r - 3] [| spec.OutHeight; spec.OutWidth |]
+        let n = Shape.numel out
+
+        let y =
+            match x.Storage with
+            | S32 a ->
+                let y = Array.zeroCreate n
+                Kernels.Pad.forward spec a 0 y 0
+                S32 y
+            | S64 a ->
+                let y = Array.zeroCreate n
+                Kernels.Pad.forward spec a 0 y 0
+                S64 y
+
+        let sh = x.ShapeRef
+
+        Tensor.Make(
+            y,
+            out,
+            "pad2d",
+            [| x |],
+            fun g ->
+                let back =
+                    match g.Storage with
+                    | S32 a ->
+                        let dx = Array.zeroCreate x.Numel
+                        Kernels.Pad.adjoint spec a 0 dx 0
+                        S32 dx
+                    | S64 a ->
+                        let dx = Array.zeroCreate x.Numel
+                        Kernels.Pad.adjoint spec a 0 dx 0
+                        S64 dx
+
+                [| Tensor.Leaf(back, sh) |]
+        )
+
+    /// The same padding p on all four sides with one mode.
+    let uniform (mode: PadMode) (p: int) (x: Tensor) = pad2d (mode, p, p) (mode, p, p) x

@@ -1,0 +1,213 @@
+namespace EquiSphere.Tensor
+
+open System
+
+/// A gradient-based optimizer over named parameters: `Step` updates every parameter that has a gradient, in
+/// place; `State` lists its named state tensors (for checkpoints) and `LoadState` restores them.
+[<AbstractClass>]
+type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
+    let mutable lr = learningRate
+    let mutable steps = 0L
+
+    static let chunk = 4096
+
+    static let load (s: Storage) (offset: int) (count: int) (dst: float[]) =
+        match s with
+        | S32 a ->
+            for j in 0 .. count - 1 do
+                dst[j] <- float a[offset + j]
+        | S64 a -> Array.blit a offset dst 0 count
+
+    static let store (src: float[]) (offset: int) (count: int) (s: Storage) =
+        match s with
+        | S32 a ->
+            for j in 0 .. count - 1 do
+                a[offset + j] <- float32 src[j]
+        | S64 a -> Array.blit src 0 a offset count
+
+    do
+        if isNull parameters then
+            nullArg "parameters"
+
+        if not (learningRate >= 0.0) then
+            invalidArg "learningRate" (sprintf "Expected a learning rate >= 0, got %g" learningRate)
+
+    /// The parameters with their names.
+    member _.Parameters = parameters
+
+    /// The current learning rate (set it from a schedule between steps).
+    member _.LearningRate
+        with get () = lr
+        and set (v: float) =
+            if not (v >= 0.0) then
+                invalidArg "LearningRate" (sprintf "Expected a learning rate >= 0, got %g" v)
+
+            lr <- v
+
+    /// Number of steps taken.
+    member _.StepCount
+        with get () = steps
+        and set (v: int64) = steps <- v
+
+    /// Updates elements [offset, offset + count) of parameter `index` from its gradient at step t ≥ 1: `p` and
+    /// `g` hold those elements (as float64) at [0, count); the new values are written back into `p`.
+    abstract Update: index: int * offset: int * p: float[] * g: float[] * count: int * t: int64 -> unit
+
+    /// Named state tensors (momentum buffers, moments), names "<parameter>.<slot>"; they share the optimizer's
+    /// buffers, so writing into them restores the state.
+    abstract State: (string * Tensor)[]
+
+    /// Clears the gradients of all parameters.
+    member _.ZeroGrad() =
+        for _, p in parameters do
+            p.ZeroGrad()
+
+    /// One update of every parameter with a gradient, parameters in parallel (each element's update is
+    /// independent, so the result does not depend on the thread count); the arithmetic runs in float64 on
+    /// chunks of 4096 elements and is stored back in the parameter's dtype.
+    member o.Step() =
+        steps <- steps + 1L
+        let t = steps
+
+        Threading.Tasks.Parallel.For(
+            0,
+            parameters.Length,
+            fun i ->
+                let p = snd parameters[i]
+
+                if not (isNull p.Grad) then
+                    let pv = Array.zeroCreate<float> chunk
+                    let gv = Array.zeroCreate<float> chunk
+                    let mutable offset = 0
+
+                    while offset < p.Numel do
+                        let count = min chunk (p.Numel - offset)
+                        load p.Storage offset count pv
+                        load p.Grad.Storage offset count gv
+                        o.Update(i, offset, pv, gv, count, t)
+                        store pv offset count p.Storage
+                        offset <- offset + count
+        )
+        |> ignore
+
+    /// Restores state saved from `State` (same names and shapes); throws naming a missing or mismatched tensor.
+    member o.LoadState(state: (string * Tensor)[]) =
+        let given = dict state
+
+        for name, t in o.State do
+            match given.TryGetValue name with
+            | true, v ->
+                Shape.same name t.ShapeRef v.ShapeRef
+
+                match t.Storage, Storage.convert t.Dtype v.Storage with
+                | S32 dst, S32 src -> Array.blit src 0 dst 0 dst.Length
+                | S64 dst, S64 src -> Array.blit src 0 dst 0 dst.Length
+                | _ -> ()
+            | _ -> invalidArg "state" (sprintf "Expected optimizer state '%s' of shape %s, it is missing" name (Shape.format t.ShapeRef))
+
+/// Stochastic gradient descent (PyTorch's form): g ← ∇ + λp; with momentum μ, b ← μb + g (b = g on the first
+/// step) and the update uses b (or g + μb with Nesterov); p ← p − η·update.
+[<Sealed>]
+type SGD(parameters: (string * Tensor)[], learningRate: float, ?momentum: float, ?weightDecay: float, ?nesterov: bool) =
+    inherit Optimizer(parameters, learningRate)
+    let mu = defaultArg momentum 0.0
+    let wd = defaultArg weightDecay 0.0
+    let nesterov = defaultArg nesterov false
+
+    let buffers =
+        parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+
+    /// The momentum buffers as "<parameter>.momentum" (float64, shared; empty without momentum).
+    override _.State =
+        if mu = 0.0 then
+            [||]
+        else
+            parameters
+            |> Array.mapi (fun i (n, p) -> n + ".momentum", Tensor.ofStorage p.Shape (S64 buffers[i]))
+
+    /// One SGD update of parameter `index`.
+    override o.Update(index, offset, p, g, count, _) =
+        let lr = o.LearningRate
+        let b = buffers[index]
+
+        for j in 0 .. count - 1 do
+            let gj = g[j] + wd * p[j]
+            let k = offset + j
+
+            let d =
+                if mu = 0.0 then
+                    gj
+                else
+                    // the buffer starts at zero, so the first step gives b = g as in PyTorch
+                    b[k] <- mu * b[k] + gj
+                    if nesterov then gj + mu * b[k] else b[k]
+
+            p[j] <- p[j] - lr * d
+
+/// Adam (Kingma and Ba 2015): m ← β1·m + (1 − β1)g, v ← β2·v + (1 − β2)g², p ← p − η·m̂/(√v̂ + ε) with
+/// m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ). Weight decay λ is added to the gradient (L2), or, when `decoupled`
+/// (AdamW, Loshchilov and Hutter 2019), applied as p ← p − ηλp before the update.
+[<Sealed>]
+type Adam
+    (parameters: (string * Tensor)[], learningRate: float, ?beta1: float, ?beta2: float, ?eps: float, ?weightDecay: float, ?decoupled: bool)
+    =
+    inherit Optimizer(parameters, learningRate)
+    let b1 = defaultArg beta1 0.9
+    let b2 = defaultArg beta2 0.999
+    let eps = defaultArg eps 1e-8
+    let wd = defaultArg weightDecay 0.0
+    let decoupled = defaultArg decoupled false
+    let m = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+    let v = parameters |> Array.map (fun (_, p) -> Array.zeroCreate<float> p.Numel)
+
+    do
+        if b1 < 0.0 || b1 >= 1.0 || b2 < 0.0 || b2 >= 1.0 then
+            invalidArg "beta1" (sprintf "Expected betas in [0, 1), got (%g, %g)" b1 b2)
+
+    /// First and second moments as "<parameter>.m" and "<parameter>.v" (float64, shared with the optimizer).
+    override _.State =
+        parameters
+        |> Array.mapi (fun i (n, p) ->
+            [|
+                n + ".m", Tensor.ofStorage p.Shape (S64 m[i])
+                n + ".v", Tensor.ofStorage p.Shape (S64 v[i])
+            |])
+        |> Array.concat
+
+    /// One Adam update of parameter `index` at step t.
+    override o.Update(index, offset, p, g, count, t) =
+        let lr = o.LearningRate
+        let mi, vi = m[index], v[index]
+        let c1 = 1.0 - Math.Pow(b1, float t)
+        let c2 = 1.0 - Math.Pow(b2, float t)
+
+        for j in 0 .. count - 1 do
+            let k = offset + j
+
+            if decoupled then
+                p[j] <- p[j] - lr * wd * p[j]
+
+            let gj = if decoupled then g[j] else g[j] + wd * p[j]
+            mi[k] <- b1 * mi[k] + (1.0 - b1) * gj
+            vi[k] <- b2 * vi[k] + (1.0 - b2) * gj * gj
+            p[j] <- p[j] - lr * (mi[k] / c1) / (sqrt (vi[k] / c2) + eps)
+
+/// Learning-rate schedules: functions from the step (or epoch) index, starting at 0, to a learning rate.
+[<RequireQualifiedAccess>]
+module Schedule =
+
+    /// `initial` until the first boundary, then the rate paired with the last boundary passed:
+    /// piecewise 1e-3 [32, 2e-4; 40, 4e-5] gives 1e-3 for t < 32, 2e-4 for 32 ≤ t < 40, 4e-5 after.
+    let piecewise (initial: float) (boundaries: (int * float) list) (t: int) =
+        boundaries
+        |> List.sortBy fst
+        |> List.fold (fun lr (b, v) -> if t >= b then v else lr) initial
+
+    /// Cosine annealing from `maxLr` at t = 0 to `minLr` at t = total (constant after):
+    /// minLr + ½(maxLr − minLr)(1 + cos(π·t/total)).
+    let cosine (maxLr: float) (minLr: float) (total: int) (t: int) =
+        if total <= 0 then
+            invalidArg "total" (sprintf "Expected a positive number of steps, got %d" total)
+
+        let s = float (min t total) / float total
+        minLr + 0.5 * (maxLr - minLr) * (1.0 + cos (Math.PI * s))

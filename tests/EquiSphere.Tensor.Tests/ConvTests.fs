@@ -1,0 +1,111 @@
+module ConvTests
+
+open System
+open Xunit
+open EquiSphere.Tensor
+open TestKit
+open GradCheck
+
+/// Direct-loop convolution: the textbook sum over channels of the group and kernel taps.
+let naiveConv (cfg: Conv2dConfig) (x: Tensor) (w: Tensor) =
+    let xs, ws = x.Shape, w.Shape
+    let out = Shape.conv2d xs ws cfg.Stride cfg.Padding cfg.Dilation cfg.Groups
+    let (sh, sw), (ph, pw), (dh, dw) = cfg.Stride, cfg.Padding, cfg.Dilation
+    let cg, og = xs[1] / cfg.Groups, ws[0] / cfg.Groups
+
+    Array.init (Shape.numel out) (fun o ->
+        let n, oc, oy, ox =
+            o / (out[1] * out[2] * out[3]), (o / (out[2] * out[3])) % out[1], (o / out[3]) % out[2], o % out[3]
+
+        let grp = oc / og
+        let mutable s = 0.0
+
+        for c in 0 .. cg - 1 do
+            for u in 0 .. ws[2] - 1 do
+                for v in 0 .. ws[3] - 1 do
+                    let iy, ix = oy * sh - ph + u * dh, ox * sw - pw + v * dw
+
+                    if iy >= 0 && iy < xs[2] && ix >= 0 && ix < xs[3] then
+                        s <- s + x[[| n; grp * cg + c; iy; ix |]] * w[[| oc; c; u; v |]]
+
+        s)
+
+let private randomConfig (rng: Random) =
+    let groups = if rng.Next 3 = 0 then 2 else 1
+
+    {
+        Stride = (rng.Next(1, 3), rng.Next(1, 3))
+        Padding = (rng.Next(0, 3), rng.Next(0, 2))
+        Dilation = (rng.Next(1, 3), 1)
+        Groups = groups
+    },
+    groups
+
+[<Fact>]
+let ``conv2d matches direct loops for any stride padding dilation and groups`` () =
+    property 40 (fun (seed: int) ->
+        let rng = Random seed
+        let cfg, g = randomConfig rng
+
+        let x =
+            random rng [| rng.Next(1, 3); g * rng.Next(1, 3); rng.Next(6, 11); rng.Next(6, 11) |]
+
+        let w =
+            random rng [| g * rng.Next(1, 3); x.Shape[1] / g; rng.Next(1, 4); rng.Next(1, 4) |]
+
+        closeTo "conv2d" Tol.f64 (naiveConv cfg x w) ((Conv.conv2d cfg w None x).ToArray())
+        let y32 = Conv.conv2d cfg (Tensor.convert Float32 w) None (Tensor.convert Float32 x)
+        closeTo "conv2d float32" 1e-5 (naiveConv cfg x w) (y32.ToArray()))
+
+[<Fact>]
+let ``conv2d adds the bias per output channel`` () =
+    let rng = Random 2
+
+    let x, w, b =
+        random rng [| 2; 3; 5; 5 |], random rng [| 4; 3; 3; 3 |], random rng [| 4 |]
+
+    let y0 = (Conv.conv2d Conv2dConfig.Default w None x).ToArray()
+    let y1 = Conv.conv2d Conv2dConfig.Default w (Some b) x
+    let bv = b.ToArray()
+    closeTo "bias" Tol.f64 (y0 |> Array.mapi (fun i v -> v + bv[(i / 9) % 4])) (y1.ToArray())
+
+[<Fact>]
+let ``conv-transpose2d is the adjoint of conv2d`` () =
+    property 30 (fun (seed: int) ->
+        let rng = Random seed
+        let cfg, g = randomConfig rng
+        let x = random rng [| 2; g * rng.Next(1, 3); rng.Next(6, 10); rng.Next(6, 10) |]
+        let w = random rng [| g * rng.Next(1, 3); x.Shape[1] / g; 3; 3 |]
+        let y = Conv.conv2d cfg w None x
+        let v = random rng y.Shape
+        // output padding recovers the exact input size lost to the floor in the output size formula
+        let ys = y.Shape
+        let (sh, sw), (ph, pw), (dh, dw) = cfg.Stride, cfg.Padding, cfg.Dilation
+        let oph = x.Shape[2] - ((ys[2] - 1) * sh - 2 * ph + dh * 2 + 1)
+        let opw = x.Shape[3] - ((ys[3] - 1) * sw - 2 * pw + dw * 2 + 1)
+
+        if oph < max sh dh && opw < max sw dw then
+            let xt = Conv.convTranspose2d cfg (oph, opw) w None v
+            Assert.Equal<int[]>(x.Shape, xt.Shape)
+            close "<conv x, v> = <x, convT v>" Tol.f64 ((Tensor.sum (y * v)).ToScalar()) ((Tensor.sum (x * xt)).ToScalar()))
+
+[<Fact>]
+let ``reverse rules of conv2d match finite differences`` () =
+    property 12 (fun (seed: int) ->
+        let rng = Random seed
+        let cfg, g = randomConfig rng
+        let x = random rng [| 2; 2 * g; 6; 5 |]
+        let w = random rng [| 2 * g; 2; 3; 2 |]
+        let b = random rng [| 2 * g |]
+        check "conv2d" rng (fun xs -> Conv.conv2d cfg xs[1] (Some xs[2]) xs[0]) [| x; w; b |])
+
+[<Fact>]
+let ``reverse rules of conv-transpose2d match finite differences`` () =
+    property 12 (fun (seed: int) ->
+        let rng = Random seed
+        let cfg, g = randomConfig rng
+        let x = random rng [| 2; 2 * g; 4; 3 |]
+        let w = random rng [| 2 * g; 2; 3; 3 |]
+        let b = random rng [| 2 * g |]
+        let op = (if fst cfg.Stride > 1 then 1 else 0), 0
+        check "convTranspose2d" rng (fun xs -> Conv.convTranspose2d cfg op xs[1] (Some xs[2]) xs[0]) [| x; w; b |])

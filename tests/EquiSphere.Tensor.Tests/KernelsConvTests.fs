@@ -1,0 +1,294 @@
+module KernelsConvTests
+
+open System
+open Xunit
+open EquiSphere.Tensor.Kernels
+open TestKit
+open KernelsNaive
+
+/// A random valid convolution: batch, groups, channels, sizes, kernel, stride, padding and dilation.
+let private randomSpec (rng: Random) =
+    let rec draw () =
+        let groups = rng.Next(1, 4)
+
+        let s =
+            { Conv.spec
+                  (rng.Next(1, 4))
+                  (groups * rng.Next(1, 4))
+                  (groups * rng.Next(1, 4))
+                  (rng.Next(1, 10), rng.Next(1, 10))
+                  (rng.Next(1, 5), rng.Next(1, 5)) with
+                StrideH = rng.Next(1, 4)
+                StrideW = rng.Next(1, 4)
+                PadH = rng.Next(0, 3)
+                PadW = rng.Next(0, 3)
+                DilationH = rng.Next(1, 3)
+                DilationW = rng.Next(1, 3)
+                Groups = groups
+            }
+
+        if
+            s.Height + 2 * s.PadH >= s.DilationH * (s.KernelHeight - 1) + 1
+            && s.Width + 2 * s.PadW >= s.DilationW * (s.KernelWidth - 1) + 1
+        then
+            s
+        else
+            draw ()
+
+    draw ()
+
+let private forward64 threads (s: Conv2dSpec) (x: float[]) (w: float[]) =
+    let y = Array.zeroCreate s.OutputLength
+    Conv.forward threads s x 0 w 0 y 0
+    y
+
+let private forward32 threads (s: Conv2dSpec) (x: float[]) (w: float[]) =
+    let y = Array.zeroCreate<float32> s.OutputLength
+    Conv.forward threads s (Array.map float32 x) 0 (Array.map float32 w) 0 y 0
+    Array.map float y
+
+[<Fact>]
+let ``conv forward equals the direct sum over strides, paddings, dilations and groups`` () =
+    property 60 (fun (seed: int) ->
+        let rng = Random seed
+        let s = randomSpec rng
+        let x, w = randomArray rng s.InputLength, randomArray rng s.WeightLength
+        let e = conv s x w
+        closeTo (sprintf "float64 %A" s) KTol.f64 e (forward64 2 s x w)
+        closeTo (sprintf "float32 %A" s) KTol.f32 e (forward32 2 s x w))
+
+[<Fact>]
+let ``conv forward works at offsets and on 1x1 unpadded kernels`` () =
+    property 20 (fun (seed: int) ->
+        let rng = Random seed
+
+        let s =
+            { randomSpec rng with
+                KernelHeight = 1
+                KernelWidth = 1
+                StrideH = 1
+                StrideW = 1
+                PadH = 0
+                PadW = 0
+            }
+
+        let x, w = randomArray rng s.InputLength, randomArray rng s.WeightLength
+        let y = Array.create (s.OutputLength + 5) 7.0
+        Conv.forward 2 s (Array.append [| 1.0; 2.0 |] x) 2 (Array.append [| 3.0 |] w) 1 y 3
+        closeTo "1×1 at offsets" KTol.f64 (conv s x w) y[3 .. 3 + s.OutputLength - 1]
+        Assert.Equal<float[]>([| 7.0; 7.0; 7.0 |], y[0..2])
+        Assert.Equal<float[]>([| 7.0; 7.0 |], y[3 + s.OutputLength ..]))
+
+[<Fact>]
+let ``conv backwardData is the adjoint of forward in x`` () =
+    property 60 (fun (seed: int) ->
+        let rng = Random seed
+        let s = randomSpec rng
+
+        let x, w, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let dx = Array.create s.InputLength nan
+        Conv.backwardData 2 s dy 0 w 0 dx 0
+        adjointClose "⟨conv(x), dy⟩ = ⟨x, backwardData(dy)⟩" (dot (conv s x w) dy) (dot x dx)
+        let dx32 = Array.create s.InputLength nanf
+        Conv.backwardData 2 s (Array.map float32 dy) 0 (Array.map float32 w) 0 dx32 0
+        closeTo "float32 backwardData" KTol.f32 dx (Array.map float dx32))
+
+[<Fact>]
+let ``conv backwardWeight is the adjoint of forward in w`` () =
+    property 60 (fun (seed: int) ->
+        let rng = Random seed
+        let s = randomSpec rng
+
+        let x, w, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let dw = Array.create s.WeightLength nan
+        Conv.backwardWeight 3 s x 0 dy 0 dw 0
+        adjointClose "⟨conv(w), dy⟩ = ⟨w, backwardWeight(dy)⟩" (dot (conv s x w) dy) (dot w dw)
+        let dw32 = Array.create s.WeightLength nanf
+        Conv.backwardWeight 3 s (Array.map float32 x) 0 (Array.map float32 dy) 0 dw32 0
+        closeTo "float32 backwardWeight" KTol.f32 dw (Array.map float dw32))
+
+[<Fact>]
+let ``conv gradients match central differences of a loss`` () =
+    // L(x, w) = Σ r ⊙ conv(x, w)²/2 is not linear, so the difference quotient tests the chain dL = conv(x, w) ⊙ r.
+    property 10 (fun (seed: int) ->
+        let rng = Random seed
+        let s = randomSpec rng
+
+        let x, w, r =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let loss (x: float[]) (w: float[]) =
+            Array.fold2 (fun acc y r -> acc + 0.5 * r * y * y) 0.0 (conv s x w) r
+
+        let dy = Array.map2 (*) (conv s x w) r
+        let dx = Array.zeroCreate s.InputLength
+        let dw = Array.zeroCreate s.WeightLength
+        Conv.backwardData 1 s dy 0 w 0 dx 0
+        Conv.backwardWeight 1 s x 0 dy 0 dw 0
+        let h = 1e-5
+
+        let central (v: float[]) i f =
+            let p, m = Array.copy v, Array.copy v
+            p[i] <- p[i] + h
+            m[i] <- m[i] - h
+            (f p - f m) / (2.0 * h)
+
+        for _ in 1..4 do
+            let i = rng.Next s.InputLength
+            close "∂L/∂x" KTol.fd64 (central x i (fun x -> loss x w)) dx[i]
+            let j = rng.Next s.WeightLength
+            close "∂L/∂w" KTol.fd64 (central w j (fun w -> loss x w)) dw[j])
+
+[<Fact>]
+let ``conv is bit-identical across runs; forward and backwardData across thread counts`` () =
+    property 6 (fun (seed: int) ->
+        let rng = Random seed
+        let s = { randomSpec rng with Batch = 5 }
+
+        let x, w, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let x, w, dy = Array.map float32 x, Array.map float32 w, Array.map float32 dy
+
+        let run f len =
+            let out = Array.zeroCreate<float32> len
+            f out
+            out
+
+        let fwd t =
+            run (fun y -> Conv.forward t s x 0 w 0 y 0) s.OutputLength
+
+        let bd t =
+            run (fun dx -> Conv.backwardData t s dy 0 w 0 dx 0) s.InputLength
+
+        let bw t =
+            run (fun dw -> Conv.backwardWeight t s x 0 dy 0 dw 0) s.WeightLength
+
+        Assert.Equal<float32[]>(fwd 1, fwd 2)
+        Assert.Equal<float32[]>(fwd 2, fwd 3)
+        Assert.Equal<float32[]>(bd 1, bd 2)
+        Assert.Equal<float32[]>(bw 2, bw 2)
+        Assert.Equal<float32[]>(bw 3, bw 3))
+
+[<Fact>]
+let ``conv rejects bad specs and short arrays with the expected and actual values`` () =
+    let s = Conv.spec 1 4 6 (5, 5) (3, 3)
+
+    let x, w, y =
+        Array.zeroCreate<float> 100, Array.zeroCreate<float> 216, Array.zeroCreate<float> 54
+
+    throwsWith<ArgumentException> [ "InChannels = 4"; "Groups = 3" ] (fun () -> Conv.forward 1 { s with Groups = 3 } x 0 w 0 y 0)
+    throwsWith<ArgumentException> [ "kernel height 3"; "2 + 2·0 = 2" ] (fun () -> Conv.forward 1 { s with Height = 2 } x 0 w 0 y 0)
+    throwsWith<ArgumentException> [ "StrideW"; "got 0" ] (fun () -> Conv.forward 1 { s with StrideW = 0 } x 0 w 0 y 0)
+    throwsWith<ArgumentException> [ "y"; "54 elements"; "length 53" ] (fun () -> Conv.forward 1 s x 0 w 0 (Array.zeroCreate 53) 0)
+
+let private randomTransposeSpec (rng: Random) =
+    let rec draw () =
+        let groups = rng.Next(1, 3)
+        let strideH, strideW = rng.Next(1, 4), rng.Next(1, 4)
+
+        let s =
+            { ConvTranspose.spec
+                  (rng.Next(1, 3))
+                  (groups * rng.Next(1, 4))
+                  (groups * rng.Next(1, 4))
+                  (rng.Next(1, 7), rng.Next(1, 7))
+                  (rng.Next(1, 5), rng.Next(1, 5)) with
+                StrideH = strideH
+                StrideW = strideW
+                PadH = rng.Next(0, 2)
+                PadW = rng.Next(0, 2)
+                OutputPadH = rng.Next strideH
+                OutputPadW = rng.Next strideW
+                DilationH = rng.Next(1, 3)
+                DilationW = rng.Next(1, 3)
+                Groups = groups
+            }
+
+        if s.OutHeight >= 1 && s.OutWidth >= 1 then s else draw ()
+
+    draw ()
+
+[<Fact>]
+let ``convTranspose forward equals the direct scatter sum`` () =
+    property 50 (fun (seed: int) ->
+        let rng = Random seed
+        let s = randomTransposeSpec rng
+        let inLen = s.Batch * s.InChannels * s.Height * s.Width
+        let outLen = s.Batch * s.OutChannels * s.OutHeight * s.OutWidth
+
+        let wLen =
+            s.InChannels * (s.OutChannels / s.Groups) * s.KernelHeight * s.KernelWidth
+
+        let x, w = randomArray rng inLen, randomArray rng wLen
+        let y = Array.zeroCreate outLen
+        ConvTranspose.forward 2 s x 0 w 0 y 0
+        closeTo (sprintf "%A" s) KTol.f64 (convTranspose s x w) y
+        let y32 = Array.zeroCreate<float32> outLen
+        ConvTranspose.forward 2 s (Array.map float32 x) 0 (Array.map float32 w) 0 y32 0
+        closeTo "float32" KTol.f32 (convTranspose s x w) (Array.map float y32))
+
+[<Fact>]
+let ``convTranspose backwardData and backwardWeight are the adjoints of forward`` () =
+    property 50 (fun (seed: int) ->
+        let rng = Random seed
+        let s = randomTransposeSpec rng
+        let inLen = s.Batch * s.InChannels * s.Height * s.Width
+        let outLen = s.Batch * s.OutChannels * s.OutHeight * s.OutWidth
+
+        let wLen =
+            s.InChannels * (s.OutChannels / s.Groups) * s.KernelHeight * s.KernelWidth
+
+        let x, w, dy = randomArray rng inLen, randomArray rng wLen, randomArray rng outLen
+        let y = convTranspose s x w
+        let dx, dw = Array.zeroCreate inLen, Array.zeroCreate wLen
+        ConvTranspose.backwardData 2 s dy 0 w 0 dx 0
+        ConvTranspose.backwardWeight 2 s x 0 dy 0 dw 0
+        adjointClose "in x" (dot y dy) (dot x dx)
+        adjointClose "in w" (dot y dy) (dot w dw))
+
+[<Fact>]
+let ``convTranspose rejects an output padding not below the stride`` () =
+    let s =
+        { ConvTranspose.spec 1 2 2 (4, 4) (3, 3) with
+            StrideH = 2
+            OutputPadH = 2
+        }
+
+    let a = Array.zeroCreate<float> 1000
+    throwsWith<ArgumentException> [ "OutputPadH < StrideH = 2"; "got 2" ] (fun () -> ConvTranspose.forward 1 s a 0 a 0 a 0)
+
+[<Fact>]
+let ``conv and its adjoints equal the direct sums when im2col runs in chunks of output rows`` () =
+    // Kg = 64·3·3 = 576 and OW = 20: the column matrix exceeds the 512 KB chunk budget (4 chunks in float64, 2 in
+    // float32), so these shapes cross chunk boundaries that the small random specs never reach.
+    let rng = Random 11
+
+    let s =
+        { Conv.spec 2 64 5 (20, 20) (3, 3) with
+            PadH = 1
+            PadW = 1
+        }
+
+    let x, w, dy =
+        randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+    closeTo "forward float64" KTol.f64 (conv s x w) (forward64 2 s x w)
+    closeTo "forward float32" KTol.f32 (conv s x w) (forward32 2 s x w)
+    let dx, dw = Array.zeroCreate s.InputLength, Array.zeroCreate s.WeightLength
+    Conv.backwardData 2 s dy 0 w 0 dx 0
+    Conv.backwardWeight 2 s x 0 dy 0 dw 0
+    adjointClose "in x" (dot (conv s x w) dy) (dot x dx)
+    adjointClose "in w" (dot (conv s x w) dy) (dot w dw)
+
+    let dx32, dw32 =
+        Array.zeroCreate<float32> s.InputLength, Array.zeroCreate<float32> s.WeightLength
+
+    Conv.backwardData 2 s (Array.map float32 dy) 0 (Array.map float32 w) 0 dx32 0
+    Conv.backwardWeight 2 s (Array.map float32 x) 0 (Array.map float32 dy) 0 dw32 0
+    closeTo "backwardData float32" KTol.f32 dx (Array.map float dx32)
+    closeTo "backwardWeight float32" KTol.f32 dw (Array.map float dw32)
