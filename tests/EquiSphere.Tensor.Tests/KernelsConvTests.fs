@@ -264,14 +264,17 @@ let ``convTranspose rejects an output padding not below the stride`` () =
 
 [<Fact>]
 let ``conv and its adjoints equal the direct sums when im2col runs in chunks of output rows`` () =
-    // Kg = 64·3·3 = 576 and OW = 20: the column matrix exceeds the 512 KB chunk budget (4 chunks in float64, 2 in
-    // float32), so these shapes cross chunk boundaries that the small random specs never reach.
+    // Kg = 64·3·3 = 576 and OW = 20 (stride 2, so im2col is used): the column matrix exceeds the 512 KB chunk
+    // budget (4 chunks in float64, 2 in float32), so these shapes cross chunk boundaries that the small random specs
+    // never reach.
     let rng = Random 11
 
     let s =
-        { Conv.spec 2 64 5 (20, 20) (3, 3) with
+        { Conv.spec 2 64 5 (40, 40) (3, 3) with
             PadH = 1
             PadW = 1
+            StrideH = 2
+            StrideW = 2
         }
 
     let x, w, dy =
@@ -292,3 +295,49 @@ let ``conv and its adjoints equal the direct sums when im2col runs in chunks of 
     Conv.backwardWeight 2 s (Array.map float32 x) 0 (Array.map float32 dy) 0 dw32 0
     closeTo "backwardData float32" KTol.f32 dx (Array.map float dx32)
     closeTo "backwardWeight float32" KTol.f32 dw (Array.map float dw32)
+
+[<Fact>]
+let ``stride-1 convolutions (shifted rows of the padded image, no im2col) equal the direct sums and adjoints`` () =
+    property 60 (fun (seed: int) ->
+        let rng = Random seed
+
+        let s =
+            { randomSpec rng with
+                StrideH = 1
+                StrideW = 1
+            }
+
+        // At least 8 input channels per group in half the cases: backwardData then runs as a flipped forward.
+        let s =
+            if rng.Next 2 = 0 then
+                { s with
+                    InChannels = s.Groups * (8 + rng.Next 3)
+                }
+            else
+                s
+
+        let s =
+            // Also padding beyond dilation·(K − 1), where backwardData cannot use the flipped forward.
+            if rng.Next 4 = 0 then
+                { s with
+                    PadH = s.DilationH * (s.KernelHeight - 1) + 1
+                }
+            else
+                s
+
+        let x, w, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let e = conv s x w
+        closeTo (sprintf "forward float64 %A" s) KTol.f64 e (forward64 2 s x w)
+        closeTo "forward float32" KTol.f32 e (forward32 2 s x w)
+        let dx, dw = Array.create s.InputLength nan, Array.create s.WeightLength nan
+        Conv.backwardData 2 s dy 0 w 0 dx 0
+        Conv.backwardWeight 2 s x 0 dy 0 dw 0
+        adjointClose "in x" (dot e dy) (dot x dx)
+        adjointClose "in w" (dot e dy) (dot w dw)
+        let dx32, dw32 = Array.create s.InputLength nanf, Array.create s.WeightLength nanf
+        Conv.backwardData 2 s (Array.map float32 dy) 0 (Array.map float32 w) 0 dx32 0
+        Conv.backwardWeight 2 s (Array.map float32 x) 0 (Array.map float32 dy) 0 dw32 0
+        closeTo "backwardData float32" KTol.f32 dx (Array.map float dx32)
+        closeTo "backwardWeight float32" KTol.f32 dw (Array.map float dw32))

@@ -213,10 +213,12 @@ module internal Im2col =
                 d[dOff + i] <- acc
         | _ -> KernelCheck.floatType<'T> "dw"
 
-/// 2D convolution on NCHW float32[] or float[] (float64) arrays with offsets, via im2col + GEMM per image and group
-/// (a 1 × 1, stride 1, unpadded convolution skips im2col). The three functions are the forward map and its two
-/// adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array is
-/// overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
+/// 2D convolution on NCHW float32[] or float[] (float64) arrays with offsets, as one GEMM per image and group: a
+/// 1 × 1, stride 1, unpadded convolution multiplies the image directly; other stride-1 convolutions read the columns
+/// as shifted rows of the zero-padded image (no im2col; the input gradient is the forward convolution with the
+/// flipped kernel); strided ones use im2col in chunks of output rows. The three functions are the forward map and
+/// its two adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array
+/// is overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
 /// each GEMM); forward and backwardData are bit-identical for every thread count, backwardWeight for a fixed one
 /// (it sums per-thread partial weight gradients in thread order).
 [<RequireQualifiedAccess>]
@@ -327,6 +329,36 @@ module Conv =
     let private rent<'T> (count: int) = ArrayPool<'T>.Shared.Rent(max 1 count)
     let private giveBack<'T> (a: 'T[]) = ArrayPool<'T>.Shared.Return a
 
+    /// Stride-1 convolutions skip im2col: on the zero-padded image xp [Cig, Hp, Wp] (Hp = H + 2·PadH,
+    /// Wp = W + 2·PadW), row (ci·KH + kh)·KW + kw of the column matrix is the contiguous run of xp starting at
+    /// ci·Hp·Wp + kh·DilationH·Wp + kw·DilationW, read on a "wide" output grid of OH rows of Wp columns (of which
+    /// the first OW are real). One GEMM with these gathered rows gives the output on the wide grid.
+    let private isShifted (s: Conv2dSpec) =
+        s.StrideH = 1 && s.StrideW = 1 && not (isPointwise s)
+
+    /// (Hp, Wp, wide columns n = (OH − 1)·Wp + OW, row offsets of the column matrix into xp).
+    let private shiftedLayout (s: Conv2dSpec) (cig: int) =
+        let hp, wp = s.Height + 2 * s.PadH, s.Width + 2 * s.PadW
+        let nw = (s.OutHeight - 1) * wp + s.OutWidth
+
+        let rows =
+            Array.init (cig * s.KernelHeight * s.KernelWidth) (fun r ->
+                let ci, tap =
+                    r / (s.KernelHeight * s.KernelWidth), r % (s.KernelHeight * s.KernelWidth)
+
+                let kh, kw = tap / s.KernelWidth, tap % s.KernelWidth
+                ci * hp * wp + kh * s.DilationH * wp + kw * s.DilationW)
+
+        hp, wp, nw, rows
+
+    /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp.
+    let private padImage (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (hp: int) (wp: int) (xp: 'T[]) =
+        Array.Clear(xp, 0, channels * hp * wp)
+
+        for ci in 0 .. channels - 1 do
+            for h in 0 .. s.Height - 1 do
+                Im2col.copyRun x (xBase + (ci * s.Height + h) * s.Width) xp ((ci * hp + s.PadH + h) * wp + s.PadW) s.Width
+
     /// y ← conv(x, w): x [N, Cin, H, W] at xOff, w [Cout, Cin/G, KH, KW] at wOff, y [N, Cout, OH, OW] at yOff.
     let forward (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (w: 'T[]) (wOff: int) (y: 'T[]) (yOff: int) =
         KernelCheck.floatType<'T> "x"
@@ -339,31 +371,54 @@ module Conv =
         let kg = cig * s.KernelHeight * s.KernelWidth
         let ohw = s.OutHeight * s.OutWidth
         let hw = s.Height * s.Width
-        let pointwise = isPointwise s
-        let rows = Im2col.chunkRows s kg sizeof<'T>
-        let ow = s.OutWidth
 
-        forImages
-            threads
-            s.Batch
-            (fun () -> if pointwise then [||] else rent<'T>(kg * rows * ow))
-            (fun col t n ->
-                for g in 0 .. s.Groups - 1 do
-                    let xBase = xOff + (n * s.InChannels + g * cig) * hw
-                    let yBase = yOff + (n * s.OutChannels + g * cog) * ohw
-                    let wBase = wOff + g * cog * kg
+        if isShifted s then
+            let hp, wp, nw, bRows = shiftedLayout s cig
+            let oh, ow = s.OutHeight, s.OutWidth
 
-                    if pointwise then
-                        Gemm.gemm t MatOp.AsIs MatOp.AsIs cog ohw kg 1.0 w wBase kg x xBase ohw 0.0 y yBase ohw
-                    else
-                        for y0 in 0..rows .. s.OutHeight - 1 do
-                            let y1 = min s.OutHeight (y0 + rows)
-                            let cols = (y1 - y0) * ow
-                            Im2col.pack s x xBase cig y0 y1 col
-                            Gemm.gemm t MatOp.AsIs MatOp.AsIs cog cols kg 1.0 w wBase kg col 0 cols 0.0 y (yBase + y0 * ow) ohw)
-            (fun col ->
-                if not pointwise then
-                    giveBack col)
+            forImages
+                threads
+                s.Batch
+                (fun () -> rent<'T>(cig * hp * wp), rent<'T>(cog * nw))
+                (fun (xp, yw) t n ->
+                    for g in 0 .. s.Groups - 1 do
+                        let xBase = xOff + (n * s.InChannels + g * cig) * hw
+                        let yBase = yOff + (n * s.OutChannels + g * cog) * ohw
+                        padImage s x xBase cig hp wp xp
+                        Gemm.gemmRows t MatOp.AsIs MatOp.AsIs cog nw kg 1.0 w (wOff + g * cog * kg) kg xp bRows 0.0 yw 0 nw
+
+                        for co in 0 .. cog - 1 do
+                            for r in 0 .. oh - 1 do
+                                Im2col.copyRun yw (co * nw + r * wp) y (yBase + (co * oh + r) * ow) ow)
+                (fun (xp, yw) ->
+                    giveBack xp
+                    giveBack yw)
+        else
+            let pointwise = isPointwise s
+            let rows = Im2col.chunkRows s kg sizeof<'T>
+            let ow = s.OutWidth
+
+            forImages
+                threads
+                s.Batch
+                (fun () -> if pointwise then [||] else rent<'T>(kg * rows * ow))
+                (fun col t n ->
+                    for g in 0 .. s.Groups - 1 do
+                        let xBase = xOff + (n * s.InChannels + g * cig) * hw
+                        let yBase = yOff + (n * s.OutChannels + g * cog) * ohw
+                        let wBase = wOff + g * cog * kg
+
+                        if pointwise then
+                            Gemm.gemm t MatOp.AsIs MatOp.AsIs cog ohw kg 1.0 w wBase kg x xBase ohw 0.0 y yBase ohw
+                        else
+                            for y0 in 0..rows .. s.OutHeight - 1 do
+                                let y1 = min s.OutHeight (y0 + rows)
+                                let cols = (y1 - y0) * ow
+                                Im2col.pack s x xBase cig y0 y1 col
+                                Gemm.gemm t MatOp.AsIs MatOp.AsIs cog cols kg 1.0 w wBase kg col 0 cols 0.0 y (yBase + y0 * ow) ohw)
+                (fun col ->
+                    if not pointwise then
+                        giveBack col)
 
     /// dx ← convᵀ_x(dy, w), the adjoint of `forward` in x (its gradient with respect to the input): dy
     /// [N, Cout, OH, OW] at dyOff, w at wOff, dx [N, Cin, H, W] at dxOff (overwritten).
@@ -378,33 +433,65 @@ module Conv =
         let kg = cig * s.KernelHeight * s.KernelWidth
         let ohw = s.OutHeight * s.OutWidth
         let hw = s.Height * s.Width
-        let pointwise = isPointwise s
-        let rows = Im2col.chunkRows s kg sizeof<'T>
-        let ow = s.OutWidth
 
-        forImages
-            threads
-            s.Batch
-            (fun () -> if pointwise then [||] else rent<'T>(kg * rows * ow))
-            (fun col t n ->
-                for g in 0 .. s.Groups - 1 do
-                    let dxBase = dxOff + (n * s.InChannels + g * cig) * hw
-                    let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
-                    let wBase = wOff + g * cog * kg
+        let fullPad =
+            s.PadH <= s.DilationH * (s.KernelHeight - 1)
+            && s.PadW <= s.DilationW * (s.KernelWidth - 1)
 
-                    if pointwise then
-                        Gemm.gemm t MatOp.Transposed MatOp.AsIs kg ohw cog 1.0 w wBase kg dy dyBase ohw 0.0 dx dxBase hw
-                    else
-                        Array.Clear(dx, dxBase, cig * hw)
+        // The flipped forward computes Cin/G output rows per GEMM: below 8 (the register tile's height) most of
+        // each tile would be padding, and im2col's Kg-row GEMM does better (the 3-channel first layer).
+        if isShifted s && fullPad && cig >= 8 then
+            // Stride 1: the input gradient is the forward convolution of dy, padded by dilation·(K − 1) − pad, with
+            // the kernel flipped in space and its channel axes swapped per group.
+            let flipped = Array.zeroCreate<'T> s.WeightLength
+            let taps = s.KernelHeight * s.KernelWidth
 
-                        for y0 in 0..rows .. s.OutHeight - 1 do
-                            let y1 = min s.OutHeight (y0 + rows)
-                            let cols = (y1 - y0) * ow
-                            Gemm.gemm t MatOp.Transposed MatOp.AsIs kg cols cog 1.0 w wBase kg dy (dyBase + y0 * ow) ohw 0.0 col 0 cols
-                            Im2col.unpackAny s col cig y0 y1 dx dxBase)
-            (fun col ->
-                if not pointwise then
-                    giveBack col)
+            for g in 0 .. s.Groups - 1 do
+                for co in 0 .. cog - 1 do
+                    for ci in 0 .. cig - 1 do
+                        for tap in 0 .. taps - 1 do
+                            flipped[((g * cig + ci) * cog + co) * taps + (taps - 1 - tap)] <-
+                                w[wOff + ((g * cog + co) * cig + ci) * taps + tap]
+
+            let adjoint =
+                { s with
+                    InChannels = s.OutChannels
+                    OutChannels = s.InChannels
+                    Height = s.OutHeight
+                    Width = s.OutWidth
+                    PadH = s.DilationH * (s.KernelHeight - 1) - s.PadH
+                    PadW = s.DilationW * (s.KernelWidth - 1) - s.PadW
+                }
+
+            forward threads adjoint dy dyOff flipped 0 dx dxOff
+        else
+            let pointwise = isPointwise s
+            let rows = Im2col.chunkRows s kg sizeof<'T>
+            let ow = s.OutWidth
+
+            forImages
+                threads
+                s.Batch
+                (fun () -> if pointwise then [||] else rent<'T>(kg * rows * ow))
+                (fun col t n ->
+                    for g in 0 .. s.Groups - 1 do
+                        let dxBase = dxOff + (n * s.InChannels + g * cig) * hw
+                        let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
+                        let wBase = wOff + g * cog * kg
+
+                        if pointwise then
+                            Gemm.gemm t MatOp.Transposed MatOp.AsIs kg ohw cog 1.0 w wBase kg dy dyBase ohw 0.0 dx dxBase hw
+                        else
+                            Array.Clear(dx, dxBase, cig * hw)
+
+                            for y0 in 0..rows .. s.OutHeight - 1 do
+                                let y1 = min s.OutHeight (y0 + rows)
+                                let cols = (y1 - y0) * ow
+                                Gemm.gemm t MatOp.Transposed MatOp.AsIs kg cols cog 1.0 w wBase kg dy (dyBase + y0 * ow) ohw 0.0 col 0 cols
+                                Im2col.unpackAny s col cig y0 y1 dx dxBase)
+                (fun col ->
+                    if not pointwise then
+                        giveBack col)
 
     /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
     /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
@@ -426,8 +513,34 @@ module Conv =
         let parts = min threads s.Batch
         let chunk = (s.Batch + parts - 1) / parts
 
+        // Stride 1: the GEMM reads the gathered rows of the padded image against dy on the wide grid (zero in the
+        // Wp − OW columns past each output row).
+        let accumulateShifted (target: 'T[]) (tOff: int) (t: int) (n0: int) (n1: int) =
+            let hp, wp, nw, bRows = shiftedLayout s cig
+            let oh, ow = s.OutHeight, s.OutWidth
+            let xp = rent<'T>(cig * hp * wp)
+            let dyw = rent<'T>(cog * nw)
+
+            for n in n0 .. n1 - 1 do
+                let beta = if n = n0 then 0.0 else 1.0
+
+                for g in 0 .. s.Groups - 1 do
+                    let xBase = xOff + (n * s.InChannels + g * cig) * hw
+                    let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
+                    padImage s x xBase cig hp wp xp
+                    Array.Clear(dyw, 0, cog * nw)
+
+                    for co in 0 .. cog - 1 do
+                        for r in 0 .. oh - 1 do
+                            Im2col.copyRun dy (dyBase + (co * oh + r) * ow) dyw (co * nw + r * wp) ow
+
+                    Gemm.gemmRows t MatOp.AsIs MatOp.Transposed cog kg nw 1.0 dyw 0 nw xp bRows beta target (tOff + g * cog * kg) kg
+
+            giveBack xp
+            giveBack dyw
+
         // Images [n0, n1) into target (at tOff), with `t` threads per GEMM; the first image overwrites.
-        let accumulate (target: 'T[]) (tOff: int) (t: int) (n0: int) (n1: int) =
+        let accumulateIm2col (target: 'T[]) (tOff: int) (t: int) (n0: int) (n1: int) =
             let col = if pointwise then [||] else rent<'T>(kg * rows * ow)
 
             for n in n0 .. n1 - 1 do
@@ -468,6 +581,8 @@ module Conv =
 
             if not pointwise then
                 giveBack col
+
+        let accumulate = if isShifted s then accumulateShifted else accumulateIm2col
 
         if parts <= 1 then
             accumulate dw dwOff threads 0 s.Batch

@@ -166,13 +166,16 @@ module Gemm =
                     for r in rows .. mr - 1 do
                         NativePtr.set panel (p * mr + r) Unchecked.defaultof<'T>
 
-    /// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) (stored at `b` with leading dimension `ldb`) into
-    /// micro-panels of NR columns: panel q holds B̃[p·NR + c] = op(B)[p0 + p, j0 + q·NR + c]; columns past nc are zero.
+    /// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into micro-panels of NR columns: panel q holds
+    /// B̃[p·NR + c] = op(B)[p0 + p, j0 + q·NR + c]; columns past nc are zero. Row r of the stored matrix starts at
+    /// b + r·ldb, or at b + bRows[r] when `bRows` is not null (rows gathered from anywhere in one array, as the
+    /// shifted views of a padded image in a stride-1 convolution).
     let private packB<'T when 'T: unmanaged>
         (nr: int)
         (opB: MatOp)
         (b: nativeptr<'T>)
         (ldb: int)
+        (bRows: int[])
         (p0: int)
         (kc: int)
         (j0: int)
@@ -180,6 +183,9 @@ module Gemm =
         (dst: nativeptr<'T>)
         =
         let panels = (nc + nr - 1) / nr
+
+        let rowStart r =
+            if isNull bRows then r * ldb else bRows[r]
 
         for q in 0 .. panels - 1 do
             let cBase = j0 + q * nr
@@ -189,31 +195,30 @@ module Gemm =
             match opB with
             | MatOp.AsIs when cols = nr ->
                 // NR is three SIMD vectors wide: copy each row of the panel with three vector moves.
-                let mutable src = NativePtr.add b (p0 * ldb + cBase)
                 let mutable out = panel
 
                 if usesVector512 then
                     let w = Vector512<'T>.Count
 
-                    for _ in 1..kc do
+                    for p in p0 .. p0 + kc - 1 do
+                        let src = NativePtr.add b (rowStart p + cBase)
                         Vector512.Store(Vector512.Load src, out)
                         Vector512.Store(Vector512.Load(NativePtr.add src w), NativePtr.add out w)
                         Vector512.Store(Vector512.Load(NativePtr.add src (2 * w)), NativePtr.add out (2 * w))
-                        src <- NativePtr.add src ldb
                         out <- NativePtr.add out nr
                 else
                     let w = Vector256<'T>.Count
 
-                    for _ in 1..kc do
+                    for p in p0 .. p0 + kc - 1 do
+                        let src = NativePtr.add b (rowStart p + cBase)
                         Vector256.Store(Vector256.Load src, out)
                         Vector256.Store(Vector256.Load(NativePtr.add src w), NativePtr.add out w)
                         Vector256.Store(Vector256.Load(NativePtr.add src (2 * w)), NativePtr.add out (2 * w))
-                        src <- NativePtr.add src ldb
                         out <- NativePtr.add out nr
             | MatOp.AsIs ->
                 for p in 0 .. kc - 1 do
                     let src =
-                        ReadOnlySpan<'T>(NativePtr.toVoidPtr (NativePtr.add b ((p0 + p) * ldb + cBase)), cols)
+                        ReadOnlySpan<'T>(NativePtr.toVoidPtr (NativePtr.add b (rowStart (p0 + p) + cBase)), cols)
 
                     let row = Span<'T>(NativePtr.toVoidPtr (NativePtr.add panel (p * nr)), nr)
                     src.CopyTo row
@@ -224,7 +229,7 @@ module Gemm =
                 // Column c of op(B) is row cBase + c of the stored matrix: read it front to back (reading the NR
                 // rows side by side would thrash L1 sets when ldb is a multiple of 4 KB) and deal it into the panel.
                 for c in 0 .. cols - 1 do
-                    let src = NativePtr.add b ((cBase + c) * ldb + p0)
+                    let src = NativePtr.add b (rowStart (cBase + c) + p0)
 
                     for p in 0 .. kc - 1 do
                         NativePtr.set panel (p * nr + c) (NativePtr.get src p)
@@ -298,6 +303,7 @@ module Gemm =
         (lda: int)
         (b: nativeptr<'T>)
         (ldb: int)
+        (bRows: int[])
         (beta: float)
         (c: nativeptr<'T>)
         (ldc: int)
@@ -338,7 +344,7 @@ module Gemm =
 
                 while pc < k do
                     let kc = min blk.KC (k - pc)
-                    packB blk.NR opB b ldb pc kc jc nc bp
+                    packB blk.NR opB b ldb bRows pc kc jc nc bp
                     let accumulate = pc > 0 || beta <> 0.0
                     let mutable ic = m0
 
@@ -440,6 +446,7 @@ module Gemm =
         (b: 'T[])
         (offB: int)
         (ldb: int)
+        (bRows: int[])
         (beta: float)
         (c: 'T[])
         (offC: int)
@@ -471,7 +478,7 @@ module Gemm =
             let ap: nativeptr<'T> = NativePtr.ofNativeInt aBase
             let bp: nativeptr<'T> = NativePtr.ofNativeInt bBase
             let cp: nativeptr<'T> = NativePtr.ofNativeInt cBase
-            blockRange blk opA opB k alpha ap lda bp ldb beta cp ldc m0 m1 n0 n1
+            blockRange blk opA opB k alpha ap lda bp ldb bRows beta cp ldc m0 m1 n0 n1
 
         if parts <= 1 then
             range 0 m 0 n
@@ -491,6 +498,32 @@ module Gemm =
                         if splitN then range 0 m lo hi else range lo hi 0 n
             )
             |> ignore
+
+    /// GEMM whose B rows are gathered: stored row r of B starts at b[bRows[r]] (op(B) = B: k rows of n values;
+    /// op(B) = Bᵀ: n rows of k values). For the stride-1 convolution path; the caller guarantees the bounds.
+    let internal gemmRows
+        (threads: int)
+        (opA: MatOp)
+        (opB: MatOp)
+        (m: int)
+        (n: int)
+        (k: int)
+        (alpha: float)
+        (a: 'T[])
+        (offA: int)
+        (lda: int)
+        (b: 'T[])
+        (bRows: int[])
+        (beta: float)
+        (c: 'T[])
+        (offC: int)
+        (ldc: int)
+        =
+        if m > 0 && n > 0 && k > 0 then
+            match box a with
+            | :? (float32[])
+            | :? (float[]) -> run threads opA opB m n k alpha a offA lda b 0 1 bRows beta c offC ldc
+            | _ -> KernelCheck.floatType<'T> "a"
 
     /// float32 GEMM: C[m×n] ← α·op(A)·op(B) + β·C, row-major. `a` holds op(A) stored as m × k (AsIs) or k × m
     /// (Transposed) at `offA` with leading dimension `lda` (elements between row starts); likewise `b` (k × n or
@@ -520,7 +553,7 @@ module Gemm =
             if k = 0 || alpha = 0.0f then
                 scaleC beta c offC ldc m n
             else
-                run threads opA opB m n k (float alpha) a offA lda b offB ldb (float beta) c offC ldc
+                run threads opA opB m n k (float alpha) a offA lda b offB ldb null (float beta) c offC ldc
 
     /// float64 GEMM: C[m×n] ← α·op(A)·op(B) + β·C, row-major; arguments as for `sgemm`. The float64 path serves
     /// gradient checks and reference computations.
@@ -549,7 +582,7 @@ module Gemm =
             if k = 0 || alpha = 0.0 then
                 scaleC beta c offC ldc m n
             else
-                run threads opA opB m n k alpha a offA lda b offB ldb beta c offC ldc
+                run threads opA opB m n k alpha a offA lda b offB ldb null beta c offC ldc
 
     /// GEMM on float32[] or float[] (float64) arrays, dispatching to `sgemm` or `dgemm`; α and β are given as
     /// float and rounded to the element type.
