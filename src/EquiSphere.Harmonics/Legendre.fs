@@ -1,0 +1,143 @@
+namespace EquiSphere.Harmonics
+
+open System
+
+/// Normalized associated Legendre functions: the θ-part of the complex spherical harmonics,
+/// λ_l^m(θ) = (−1)^m √((2l+1)/(4π) · (l−m)!/(l+m)!) P_l^m(cos θ) for 0 ≤ m ≤ l, so that
+/// Y_l^m(θ, φ) = λ_l^m(θ) e^{imφ} (Condon–Shortley phase included); for m &lt; 0, λ_l^{−m} = (−1)^m λ_l^m.
+/// Computed by the m-diagonal seed λ_m^m = (−1)^m √((2m+1)/(4π) Π_{k≤m} (2k−1)/(2k)) sin^m θ followed by the
+/// three-term recurrence in l, λ_l^m = a_l^m (cos θ λ_{l−1}^m − λ_{l−2}^m / a_{l−1}^m), a_l^m = √((4l²−1)/(l²−m²)),
+/// which is stable for increasing l. Seeds that would underflow (sin^m θ at high m near the poles) are carried
+/// as a mantissa times 2^(−400e) and rescaled on the way up, so values are exact to rounding for l ≥ 1024.
+/// Laws: ∫ λ_l^m λ_{l'}^m sin θ dθ = δ_{ll'} / (2π); λ_l^m(π − θ) = (−1)^{l+m} λ_l^m(θ).
+[<RequireQualifiedAccess>]
+module Legendre =
+
+    /// 2^400: the rescaling factor of underflow-protected seeds.
+    let private big = Math.Pow(2.0, 400.0)
+
+    /// 2^(−400).
+    let private small = Math.Pow(2.0, -400.0)
+
+    /// The value of a mantissa carried with the scale exponent e (true value = v · 2^(−400e)).
+    let inline private unscale (v: float) (e: int) =
+        if e = 0 then v
+        elif e = 1 then v * small
+        elif e = 2 then v * small * small
+        else 0.0
+
+    /// The recurrence coefficients a_l^m = √((4l²−1)/(l²−m²)) and b_l^m = 1/a_{l−1}^m for all 0 ≤ m ≤ l ≤ lmax,
+    /// packed at l(l+1)/2 + m; precomputed once per plan.
+    [<Sealed>]
+    type Coefficients internal (lmax: int, a: float[], b: float[]) =
+        /// The largest degree covered.
+        member _.LMax = lmax
+        member internal _.A = a
+        member internal _.B = b
+
+    /// The packed index l(l+1)/2 + m of the pair 0 ≤ m ≤ l used by the Legendre tables.
+    let inline triangularIndex (l: int) (m: int) = l * (l + 1) / 2 + m
+
+    /// The recurrence coefficients for all degrees l ≤ lmax (lmax ≥ 0).
+    let coefficients (lmax: int) : Coefficients =
+        if lmax < 0 then
+            invalidArg (nameof lmax) (sprintf "Expected a maximal degree lmax >= 0, got %d" lmax)
+
+        let count = triangularIndex lmax lmax + 1
+        let a = Array.zeroCreate count
+        let b = Array.zeroCreate count
+
+        for l in 0..lmax do
+            for m in 0..l do
+                let i = triangularIndex l m
+                let fl, fm = float l, float m
+
+                if l > m then
+                    a[i] <- sqrt ((4.0 * fl * fl - 1.0) / ((fl - fm) * (fl + fm)))
+
+                if l > m + 1 then
+                    let l1 = fl - 1.0
+                    b[i] <- sqrt ((l1 - fm) * (l1 + fm) / (4.0 * l1 * l1 - 1.0))
+
+        Coefficients(lmax, a, b)
+
+    /// The scaled diagonal seeds λ_m^m(θ) for m = 0..mmax at sin θ = s: (mantissa, exponent) pairs with
+    /// λ_m^m = mantissa · 2^(−400 · exponent).
+    let internal seeds (mmax: int) (s: float) : float[] * int[] =
+        let v = Array.zeroCreate (mmax + 1)
+        let e = Array.zeroCreate (mmax + 1)
+        let mutable value = sqrt (1.0 / (4.0 * Math.PI))
+        let mutable exponent = 0
+        v[0] <- value
+
+        for m in 1..mmax do
+            value <- -(sqrt (float (2 * m + 1) / float (2 * m))) * s * value
+
+            if abs value < small then
+                value <- value * big
+                exponent <- exponent + 1
+
+            v[m] <- value
+            e[m] <- exponent
+
+        v, e
+
+    /// Runs the l-recurrence for one order m at cos θ = x from the scaled seed (v, e), writing λ_l^m for
+    /// l = m..lmax to dst[offset + (l − m) · stride].
+    let internal recur (c: Coefficients) (m: int) (lmax: int) (x: float) (v: float) (e: int) (dst: float[]) (offset: int) (stride: int) =
+        let a = c.A
+        let b = c.B
+        let mutable exponent = e
+        let mutable p2 = v
+        dst[offset] <- unscale p2 exponent
+
+        if lmax > m then
+            let mutable p1 = sqrt (float (2 * m + 3)) * x * p2
+            dst[offset + stride] <- unscale p1 exponent
+            let mutable i = triangularIndex (m + 2) m
+
+            for l in m + 2 .. lmax do
+                let p = a[i] * (x * p1 - b[i] * p2)
+                p2 <- p1
+                p1 <- p
+
+                if exponent > 0 && abs p1 > big then
+                    p1 <- p1 * small
+                    p2 <- p2 * small
+                    exponent <- exponent - 1
+
+                dst[offset + (l - m) * stride] <- unscale p1 exponent
+                i <- i + l + 1
+
+    /// λ_l^m(θ) for all 0 ≤ m ≤ l ≤ lmax at one colatitude θ (radians), packed at l(l+1)/2 + m.
+    let all (lmax: int) (theta: float) : float[] =
+        Check.finite (nameof theta) theta
+        let c = coefficients lmax
+        let x, s = cos theta, sin theta
+        let v, e = seeds lmax (abs s)
+        let out = Array.zeroCreate (triangularIndex lmax lmax + 1)
+        let column = Array.zeroCreate (lmax + 1)
+
+        for m in 0..lmax do
+            // An odd power of a negative sine (θ outside [0, π]) flips the seed's sign.
+            let sign = if s < 0.0 && m % 2 = 1 then -1.0 else 1.0
+            recur c m lmax x (sign * v[m]) e[m] column 0 1
+
+            for l in m..lmax do
+                out[triangularIndex l m] <- column[l - m]
+
+        out
+
+    /// λ_l^m(θ) for one (l, m) with |m| ≤ l (negative m by λ_l^{−m} = (−1)^m λ_l^m); O(l) work.
+    let value (l: int) (m: int) (theta: float) : float =
+        Check.degreeOrder l m
+        Check.finite (nameof theta) theta
+        let am = abs m
+        let c = coefficients l
+        let s = sin theta
+        let v, e = seeds am (abs s)
+        let sign = if s < 0.0 && am % 2 = 1 then -1.0 else 1.0
+        let column = Array.zeroCreate (l - am + 1)
+        recur c am l (cos theta) (sign * v[am]) e[am] column 0 1
+        let r = column[l - am]
+        if m < 0 && am % 2 = 1 then -r else r

@@ -1,0 +1,546 @@
+namespace EquiSphere.Harmonics
+
+open System
+open System.Numerics
+open System.Runtime.InteropServices
+open System.Threading.Tasks
+
+/// Where an SHT plan gets its Legendre values λ_l^m(θ_j) from.
+[<RequireQualifiedAccess>]
+type LegendreTables =
+    /// Tables of all λ_l^m(θ_j) (B³/2 doubles) are built once with the plan: fastest, O(B³) memory.
+    | Precomputed
+    /// Values are recomputed per order m by the l-recurrence during each transform: O(B²) memory, slower.
+    | Recomputed
+    /// Precomputed while the float64 table fits in 128 MiB (B ≤ 318), recomputed above.
+    | Automatic
+
+/// Settings of an SHT plan. Use `ShtOptions.Default` and copy-and-update.
+type ShtOptions =
+    {
+        /// How Legendre values are stored.
+        Tables: LegendreTables
+        /// Threads used by one transform (Parallel.For over orders m and rings): −1 = all cores, 1 = sequential.
+        MaxDegreeOfParallelism: int
+    }
+
+    /// Precomputed tables up to 128 MiB, all cores.
+    static member Default =
+        {
+            Tables = LegendreTables.Automatic
+            MaxDegreeOfParallelism = -1
+        }
+
+/// A spherical harmonic transform plan for one bandwidth B on the Driscoll–Healy grid (2B × 2B, [θ, φ]):
+/// quadrature weights, Legendre recurrence coefficients, seeds and (optionally) tables, FFT plans.
+/// Immutable and safe to share across threads; build it once per bandwidth with `Sht.plan`.
+[<Sealed>]
+type ShtPlan
+    internal
+    (
+        b: int,
+        options: ShtOptions,
+        weights: float[],
+        cosines: float[],
+        coefficients: Legendre.Coefficients,
+        seedValues: float[],
+        seedExponents: int[],
+        table: float[] option,
+        blockOffsets: int[],
+        realFft: RealFftPlan,
+        complexFft: FftPlan
+    ) =
+    let table32 =
+        lazy
+            (table
+             |> Option.map (fun t ->
+                 let t32 = Array.zeroCreate t.Length
+
+                 for i in 0 .. t.Length - 1 do
+                     t32[i] <- float32 t[i]
+
+                 t32))
+
+    /// The bandwidth B: degrees l &lt; B, grid 2B × 2B.
+    member _.Bandwidth = b
+    /// The settings the plan was built with.
+    member _.Options = options
+
+    /// Bytes held by the plan's arrays (float64 tables, the float32 table once the float32 path has run,
+    /// seeds, recurrence coefficients, weights; FFT twiddles, O(B), are not counted).
+    member _.MemoryBytes: int64 =
+        let t = table |> Option.map (fun t -> int64 t.Length * 8L) |> Option.defaultValue 0L
+
+        let t32 =
+            if table32.IsValueCreated then
+                table32.Value
+                |> Option.map (fun t -> int64 t.Length * 4L)
+                |> Option.defaultValue 0L
+            else
+                0L
+
+        t
+        + t32
+        + int64 seedValues.Length * 12L
+        + int64 (coefficients.A.Length + coefficients.B.Length) * 8L
+        + int64 (weights.Length + cosines.Length + blockOffsets.Length) * 8L
+
+    member internal _.N = 2 * b
+    member internal _.Weights = weights
+    member internal _.Cosines = cosines
+    member internal _.Coefficients = coefficients
+    member internal _.SeedValues = seedValues
+    member internal _.SeedExponents = seedExponents
+    member internal _.Table = table
+    member internal _.Table32 = table32.Value
+    member internal _.BlockOffsets = blockOffsets
+    member internal _.RealFft = realFft
+    member internal _.ComplexFft = complexFft
+
+/// Per-thread scratch of one transform.
+type internal ShtScratch(b: int, blockLength: int, fftScratch: int, sets: int) =
+    member val Block: float[] = Array.zeroCreate blockLength
+    member val Block32: float32[] = Array.zeroCreate blockLength
+    member val ERe: float[] = Array.zeroCreate (sets * b)
+    member val EIm: float[] = Array.zeroCreate (sets * b)
+    member val ORe: float[] = Array.zeroCreate (sets * b)
+    member val OIm: float[] = Array.zeroCreate (sets * b)
+    member val CRe: float[] = Array.zeroCreate (sets * b)
+    member val CIm: float[] = Array.zeroCreate (sets * b)
+    member val Row: float[] = Array.zeroCreate (2 * b)
+    member val XRe: float[] = Array.zeroCreate (2 * b + 1)
+    member val XIm: float[] = Array.zeroCreate (2 * b + 1)
+    member val ZRe: float[] = Array.zeroCreate (max fftScratch (2 * b))
+    member val ZIm: float[] = Array.zeroCreate (max fftScratch (2 * b))
+    member val WRe: float[] = Array.zeroCreate (max fftScratch (2 * b))
+    member val WIm: float[] = Array.zeroCreate (max fftScratch (2 * b))
+
+/// Spherical harmonic transforms on the Driscoll–Healy grid of bandwidth B (DESIGN.md conventions).
+/// Analysis: f_l^m = Σ_{j,k} w_j f(θ_j, φ_k) conj Y_l^m(θ_j, φ_k) (exact for band-limited f, l &lt; B).
+/// Synthesis: f(θ_j, φ_k) = Σ_{l&lt;B} Σ_{|m|≤l} f_l^m Y_l^m(θ_j, φ_k). Coefficients are packed at l² + l + m.
+/// Algorithm: an FFT per ring over φ, then per order m a Legendre sum over rings, using the ring symmetry
+/// λ_l^m(π − θ) = (−1)^{l+m} λ_l^m(θ) to halve the work (even/odd ring-pair sums), SIMD over rings,
+/// Parallel.For over m. Laws: inverse (forward f) = f for band-limited f; forward (inverse a) = a;
+/// Parseval Σ|f_l^m|² = ∫|f|² dΩ; real signals satisfy f_l^{−m} = (−1)^m conj f_l^m.
+[<RequireQualifiedAccess>]
+module Sht =
+
+    /// The float64 table budget of `LegendreTables.Automatic` (bytes).
+    let private automaticBudget = 128L * 1024L * 1024L
+
+    /// A plan for bandwidth b with explicit options.
+    let planWith (options: ShtOptions) (b: int) : ShtPlan =
+        Check.bandwidth (nameof b) b
+
+        if options.MaxDegreeOfParallelism = 0 || options.MaxDegreeOfParallelism < -1 then
+            invalidArg
+                (nameof options)
+                (sprintf "Expected MaxDegreeOfParallelism = -1 (all cores) or >= 1, got %d" options.MaxDegreeOfParallelism)
+
+        let n = 2 * b
+        let thetas = Grid.colatitudes b
+        let weights = Grid.quadratureWeights b
+        let cosines = Array.init b (fun j -> cos thetas[j])
+        let coefficients = Legendre.coefficients (b - 1)
+        let seedValues = Array.zeroCreate (b * b)
+        let seedExponents = Array.zeroCreate (b * b)
+
+        for j in 0 .. b - 1 do
+            let v, e = Legendre.seeds (b - 1) (sin thetas[j])
+
+            for m in 0 .. b - 1 do
+                seedValues[m * b + j] <- v[m]
+                seedExponents[m * b + j] <- e[m]
+
+        let blockOffsets = Array.zeroCreate (b + 1)
+
+        for m in 0 .. b - 1 do
+            blockOffsets[m + 1] <- blockOffsets[m] + (b - m) * b
+
+        let tableBytes = int64 blockOffsets[b] * 8L
+
+        let precompute =
+            match options.Tables with
+            | LegendreTables.Precomputed -> true
+            | LegendreTables.Recomputed -> false
+            | LegendreTables.Automatic -> tableBytes <= automaticBudget
+
+        let table =
+            if precompute then
+                let t = Array.zeroCreate blockOffsets[b]
+
+                for m in 0 .. b - 1 do
+                    for j in 0 .. b - 1 do
+                        Legendre.recur
+                            coefficients
+                            m
+                            (b - 1)
+                            cosines[j]
+                            seedValues[m * b + j]
+                            seedExponents[m * b + j]
+                            t
+                            (blockOffsets[m] + j)
+                            b
+
+                Some t
+            else
+                None
+
+        ShtPlan(b, options, weights, cosines, coefficients, seedValues, seedExponents, table, blockOffsets, Fft.planReal n, Fft.plan n)
+
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048) with `ShtOptions.Default`.
+    let plan (b: int) : ShtPlan = planWith ShtOptions.Default b
+
+    let private newScratch (plan: ShtPlan) (sets: int) =
+        let b = plan.Bandwidth
+        let blockLength = if plan.Table.IsSome then 0 else b * b
+        ShtScratch(b, blockLength, Fft.realScratchLength plan.RealFft, sets)
+
+    /// Runs body over 0..count−1 with one scratch per worker, in parallel when the plan allows and it pays.
+    let internal forEach (plan: ShtPlan) (count: int) (sets: int) (body: int -> ShtScratch -> unit) =
+        let dop = plan.Options.MaxDegreeOfParallelism
+
+        if dop = 1 || plan.Bandwidth < 32 || count < 2 then
+            let s = newScratch plan sets
+
+            for i in 0 .. count - 1 do
+                body i s
+        else
+            let po = ParallelOptions(MaxDegreeOfParallelism = dop)
+
+            Parallel.For(
+                0,
+                count,
+                po,
+                Func<ShtScratch>(fun () -> newScratch plan sets),
+                Func<int, ParallelLoopState, ShtScratch, ShtScratch>(fun i _ s ->
+                    body i s
+                    s),
+                Action<ShtScratch>(ignore)
+            )
+            |> ignore
+
+    /// The Legendre block of order m: (array, offset) with λ_l^m(θ_j) at offset + (l − m)·B + j, j &lt; B
+    /// (northern rings).
+    let internal block (plan: ShtPlan) (m: int) (scratch: ShtScratch) =
+        match plan.Table with
+        | Some t -> t, plan.BlockOffsets[m]
+        | None ->
+            let b = plan.Bandwidth
+            let dst = scratch.Block
+
+            for j in 0 .. b - 1 do
+                Legendre.recur plan.Coefficients m (b - 1) plan.Cosines[j] plan.SeedValues[m * b + j] plan.SeedExponents[m * b + j] dst j b
+
+            dst, 0
+
+    /// (Σ_j t[row + j] x[j], Σ_j t[row + j] y[j]) over j &lt; len, SIMD.
+    let inline private dot2 (t: float[]) (row: int) (x: float[]) (xo: int) (y: float[]) (len: int) =
+        let tv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(t, row, len))
+        let xv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(x, xo, len))
+        let yv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(y, xo, len))
+        let mutable ax = Vector<float>.Zero
+        let mutable ay = Vector<float>.Zero
+
+        for i in 0 .. tv.Length - 1 do
+            ax <- ax + tv[i] * xv[i]
+            ay <- ay + tv[i] * yv[i]
+
+        let mutable sx = Vector.Sum ax
+        let mutable sy = Vector.Sum ay
+
+        for j in tv.Length * Vector<float>.Count .. len - 1 do
+            sx <- sx + t[row + j] * x[xo + j]
+            sy <- sy + t[row + j] * y[xo + j]
+
+        struct (sx, sy)
+
+    /// y[yo + j] += a · t[row + j] and z[yo + j] += c · t[row + j] over j &lt; len, SIMD.
+    let inline private axpy2 (a: float) (c: float) (t: float[]) (row: int) (y: float[]) (z: float[]) (yo: int) (len: int) =
+        let tv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(t, row, len))
+        let yv = MemoryMarshal.Cast<float, Vector<float>>(Span(y, yo, len))
+        let zv = MemoryMarshal.Cast<float, Vector<float>>(Span(z, yo, len))
+        let av = Vector<float>(a)
+        let cv = Vector<float>(c)
+
+        for i in 0 .. tv.Length - 1 do
+            yv[i] <- yv[i] + av * tv[i]
+            zv[i] <- zv[i] + cv * tv[i]
+
+        for j in tv.Length * Vector<float>.Count .. len - 1 do
+            y[yo + j] <- y[yo + j] + a * t[row + j]
+            z[yo + j] <- z[yo + j] + c * t[row + j]
+
+    /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
+    /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].
+    let private analysisOrder (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) (m: int) (s: ShtScratch) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let t, off = block plan m s
+
+        for set in 0 .. sets - 1 do
+            let src = (set * b + m) * n
+            let o = set * b
+
+            for j in 0 .. b - 1 do
+                let nr, ni = specRe[src + j], specIm[src + j]
+                let sr, si = specRe[src + n - 1 - j], specIm[src + n - 1 - j]
+                s.ERe[o + j] <- nr + sr
+                s.EIm[o + j] <- ni + si
+                s.ORe[o + j] <- nr - sr
+                s.OIm[o + j] <- ni - si
+
+        for l in m .. b - 1 do
+            let row = off + (l - m) * b
+            let even = (l - m) % 2 = 0
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+
+                let struct (re, im) =
+                    if even then
+                        dot2 t row s.ERe o s.EIm b
+                    else
+                        dot2 t row s.ORe o s.OIm b
+
+                s.CRe[o + l] <- re
+                s.CIm[o + l] <- im
+
+    /// Synthesis for order m over `sets` coefficient sets in s.CRe/s.CIm at [set·B + l] (l = m..B−1); writes
+    /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + j].
+    let private synthesisOrder (plan: ShtPlan) (sets: int) (gRe: float[]) (gIm: float[]) (m: int) (s: ShtScratch) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let t, off = block plan m s
+        Array.Clear(s.ERe, 0, sets * b)
+        Array.Clear(s.EIm, 0, sets * b)
+        Array.Clear(s.ORe, 0, sets * b)
+        Array.Clear(s.OIm, 0, sets * b)
+
+        for l in m .. b - 1 do
+            let row = off + (l - m) * b
+            let even = (l - m) % 2 = 0
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+                let cr, ci = s.CRe[o + l], s.CIm[o + l]
+
+                if cr <> 0.0 || ci <> 0.0 then
+                    if even then
+                        axpy2 cr ci t row s.ERe s.EIm o b
+                    else
+                        axpy2 cr ci t row s.ORe s.OIm o b
+
+        for set in 0 .. sets - 1 do
+            let dst = (set * b + m) * n
+            let o = set * b
+
+            for j in 0 .. b - 1 do
+                let er, ei, orr, oi = s.ERe[o + j], s.EIm[o + j], s.ORe[o + j], s.OIm[o + j]
+                gRe[dst + j] <- er + orr
+                gIm[dst + j] <- ei + oi
+                gRe[dst + n - 1 - j] <- er - orr
+                gIm[dst + n - 1 - j] <- ei - oi
+
+    /// Weighted ring spectra of a real grid: spec[(set·B + m)·n + j] = w_j Σ_k f(θ_j, φ_k) e^{−imφ_k}, m &lt; B.
+    let private ringSpectra (plan: ShtPlan) (set: int) (part: int -> int -> float) (specRe: float[]) (specIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+
+        forEach plan n 1 (fun j s ->
+            for k in 0 .. n - 1 do
+                s.Row[k] <- part j k
+
+            Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
+
+            let w = plan.Weights[j]
+
+            for m in 0 .. b - 1 do
+                let i = (set * b + m) * n + j
+                specRe[i] <- w * s.XRe[m]
+                specIm[i] <- w * s.XIm[m])
+
+    /// Analysis of `sets` real grids whose weighted ring spectra are in spec; returns the m ≥ 0 coefficients as
+    /// re/im arrays at [set·B² + l² + l + m].
+    let private analyze (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) =
+        let b = plan.Bandwidth
+        let outRe = Array.zeroCreate (sets * b * b)
+        let outIm = Array.zeroCreate (sets * b * b)
+
+        forEach plan b sets (fun m s ->
+            analysisOrder plan sets specRe specIm m s
+
+            for set in 0 .. sets - 1 do
+                for l in m .. b - 1 do
+                    let i = set * b * b + l * l + l + m
+                    outRe[i] <- s.CRe[set * b + l]
+                    outIm[i] <- s.CIm[set * b + l])
+
+        outRe, outIm
+
+    let private checkSignal (plan: ShtPlan) (name: string) (rows: int) (cols: int) =
+        Check.gridShape name plan.Bandwidth rows cols
+
+    /// Forward transform (analysis) of real samples [2B, 2B] indexed [θ, φ] on the Driscoll–Healy grid:
+    /// B² complex coefficients f_l^m = ∫ f conj Y_l^m dΩ packed at l² + l + m (f_l^{−m} = (−1)^m conj f_l^m).
+    let forward (plan: ShtPlan) (signal: float[,]) : Complex[] =
+        if isNull signal then
+            nullArg (nameof signal)
+
+        checkSignal plan (nameof signal) (Array2D.length1 signal) (Array2D.length2 signal)
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let specRe = Array.zeroCreate (b * n)
+        let specIm = Array.zeroCreate (b * n)
+        ringSpectra plan 0 (fun j k -> signal[j, k]) specRe specIm
+        let re, im = analyze plan 1 specRe specIm
+        let out = Array.zeroCreate (b * b)
+
+        for l in 0 .. b - 1 do
+            let c = l * l + l
+            out[c] <- Complex(re[c], im[c])
+
+            for m in 1..l do
+                let sign = if m % 2 = 0 then 1.0 else -1.0
+                out[c + m] <- Complex(re[c + m], im[c + m])
+                out[c - m] <- Complex(sign * re[c + m], -sign * im[c + m])
+
+        out
+
+    /// Forward transform (analysis) of complex samples [2B, 2B] indexed [θ, φ]: B² coefficients at l² + l + m.
+    /// Equals forward(Re f) + i · forward(Im f).
+    let forwardComplex (plan: ShtPlan) (signal: Complex[,]) : Complex[] =
+        if isNull signal then
+            nullArg (nameof signal)
+
+        checkSignal plan (nameof signal) (Array2D.length1 signal) (Array2D.length2 signal)
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let specRe = Array.zeroCreate (2 * b * n)
+        let specIm = Array.zeroCreate (2 * b * n)
+        ringSpectra plan 0 (fun j k -> signal[j, k].Real) specRe specIm
+        ringSpectra plan 1 (fun j k -> signal[j, k].Imaginary) specRe specIm
+        let re, im = analyze plan 2 specRe specIm
+        let out = Array.zeroCreate (b * b)
+        let bb = b * b
+
+        for l in 0 .. b - 1 do
+            let c = l * l + l
+
+            for m in 0..l do
+                // u = real part's coefficients, v = imaginary part's; f = u + i v.
+                let ur, ui, vr, vi = re[c + m], im[c + m], re[bb + c + m], im[bb + c + m]
+                out[c + m] <- Complex(ur - vi, ui + vr)
+
+                if m > 0 then
+                    let sign = if m % 2 = 0 then 1.0 else -1.0
+                    // u_{l,−m} = (−1)^m conj u_lm, likewise v.
+                    let unr, uni, vnr, vni = sign * ur, -sign * ui, sign * vr, -sign * vi
+                    out[c - m] <- Complex(unr - vni, uni + vnr)
+
+        out
+
+    /// Inverse transform (synthesis): Re Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] Driscoll–Healy samples [θ, φ].
+    /// For coefficients of a real signal (f_l^{−m} = (−1)^m conj f_l^m) the imaginary part dropped is zero.
+    let inverse (plan: ShtPlan) (coeffs: Complex[]) : float[,] =
+        if isNull coeffs then
+            nullArg (nameof coeffs)
+
+        let b = plan.Bandwidth
+        Check.coefficientCount (nameof coeffs) b coeffs.Length
+        let n = 2 * b
+        let gRe = Array.zeroCreate (b * n)
+        let gIm = Array.zeroCreate (b * n)
+
+        forEach plan b 1 (fun m s ->
+            for l in m .. b - 1 do
+                let c = l * l + l
+
+                if m = 0 then
+                    s.CRe[l] <- coeffs[c].Real
+                    s.CIm[l] <- 0.0
+                else
+                    // H_m = G_m + conj G_{−m} halves to the c2r spectrum X_m = H_m / 2.
+                    let sign = if m % 2 = 0 then 1.0 else -1.0
+                    let p, q = coeffs[c + m], coeffs[c - m]
+                    s.CRe[l] <- 0.5 * (p.Real + sign * q.Real)
+                    s.CIm[l] <- 0.5 * (p.Imaginary - sign * q.Imaginary)
+
+            synthesisOrder plan 1 gRe gIm m s)
+
+        let out = Array2D.zeroCreate n n
+
+        forEach plan n 1 (fun j s ->
+            for m in 0 .. b - 1 do
+                s.XRe[m] <- gRe[m * n + j]
+                s.XIm[m] <- gIm[m * n + j]
+
+            s.XRe[b] <- 0.0
+            s.XIm[b] <- 0.0
+
+            Fft.backwardRealSplit
+                plan.RealFft
+                (ReadOnlySpan(s.XRe, 0, b + 1))
+                (ReadOnlySpan(s.XIm, 0, b + 1))
+                (Span s.Row)
+                s.ZRe
+                s.ZIm
+                s.WRe
+                s.WIm
+
+            for k in 0 .. n - 1 do
+                out[j, k] <- s.Row[k])
+
+        out
+
+    /// Inverse transform (synthesis) to complex samples: Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] grid [θ, φ].
+    let inverseComplex (plan: ShtPlan) (coeffs: Complex[]) : Complex[,] =
+        if isNull coeffs then
+            nullArg (nameof coeffs)
+
+        let b = plan.Bandwidth
+        Check.coefficientCount (nameof coeffs) b coeffs.Length
+        let n = 2 * b
+        // set 0: orders m ≥ 0; set 1: orders −m through λ_l^{−m} = (−1)^m λ_l^m.
+        let gRe = Array.zeroCreate (2 * b * n)
+        let gIm = Array.zeroCreate (2 * b * n)
+
+        forEach plan b 2 (fun m s ->
+            let sign = if m % 2 = 0 then 1.0 else -1.0
+
+            for l in m .. b - 1 do
+                let c = l * l + l
+                let p = coeffs[c + m]
+                s.CRe[l] <- p.Real
+                s.CIm[l] <- p.Imaginary
+
+                if m > 0 then
+                    let q = coeffs[c - m]
+                    s.CRe[b + l] <- sign * q.Real
+                    s.CIm[b + l] <- sign * q.Imaginary
+                else
+                    s.CRe[b + l] <- 0.0
+                    s.CIm[b + l] <- 0.0
+
+            synthesisOrder plan 2 gRe gIm m s)
+
+        let out = Array2D.zeroCreate n n
+
+        forEach plan n 1 (fun j s ->
+            Array.Clear(s.XRe, 0, n)
+            Array.Clear(s.XIm, 0, n)
+
+            for m in 0 .. b - 1 do
+                s.XRe[m] <- gRe[m * n + j]
+                s.XIm[m] <- gIm[m * n + j]
+
+                if m > 0 then
+                    s.XRe[n - m] <- gRe[(b + m) * n + j]
+                    s.XIm[n - m] <- gIm[(b + m) * n + j]
+
+            Fft.backwardSplit plan.ComplexFft s.XRe s.XIm s.ZRe s.ZIm
+
+            for k in 0 .. n - 1 do
+                out[j, k] <- Complex(s.XRe[k], s.XIm[k]))
+
+        out
