@@ -1,0 +1,371 @@
+namespace EquiSphere.Harmonics
+
+open System
+open System.Collections.Concurrent
+open System.Numerics
+open System.Threading.Tasks
+
+/// A local maximum of a correlation: a rotation and its score.
+type CorrelationPeak =
+    {
+        /// The rotation R of the peak (f1 ≈ Λ_R f2 there).
+        Rotation: Rotation
+        /// G(R) / (‖f1‖ ‖f2‖): the normalized correlation in [−1, 1] (1 for an exact match up to rotation).
+        Score: float
+    }
+
+/// The result of aligning two multi-channel spherical signals by SO(3) correlation.
+type Alignment =
+    {
+        /// The best rotation R* (refined below the grid cell), with f1 ≈ Λ_{R*} f2.
+        Rotation: Rotation
+        /// The normalized correlation at R*, in [−1, 1].
+        Score: float
+        /// The best distinct peaks, best first (the first is Rotation/Score), at least `minSeparation` apart.
+        Peaks: CorrelationPeak[]
+    }
+
+/// S² cross-correlation of multi-channel band-limited signals, G(R) = Σ_k ∫ f1_k(x) f2_k(R⁻¹x) dx (DESIGN.md),
+/// computed spectrally: G(R) = Σ_l Σ_{m',m} g^l_{m'm} D^l_{m'm}(R) with g^l_{m'm} = Σ_k conj(f1_{k,l}^{m'}) f2_{k,l}^m
+/// (channels summed first), then the inverse SO(3) FFT on the SOFT grid (per β_j, S(m', m) = Σ_l g^l_{m'm} d^l_{m'm}(β_j),
+/// then a 2D FFT over (α, γ)). Its argmax R* is the rotation with f1 ≈ Λ_{R*} f2.
+/// Laws: G(R) equals the quadrature of its definition; correlating f with Λ_R f peaks at R; G(R) ≤ ‖f1‖ ‖f2‖.
+[<RequireQualifiedAccess>]
+module Correlation =
+
+    /// Default minimum geodesic separation of distinct peaks: 10° (radians).
+    let DefaultMinSeparation = 10.0 * Math.PI / 180.0
+
+    let private checkChannels (name: string) (signal: Complex[][]) =
+        if isNull signal then
+            nullArg name
+
+        if signal.Length = 0 then
+            invalidArg name "Expected at least one channel, got 0"
+
+        signal
+        |> Array.iteri (fun i c ->
+            if isNull c then
+                nullArg (sprintf "%s[%d]" name i))
+
+        let b = Rotate.bandwidthOf (sprintf "%s[0]" name) signal[0].Length
+
+        signal
+        |> Array.iteri (fun i c -> Check.coefficientCount (sprintf "%s[%d]" name i) b c.Length)
+
+        b
+
+    /// The split coefficients (re, im) of G at bandwidth b: g^l_{m'm} = Σ_k conj(f1_{k,l}^{m'}) f2_{k,l}^m for l below
+    /// both inputs' bandwidths and b (zero elsewhere).
+    let internal coefficientsSplit (b: int) (f1: Complex[][]) (f2: Complex[][]) =
+        let b1 = checkChannels (nameof f1) f1
+        let b2 = checkChannels (nameof f2) f2
+
+        if f1.Length <> f2.Length then
+            invalidArg (nameof f2) (sprintf "Expected as many channels as f1 (%d), got %d" f1.Length f2.Length)
+
+        let lmax = (min b (min b1 b2)) - 1
+        let total = So3Fft.count b
+        let gRe = Array.zeroCreate total
+        let gIm = Array.zeroCreate total
+        let channels = f1.Length
+
+        let splitOf (f: Complex[][]) (c: int) =
+            let re = Array.init ((lmax + 1) * (lmax + 1)) (fun i -> f.[c].[i].Real)
+            let im = Array.init ((lmax + 1) * (lmax + 1)) (fun i -> f.[c].[i].Imaginary)
+            re, im
+
+        let s1 = Array.init channels (splitOf f1)
+        let s2 = Array.init channels (splitOf f2)
+
+        Parallel.For(
+            0,
+            lmax + 1,
+            fun i ->
+                let l = lmax - i
+                let w = 2 * l + 1
+                let c0 = l * l + l
+                let off = So3Fft.index l -l -l
+
+                for c in 0 .. channels - 1 do
+                    let aRe, aIm = s1[c]
+                    let bRe, bIm = s2[c]
+
+                    for mp in -l .. l do
+                        let xr, xi = aRe[c0 + mp], aIm[c0 + mp]
+                        let row = off + (mp + l) * w
+                        let src = c0 - l
+                        // conj(a) b = (xr − i xi)(br + i bi) = (xr br + xi bi) + i (xr bi − xi br)
+                        for m in 0 .. w - 1 do
+                            let br, bi = bRe[src + m], bIm[src + m]
+                            gRe[row + m] <- gRe[row + m] + xr * br + xi * bi
+                            gIm[row + m] <- gIm[row + m] + xr * bi - xi * br
+        )
+        |> ignore
+
+        gRe, gIm
+
+    /// The SO(3) coefficients of G at bandwidth b, packed as in `So3Fft` (index l(4l²−1)/3 + (m'+l)(2l+1) + (m+l)).
+    /// Inputs are [channel][l² + l + m]; degrees at or above b are dropped, missing ones are zero.
+    let coefficients (b: int) (f1: Complex[][]) (f2: Complex[][]) : Complex[] =
+        Check.bandwidth (nameof b) b
+        let re, im = coefficientsSplit b f1 f2
+        Array.init re.Length (fun i -> Complex(re[i], im[i]))
+
+    /// G(R) exactly from its coefficients (bandwidth b), O(b³).
+    let value (b: int) (g: Complex[]) (r: Rotation) : float = (So3Fft.evaluate b g r).Real
+
+    /// G on the SOFT grid of the plan: (2B)³ real values, flat [α, β, γ] row-major.
+    let grid (plan: So3FftPlan) (f1: Complex[][]) (f2: Complex[][]) : float[] =
+        let re, im = coefficientsSplit plan.Bandwidth f1 f2
+        fst (So3Fft.inverseSplit plan re im)
+
+    /// The total L² norm √(Σ_k Σ_{l,m} |f_{k,l}^m|²) over degrees l < b (Parseval).
+    let private norm (b: int) (f: Complex[][]) =
+        let mutable s = 0.0
+
+        for c in f do
+            for i in 0 .. (min (b * b) c.Length) - 1 do
+                s <- s + c[i].Real * c[i].Real + c[i].Imaginary * c[i].Imaginary
+
+        sqrt s
+
+    /// The rotation exp(ω) of a rotation vector ω (axis · angle, radians).
+    let private expmap (w: float[]) =
+        let a = sqrt (w[0] * w[0] + w[1] * w[1] + w[2] * w[2])
+
+        if a < 1e-300 then
+            Rotation.identity
+        else
+            Rotation.ofAxisAngle (w[0], w[1], w[2]) a
+
+    /// The determinant of a 3 × 3 matrix.
+    let private det3 (m: float[,]) =
+        m[0, 0] * (m[1, 1] * m[2, 2] - m[1, 2] * m[2, 1])
+        - m[0, 1] * (m[1, 0] * m[2, 2] - m[1, 2] * m[2, 0])
+        + m[0, 2] * (m[1, 0] * m[2, 1] - m[1, 1] * m[2, 0])
+
+    /// Solves the 3 × 3 system H x = y by Cramer's rule (H non-singular).
+    let private solve3 (h: float[,]) (y: float[]) =
+        let d = det3 h
+
+        Array.init 3 (fun k ->
+            let m = Array2D.copy h
+
+            for i in 0..2 do
+                m[i, k] <- y[i]
+
+            det3 m / d)
+
+    /// Maximizes G near r0 by Newton steps in the tangent space (R = r0 exp(ω), gradient and Hessian by finite
+    /// differences of the exact G through Wigner-D), falling back to gradient steps where the Hessian is not negative
+    /// definite; never returns a lower value than G(r0). Returns the rotation and G there. `step` is the initial
+    /// finite-difference step in radians (about half a grid cell).
+    let refine (b: int) (g: Complex[]) (step: float) (r0: Rotation) : Rotation * float =
+        let f (r: Rotation) = value b g r
+        let mutable r = r0
+        let mutable fr = f r0
+        let mutable h = step
+        let mutable iter = 0
+
+        while iter < 6 && h > 1e-7 do
+            iter <- iter + 1
+            let at (w: float[]) = f (r * expmap w)
+
+            let e i s =
+                Array.init 3 (fun k -> if k = i then s else 0.0)
+
+            let plus = Array.init 3 (fun i -> at (e i h))
+            let minus = Array.init 3 (fun i -> at (e i -h))
+            let grad = Array.init 3 (fun i -> (plus[i] - minus[i]) / (2.0 * h))
+            let hess = Array2D.zeroCreate 3 3
+
+            for i in 0..2 do
+                hess[i, i] <- (plus[i] - 2.0 * fr + minus[i]) / (h * h)
+
+                for j in i + 1 .. 2 do
+                    let pp = at (Array.init 3 (fun k -> if k = i || k = j then h else 0.0))
+                    let v = (pp - plus[i] - plus[j] + fr) / (h * h)
+                    hess[i, j] <- v
+                    hess[j, i] <- v
+
+            // Negative definite iff the leading principal minors alternate in sign (−, +, −).
+            let negativeDefinite =
+                hess[0, 0] < 0.0
+                && hess[0, 0] * hess[1, 1] - hess[0, 1] * hess[1, 0] > 0.0
+                && det3 hess < 0.0
+
+            let newton =
+                if negativeDefinite then
+                    Some(solve3 hess (Array.map (fun v -> -v) grad))
+                else
+                    None
+
+            let gn = sqrt (grad |> Array.sumBy (fun v -> v * v))
+
+            let mutable delta =
+                match newton with
+                | Some d when sqrt (d |> Array.sumBy (fun v -> v * v)) <= 4.0 * h -> d
+                | _ ->
+                    if gn > 0.0 then
+                        Array.map (fun v -> v * h / gn) grad
+                    else
+                        Array.zeroCreate 3
+
+            let mutable accepted = false
+            let mutable tries = 0
+
+            while not accepted && tries < 4 do
+                let candidate = r * expmap delta
+                let fc = f candidate
+
+                if fc >= fr then
+                    r <- candidate
+                    fr <- fc
+                    accepted <- true
+                else
+                    delta <- Array.map (fun v -> v / 2.0) delta
+                    tries <- tries + 1
+
+            let moved = sqrt (delta |> Array.sumBy (fun v -> v * v))
+
+            h <-
+                if accepted then
+                    max (min h (moved / 2.0)) (h / 16.0)
+                else
+                    h / 4.0
+
+        r, fr
+
+    /// Grid local maxima (not below any of the 6 axis neighbours; α and γ wrap around), best first, thinned so that
+    /// kept peaks are at least `minSeparation` radians apart (non-maximum suppression), at most `count` of them.
+    /// Returns (rotation, value) pairs.
+    let gridPeaks (b: int) (count: int) (minSeparation: float) (values: float[]) : (Rotation * float)[] =
+        Check.bandwidth (nameof b) b
+
+        if isNull values then
+            nullArg (nameof values)
+
+        let n = 2 * b
+
+        if values.Length <> n * n * n then
+            invalidArg (nameof values) (sprintf "Expected (2B)³ = %d grid values [α; β; γ] for B = %d, got %d" (n * n * n) b values.Length)
+
+        if count < 1 then
+            invalidArg (nameof count) (sprintf "Expected at least one peak, got %d" count)
+
+        let candidates = ResizeArray()
+
+        for i in 0 .. n - 1 do
+            for j in 0 .. n - 1 do
+                for k in 0 .. n - 1 do
+                    let v = values[(i * n + j) * n + k]
+
+                    let at i j k =
+                        values[(((i + n) % n) * n + j) * n + (k + n) % n]
+
+                    if
+                        v >= at (i - 1) j k
+                        && v >= at (i + 1) j k
+                        && v >= at i j (k - 1)
+                        && v >= at i j (k + 1)
+                        && (j = 0 || v >= at i (j - 1) k)
+                        && (j = n - 1 || v >= at i (j + 1) k)
+                    then
+                        candidates.Add(struct (v, i, j, k))
+
+        let sorted =
+            candidates.ToArray() |> Array.sortByDescending (fun struct (v, _, _, _) -> v)
+
+        let kept = ResizeArray<Rotation * float>()
+        let mutable idx = 0
+
+        while kept.Count < count && idx < sorted.Length do
+            let struct (v, i, j, k) = sorted[idx]
+            let r = So3Grid.rotation b i j k
+
+            if kept |> Seq.forall (fun (q, _) -> Rotation.angleBetween q r >= minSeparation) then
+                kept.Add(r, v)
+
+            idx <- idx + 1
+
+        kept.ToArray()
+
+    /// Aligns two multi-channel coefficient sets ([channel][l² + l + m], bandwidths may differ from the plan's):
+    /// G on the plan's SOFT grid, its best `topK` distinct peaks (at least `minSeparation` radians apart), each refined
+    /// below the grid cell with `refine`. Scores are normalized by ‖f1‖ ‖f2‖.
+    let alignCoefficients (plan: So3FftPlan) (topK: int) (minSeparation: float) (f1: Complex[][]) (f2: Complex[][]) : Alignment =
+        let b = plan.Bandwidth
+        let re, im = coefficientsSplit b f1 f2
+        let values = fst (So3Fft.inverseSplit plan re im)
+        let g = Array.init re.Length (fun i -> Complex(re[i], im[i]))
+        let scale = norm b f1 * norm b f2
+        let normalize v = if scale > 0.0 then v / scale else 0.0
+        let step = Math.PI / float (4 * b)
+
+        let peaks =
+            gridPeaks b topK minSeparation values
+            |> Array.Parallel.map (fun (r, _) ->
+                let rr, v = refine b g step r
+                { Rotation = rr; Score = normalize v })
+            |> Array.sortByDescending (fun p -> p.Score)
+
+        {
+            Rotation = peaks[0].Rotation
+            Score = peaks[0].Score
+            Peaks = peaks
+        }
+
+    let private shtPlans = ConcurrentDictionary<int, Lazy<ShtPlan>>()
+    let private so3Plans = ConcurrentDictionary<int, Lazy<So3FftPlan>>()
+
+    /// The shared SHT plan of bandwidth b (built once per process).
+    let internal shtPlan (b: int) =
+        shtPlans.GetOrAdd(b, fun b -> lazy (Sht.plan b)).Value
+
+    /// The shared SO(3) FFT plan of bandwidth b (built once per process, then reused by every caller).
+    let planFor (b: int) : So3FftPlan =
+        Check.bandwidth (nameof b) b
+        so3Plans.GetOrAdd(b, fun b -> lazy (So3Fft.plan b)).Value
+
+    /// The coefficients [channel][l² + l + m] of multi-channel grids [channel][2b, 2b] ([θ, φ], Driscoll–Healy, any b).
+    let analyzeGrids (name: string) (signal: float[,][]) : Complex[][] =
+        if isNull signal then
+            nullArg name
+
+        if signal.Length = 0 then
+            invalidArg name "Expected at least one channel, got 0"
+
+        signal
+        |> Array.iteri (fun i c ->
+            if isNull c then
+                nullArg (sprintf "%s[%d]" name i))
+
+        let rows, cols = Array2D.length1 signal[0], Array2D.length2 signal[0]
+
+        if rows <> cols || rows % 2 <> 0 || rows < 2 then
+            invalidArg
+                (sprintf "%s[0]" name)
+                (sprintf "Expected a square grid of even size [2b; 2b] (colatitude × longitude), got [%d; %d]" rows cols)
+
+        let b = rows / 2
+        Check.bandwidth name b
+
+        signal
+        |> Array.iteri (fun i c -> Check.gridShape (sprintf "%s[%d]" name i) b (Array2D.length1 c) (Array2D.length2 c))
+
+        let plan = shtPlan b
+        signal |> Array.Parallel.map (Sht.forward plan)
+
+    /// Aligns two multi-channel grids [channel][2b, 2b] ([θ, φ], Driscoll–Healy) at the plan's bandwidth B. Grids coarser
+    /// than B are upsampled by spectral zero-padding (their SHT coefficients, zero for b ≤ l < B: band-limited
+    /// interpolation); finer grids are truncated to l < B. Returns R* with signal1 ≈ Λ_{R*} signal2, its score and the
+    /// best `topK` distinct peaks.
+    let align (plan: So3FftPlan) (topK: int) (minSeparation: float) (signal1: float[,][]) (signal2: float[,][]) : Alignment =
+        let f1 = analyzeGrids (nameof signal1) signal1
+        let f2 = analyzeGrids (nameof signal2) signal2
+
+        if f1.Length <> f2.Length then
+            invalidArg (nameof signal2) (sprintf "Expected as many channels as signal1 (%d), got %d" f1.Length f2.Length)
+
+        alignCoefficients plan topK minSeparation f1 f2
