@@ -25,6 +25,16 @@ type Alignment =
         Peaks: CorrelationPeak[]
     }
 
+/// How `Correlation.align` brings grids coarser than the target bandwidth B up to it.
+[<RequireQualifiedAccess>]
+type Upsampling =
+    /// SHT at the input's own bandwidth b, coefficients zero for b ≤ l < B (band-limited interpolation): exact for
+    /// band-limited inputs and the cheapest.
+    | Spectral
+    /// Longitude-periodic bicubic interpolation of each grid by the integer factor B/b (Resample.upsampleBicubic), then
+    /// the SHT at B: the cross-domain paper's default for 16 × 16 embeddings.
+    | Bicubic
+
 /// S² cross-correlation of multi-channel band-limited signals, G(R) = Σ_k ∫ f1_k(x) f2_k(R⁻¹x) dx (DESIGN.md),
 /// computed spectrally: G(R) = Σ_l Σ_{m',m} g^l_{m'm} D^l_{m'm}(R) with g^l_{m'm} = Σ_k conj(f1_{k,l}^{m'}) f2_{k,l}^m
 /// (channels summed first), then the inverse SO(3) FFT on the SOFT grid (per β_j, S(m', m) = Σ_l g^l_{m'm} d^l_{m'm}(β_j),
@@ -328,8 +338,8 @@ module Correlation =
         Check.bandwidth (nameof b) b
         so3Plans.GetOrAdd(b, fun b -> lazy (So3Fft.plan b)).Value
 
-    /// The coefficients [channel][l² + l + m] of multi-channel grids [channel][2b, 2b] ([θ, φ], Driscoll–Healy, any b).
-    let analyzeGrids (name: string) (signal: float[,][]) : Complex[][] =
+    /// Checks multi-channel grids [channel][2b, 2b] ([θ, φ]) and returns b.
+    let private gridBandwidth (name: string) (signal: float[,][]) =
         if isNull signal then
             nullArg name
 
@@ -354,16 +364,44 @@ module Correlation =
         signal
         |> Array.iteri (fun i c -> Check.gridShape (sprintf "%s[%d]" name i) b (Array2D.length1 c) (Array2D.length2 c))
 
-        let plan = shtPlan b
-        signal |> Array.Parallel.map (Sht.forward plan)
+        b
 
-    /// Aligns two multi-channel grids [channel][2b, 2b] ([θ, φ], Driscoll–Healy) at the plan's bandwidth B. Grids coarser
-    /// than B are upsampled by spectral zero-padding (their SHT coefficients, zero for b ≤ l < B: band-limited
-    /// interpolation); finer grids are truncated to l < B. Returns R* with signal1 ≈ Λ_{R*} signal2, its score and the
-    /// best `topK` distinct peaks.
-    let align (plan: So3FftPlan) (topK: int) (minSeparation: float) (signal1: float[,][]) (signal2: float[,][]) : Alignment =
-        let f1 = analyzeGrids (nameof signal1) signal1
-        let f2 = analyzeGrids (nameof signal2) signal2
+    /// The coefficients [channel][l² + l + m] of multi-channel grids [channel][2b, 2b] ([θ, φ], Driscoll–Healy) for
+    /// correlation at bandwidth `target`: `Spectral` analyzes at b (zero-padding is implicit: missing degrees are zero);
+    /// `Bicubic` upsamples by the integer factor target/b first (throws if b does not divide target) and analyzes at
+    /// `target`. Grids finer than `target` are analyzed at b and truncated by the correlation.
+    let analyzeGrids (upsampling: Upsampling) (target: int) (name: string) (signal: float[,][]) : Complex[][] =
+        Check.bandwidth (nameof target) target
+        let b = gridBandwidth name signal
+
+        match upsampling with
+        | Upsampling.Bicubic when target > b ->
+            if target % b <> 0 then
+                invalidArg
+                    (nameof target)
+                    (sprintf "Expected a bandwidth that is a multiple of the grid's b = %d for bicubic upsampling, got %d" b target)
+
+            let plan = shtPlan target
+
+            signal
+            |> Array.Parallel.map (Resample.upsampleBicubic (target / b) >> Sht.forward plan)
+        | _ ->
+            let plan = shtPlan b
+            signal |> Array.Parallel.map (Sht.forward plan)
+
+    /// Aligns two multi-channel grids [channel][2b, 2b] ([θ, φ], Driscoll–Healy) at the plan's bandwidth B: both are
+    /// analyzed by `analyzeGrids` (upsampled when coarser than B), correlated, and the best `topK` peaks at least
+    /// `minSeparation` radians apart are refined. Returns R* with signal1 ≈ Λ_{R*} signal2, its score and the peaks.
+    let align
+        (plan: So3FftPlan)
+        (upsampling: Upsampling)
+        (topK: int)
+        (minSeparation: float)
+        (signal1: float[,][])
+        (signal2: float[,][])
+        : Alignment =
+        let f1 = analyzeGrids upsampling plan.Bandwidth (nameof signal1) signal1
+        let f2 = analyzeGrids upsampling plan.Bandwidth (nameof signal2) signal2
 
         if f1.Length <> f2.Length then
             invalidArg (nameof signal2) (sprintf "Expected as many channels as signal1 (%d), got %d" f1.Length f2.Length)

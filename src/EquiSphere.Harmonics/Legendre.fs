@@ -109,6 +109,23 @@ module Legendre =
                 dst[offset + (l - m) * stride] <- unscale p1 exponent
                 i <- i + l + 1
 
+    /// λ_l^m(θ) for one order 0 ≤ m ≤ lmax and l = m..lmax (index l − m) at colatitude θ, from precomputed
+    /// recurrence coefficients (lmax ≤ c.LMax); O(m + lmax) work.
+    let column (c: Coefficients) (m: int) (lmax: int) (theta: float) : float[] =
+        if lmax < 0 || lmax > c.LMax then
+            invalidArg (nameof lmax) (sprintf "Expected 0 <= lmax <= %d (the coefficients' degree), got %d" c.LMax lmax)
+
+        if m < 0 || m > lmax then
+            invalidArg (nameof m) (sprintf "Expected an order 0 <= m <= lmax = %d, got %d" lmax m)
+
+        Check.finite (nameof theta) theta
+        let s = sin theta
+        let v, e = seeds m (abs s)
+        let sign = if s < 0.0 && m % 2 = 1 then -1.0 else 1.0
+        let out = Array.zeroCreate (lmax - m + 1)
+        recur c m lmax (cos theta) (sign * v[m]) e[m] out 0 1
+        out
+
     /// λ_l^m(θ) for all 0 ≤ m ≤ l ≤ lmax at one colatitude θ (radians), packed at l(l+1)/2 + m.
     let all (lmax: int) (theta: float) : float[] =
         Check.finite (nameof theta) theta
@@ -128,7 +145,8 @@ module Legendre =
 
         out
 
-    /// λ_l^m(θ) for one (l, m) with |m| ≤ l (negative m by λ_l^{−m} = (−1)^m λ_l^m); O(l) work.
+    /// λ_l^m(θ) for one (l, m) with |m| ≤ l (negative m by λ_l^{−m} = (−1)^m λ_l^m); O(l²) work
+    /// (it builds the recurrence coefficients; use `column` for many values).
     let value (l: int) (m: int) (theta: float) : float =
         Check.degreeOrder l m
         Check.finite (nameof theta) theta

@@ -4,7 +4,7 @@ open System
 open Xunit
 open EquiSphere.Harmonics
 open TestKit
-open BandLimited
+open So3Signals
 
 [<Fact>]
 let ``equivariance error is zero for an equivariant map and large for a non-equivariant one`` () =

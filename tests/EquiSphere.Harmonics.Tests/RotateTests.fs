@@ -5,7 +5,7 @@ open System.Numerics
 open Xunit
 open EquiSphere.Harmonics
 open TestKit
-open BandLimited
+open So3Signals
 
 [<Fact>]
 let ``spherical harmonics transform under rotation by wigner D`` () =
@@ -110,3 +110,26 @@ let ``rotation rejects malformed coefficient vectors`` () =
     throwsWith<ArgumentException> [ "coeffs[1]"; "16"; "9" ] (fun () ->
         Rotate.channels Rotation.identity [| Array.zeroCreate 16; Array.zeroCreate 9 |]
         |> ignore)
+
+[<Fact>]
+let ``convolution commutes with arbitrary rotations`` () =
+    // (Λ_R f) ⋆ h = Λ_R (f ⋆ h) for zonal filters h, spectrally (exact) and on grids.
+    property 20 (fun (seed: int) ->
+        let rng = Random seed
+        let b = rng.Next(1, 14)
+        let f = realCoefficients rng b
+        let h = Array.init b (fun _ -> rng.NextDouble() - 0.5)
+        let r = Rotation.randomWith rng
+        let a = Convolution.spectral h (Rotate.coefficients r f)
+        let c = Rotate.coefficients r (Convolution.spectral h f)
+        closeTo "(Λ_R f) ⋆ h = Λ_R (f ⋆ h)" 1e-12 (parts c) (parts a))
+
+    let b = 8
+    let plan = Sht.plan b
+    let h = Array.init b (fun l -> 1.0 / float (l + 1))
+    let x = Sht.inverse plan (realCoefficients (Random 2) b)
+
+    let e =
+        Laws.worstEquivarianceError (Rotate.grid plan) (Convolution.convolve plan h) 4 (Random 3) x
+
+    close "grid convolution equivariance" 1e-12 0.0 e

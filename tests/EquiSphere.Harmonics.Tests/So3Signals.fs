@@ -1,5 +1,5 @@
 /// Generators of band-limited test signals in the spectral domain (so rotations are exact) and slow oracles.
-module BandLimited
+module So3Signals
 
 open System
 open System.Numerics
