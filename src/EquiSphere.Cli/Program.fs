@@ -17,7 +17,8 @@ let private infoCommand () =
     cmd
 
 /// The benchmark suites by name: each area registers one function that measures and prints its table.
-let private benchSuites: (string * string * (unit -> unit)) list = []
+let private benchSuites: (string * string * (unit -> unit)) list =
+    [ "so3", "SO(3) FFT forward/inverse B = 16..128, correlation pairs/s, Wigner-d", HarmonicsSo3Bench.run ]
 
 let private benchCommand () =
     let cmd =
@@ -51,5 +52,7 @@ let main argv =
 
     for c in [ infoCommand (); benchCommand () ] do
         root.Add c
+
+    root.Add(HarmonicsDemo.command ())
 
     root.Parse(argv).Invoke()
