@@ -67,7 +67,39 @@ module Correlation =
 
     /// The split coefficients (re, im) of G at bandwidth b: g^l_{m'm} = Σ_k conj(f1_{k,l}^{m'}) f2_{k,l}^m for l below
     /// both inputs' bandwidths and b (zero elsewhere).
-    let internal coefficientsSplit (b: int) (f1: Complex[][]) (f2: Complex[][]) =
+    /// gRe[row + i] += xr bRe[src + i] + xi bIm[src + i]; gIm[row + i] += xr bIm[src + i] − xi bRe[src + i] (SIMD).
+    let inline private conjMulAdd
+        (len: int)
+        (xr: float)
+        (xi: float)
+        (bRe: float[])
+        (bIm: float[])
+        (src: int)
+        (gRe: float[])
+        (gIm: float[])
+        (row: int)
+        =
+        let vw = Vector<float>.Count
+        let vr = Vector<float>(xr)
+        let vi = Vector<float>(xi)
+        let mutable i = 0
+
+        while i <= len - vw do
+            let br = Vector<float>(bRe, src + i)
+            let bi = Vector<float>(bIm, src + i)
+            (Vector<float>(gRe, row + i) + vr * br + vi * bi).CopyTo(gRe, row + i)
+            (Vector<float>(gIm, row + i) + vr * bi - vi * br).CopyTo(gIm, row + i)
+            i <- i + vw
+
+        while i < len do
+            let br, bi = bRe[src + i], bIm[src + i]
+            gRe[row + i] <- gRe[row + i] + xr * br + xi * bi
+            gIm[row + i] <- gIm[row + i] + xr * bi - xi * br
+            i <- i + 1
+
+    /// With `half`, only the rows m' ≥ 0 are filled (enough for real signals, whose G coefficients satisfy
+    /// g^l_{−m',−m} = (−1)^{m'−m} conj g^l_{m'm}).
+    let internal coefficientsSplit (half: bool) (b: int) (f1: Complex[][]) (f2: Complex[][]) =
         let b1 = checkChannels (nameof f1) f1
         let b2 = checkChannels (nameof f2) f2
 
@@ -101,15 +133,12 @@ module Correlation =
                     let aRe, aIm = s1[c]
                     let bRe, bIm = s2[c]
 
-                    for mp in -l .. l do
+                    for mp in (if half then 0 else -l) .. l do
                         let xr, xi = aRe[c0 + mp], aIm[c0 + mp]
                         let row = off + (mp + l) * w
                         let src = c0 - l
                         // conj(a) b = (xr − i xi)(br + i bi) = (xr br + xi bi) + i (xr bi − xi br)
-                        for m in 0 .. w - 1 do
-                            let br, bi = bRe[src + m], bIm[src + m]
-                            gRe[row + m] <- gRe[row + m] + xr * br + xi * bi
-                            gIm[row + m] <- gIm[row + m] + xr * bi - xi * br
+                        conjMulAdd w xr xi bRe bIm src gRe gIm row
         )
         |> ignore
 
@@ -119,16 +148,54 @@ module Correlation =
     /// Inputs are [channel][l² + l + m]; degrees at or above b are dropped, missing ones are zero.
     let coefficients (b: int) (f1: Complex[][]) (f2: Complex[][]) : Complex[] =
         Check.bandwidth (nameof b) b
-        let re, im = coefficientsSplit b f1 f2
+        let re, im = coefficientsSplit false b f1 f2
         Array.init re.Length (fun i -> Complex(re[i], im[i]))
 
     /// G(R) exactly from its coefficients (bandwidth b), O(b³).
     let value (b: int) (g: Complex[]) (r: Rotation) : float = (So3Fft.evaluate b g r).Real
 
-    /// G on the SOFT grid of the plan: (2B)³ real values, flat [α, β, γ] row-major.
+    /// G(R) of real signals from the rows m' ≥ 0 of split coefficients: Σ_l Re[Σ_m g_{0m} d_{0m} e^{−imγ}] +
+    /// 2 Σ_{m'>0} Re[e^{−im'α} Σ_m g_{m'm} d_{m'm}(β) e^{−imγ}]; O(b³).
+    let private valueHalf (b: int) (gRe: float[]) (gIm: float[]) (r: Rotation) =
+        let alpha, beta, gamma = Rotation.toEulerZyz r
+        let lmax = b - 1
+        let n = 2 * lmax + 1
+        let cg = Array.init n (fun i -> cos (float (i - lmax) * gamma))
+        let sg = Array.init n (fun i -> sin (float (i - lmax) * gamma))
+        let mutable sum = 0.0
+
+        Wigner.iterate lmax beta (fun l d ->
+            let off = So3Fft.index l -l -l
+            let w = 2 * l + 1
+
+            for mp in 0..l do
+                let row = off + (mp + l) * w + l
+                let src = (mp + lmax) * n + lmax
+                let mutable re = 0.0
+                let mutable im = 0.0
+
+                // Σ_m (gr + i gi) d (cos mγ − i sin mγ)
+                for m in -l .. l do
+                    let dv = d[src + m]
+                    let c, s = cg[m + lmax], sg[m + lmax]
+                    let gr, gi = gRe[row + m] * dv, gIm[row + m] * dv
+                    re <- re + gr * c + gi * s
+                    im <- im + gi * c - gr * s
+
+                if mp = 0 then
+                    sum <- sum + re
+                else
+                    // Re[(cos m'α − i sin m'α)(re + i im)] = re cos m'α + im sin m'α
+                    let a = float mp * alpha
+                    sum <- sum + 2.0 * (re * cos a + im * sin a))
+
+        sum
+
+    /// G on the SOFT grid of the plan: (2B)³ real values, flat [α, β, γ] row-major. Inputs are the coefficients of
+    /// real signals ([channel][l² + l + m], f_l^{−m} = (−1)^m conj f_l^m), as `Sht.forward` returns them.
     let grid (plan: So3FftPlan) (f1: Complex[][]) (f2: Complex[][]) : float[] =
-        let re, im = coefficientsSplit plan.Bandwidth f1 f2
-        fst (So3Fft.inverseSplit plan re im)
+        let re, im = coefficientsSplit true plan.Bandwidth f1 f2
+        So3Fft.inverseRealSplit plan re im
 
     /// The total L² norm √(Σ_k Σ_{l,m} |f_{k,l}^m|²) over degrees l < b (Parseval).
     let private norm (b: int) (f: Complex[][]) =
@@ -167,18 +234,19 @@ module Correlation =
 
             det3 m / d)
 
-    /// Maximizes G near r0 by Newton steps in the tangent space (R = r0 exp(ω), gradient and Hessian by finite
-    /// differences of the exact G through Wigner-D), falling back to gradient steps where the Hessian is not negative
-    /// definite; never returns a lower value than G(r0). Returns the rotation and G there. `step` is the initial
+    /// Maximizes a smooth function f on SO(3) near r0 by Newton steps in the tangent space (R = r0 exp(ω), gradient
+    /// and Hessian by finite differences), falling back to gradient steps where the Hessian is not negative definite;
+    /// never returns a lower value than f(r0). Returns the rotation and f there. `step` is the initial
     /// finite-difference step in radians (about half a grid cell).
-    let refine (b: int) (g: Complex[]) (step: float) (r0: Rotation) : Rotation * float =
-        let f (r: Rotation) = value b g r
+    let private maximize (f: Rotation -> float) (step: float) (r0: Rotation) : Rotation * float =
         let mutable r = r0
         let mutable fr = f r0
         let mutable h = step
         let mutable iter = 0
 
-        while iter < 6 && h > 1e-7 do
+        let mutable converged = false
+
+        while not converged && iter < 8 && h > 1e-7 do
             iter <- iter + 1
             let at (w: float[]) = f (r * expmap w)
 
@@ -238,6 +306,8 @@ module Correlation =
                     tries <- tries + 1
 
             let moved = sqrt (delta |> Array.sumBy (fun v -> v * v))
+            // A Newton step this small means the maximum is found far below any useful precision (6e-5°).
+            converged <- accepted && moved < 1e-6
 
             h <-
                 if accepted then
@@ -246,6 +316,12 @@ module Correlation =
                     h / 4.0
 
         r, fr
+
+    /// Maximizes G near r0 (coefficients g of bandwidth b, as `coefficients` returns them) by Newton steps in the
+    /// tangent space R = r0 exp(ω) with finite-difference gradient and Hessian of the exact G (through Wigner-D),
+    /// falling back to gradient steps where the Hessian is not negative definite; never returns a lower value than
+    /// G(r0). `step` is the initial finite-difference step in radians (about half a grid cell). Returns (R, G(R)).
+    let refine (b: int) (g: Complex[]) (step: float) (r0: Rotation) : Rotation * float = maximize (value b g) step r0
 
     /// Grid local maxima (not below any of the 6 axis neighbours; α and γ wrap around), best first, thinned so that
     /// kept peaks are at least `minSeparation` radians apart (non-maximum suppression), at most `count` of them.
@@ -266,23 +342,32 @@ module Correlation =
 
         let candidates = ResizeArray()
 
-        for i in 0 .. n - 1 do
-            for j in 0 .. n - 1 do
-                for k in 0 .. n - 1 do
-                    let v = values[(i * n + j) * n + k]
+        if count = 1 then
+            let mutable best = 0
 
-                    let at i j k =
-                        values[(((i + n) % n) * n + j) * n + (k + n) % n]
+            for i in 1 .. values.Length - 1 do
+                if values[i] > values[best] then
+                    best <- i
 
-                    if
-                        v >= at (i - 1) j k
-                        && v >= at (i + 1) j k
-                        && v >= at i j (k - 1)
-                        && v >= at i j (k + 1)
-                        && (j = 0 || v >= at i (j - 1) k)
-                        && (j = n - 1 || v >= at i (j + 1) k)
-                    then
-                        candidates.Add(struct (v, i, j, k))
+            candidates.Add(struct (values[best], best / (n * n), (best / n) % n, best % n))
+        else
+            for i in 0 .. n - 1 do
+                for j in 0 .. n - 1 do
+                    for k in 0 .. n - 1 do
+                        let v = values[(i * n + j) * n + k]
+
+                        let at i j k =
+                            values[(((i + n) % n) * n + j) * n + (k + n) % n]
+
+                        if
+                            v >= at (i - 1) j k
+                            && v >= at (i + 1) j k
+                            && v >= at i j (k - 1)
+                            && v >= at i j (k + 1)
+                            && (j = 0 || v >= at i (j - 1) k)
+                            && (j = n - 1 || v >= at i (j + 1) k)
+                        then
+                            candidates.Add(struct (v, i, j, k))
 
         let sorted =
             candidates.ToArray() |> Array.sortByDescending (fun struct (v, _, _, _) -> v)
@@ -301,14 +386,14 @@ module Correlation =
 
         kept.ToArray()
 
-    /// Aligns two multi-channel coefficient sets ([channel][l² + l + m], bandwidths may differ from the plan's):
+    /// Aligns two multi-channel coefficient sets of real signals ([channel][l² + l + m], f_l^{−m} = (−1)^m conj f_l^m;
+    /// bandwidths may differ from the plan's):
     /// G on the plan's SOFT grid, its best `topK` distinct peaks (at least `minSeparation` radians apart), each refined
     /// below the grid cell with `refine`. Scores are normalized by ‖f1‖ ‖f2‖.
     let alignCoefficients (plan: So3FftPlan) (topK: int) (minSeparation: float) (f1: Complex[][]) (f2: Complex[][]) : Alignment =
         let b = plan.Bandwidth
-        let re, im = coefficientsSplit b f1 f2
-        let values = fst (So3Fft.inverseSplit plan re im)
-        let g = Array.init re.Length (fun i -> Complex(re[i], im[i]))
+        let re, im = coefficientsSplit true b f1 f2
+        let values = So3Fft.inverseRealSplit plan re im
         let scale = norm b f1 * norm b f2
         let normalize v = if scale > 0.0 then v / scale else 0.0
         let step = Math.PI / float (4 * b)
@@ -316,7 +401,7 @@ module Correlation =
         let peaks =
             gridPeaks b topK minSeparation values
             |> Array.Parallel.map (fun (r, _) ->
-                let rr, v = refine b g step r
+                let rr, v = maximize (valueHalf b re im) step r
                 { Rotation = rr; Score = normalize v })
             |> Array.sortByDescending (fun p -> p.Score)
 

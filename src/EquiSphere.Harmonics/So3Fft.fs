@@ -10,7 +10,7 @@ open System.Threading.Tasks
 /// Tables are precomputed while they fit in `So3Fft.TableBudgetBytes` (B ≤ 64: (2/3)B⁴ doubles), otherwise
 /// recomputed per β during each transform by Risbo's recursion. Immutable and safe to share across threads.
 [<Sealed>]
-type So3FftPlan internal (b: int, weights: float[], tables: float[][] option, fft: FftPlan) =
+type So3FftPlan internal (b: int, weights: float[], tables: float[][] option, fft: FftPlan, realFft: RealFftPlan) =
     /// The bandwidth B: degrees l < B, the grid has (2B)³ rotations.
     member _.Bandwidth = b
 
@@ -27,6 +27,7 @@ type So3FftPlan internal (b: int, weights: float[], tables: float[][] option, ff
     member internal _.Weights = weights
     member internal _.Tables = tables
     member internal _.Fft = fft
+    member internal _.RealFft = realFft
 
 /// The SO(3) Fourier transform on the SOFT grid in O(B⁴): an FFT over α and γ per β, then a Wigner-d transform over
 /// β. A function on SO(3) of bandwidth B is f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) with
@@ -82,7 +83,7 @@ module So3Fft =
             else
                 None
 
-        So3FftPlan(b, weights, tables, Fft.plan n)
+        So3FftPlan(b, weights, tables, Fft.plan n, Fft.planReal n)
 
     /// The d table of β_j (j < B) from the plan or freshly computed.
     let private tableOf (plan: So3FftPlan) (j: int) =
@@ -106,18 +107,55 @@ module So3Fft =
             y[yo + i] <- y[yo + i] + x[xo + i] * d[dOff + i]
             i <- i + 1
 
-    /// The 2D DFT of a (2B)² plane [row, col] in place, unnormalized, with sign −1 (`negative`) or +1.
-    let internal dft2 (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) =
-        let n = fft.Length
+    /// Per-worker scratch of the α–γ transforms: coefficient planes T, U ((2B−1)² each, re/im), a (2B)² complex
+    /// plane, FFT lines and work arrays.
+    type internal Scratch(b: int, fft: FftPlan, realFft: RealFftPlan) =
+        let n = 2 * b
+        let w = 2 * b - 1
         let sl = max n (Fft.scratchLength fft)
-        let rowRe, rowIm = Array.zeroCreate n, Array.zeroCreate n
-        let wRe, wIm = Array.zeroCreate sl, Array.zeroCreate sl
+        let rl = max n (Fft.realScratchLength realFft)
+        member val Planes = Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w))
+        member val Re = Array.zeroCreate<float>(n * n)
+        member val Im = Array.zeroCreate<float>(n * n)
+        member val LineRe = Array.zeroCreate<float> n
+        member val LineIm = Array.zeroCreate<float> n
+        member val WorkRe = Array.zeroCreate<float> sl
+        member val WorkIm = Array.zeroCreate<float> sl
+        member val HalfRe = Array.zeroCreate<float>(b + 1)
+        member val HalfIm = Array.zeroCreate<float>(b + 1)
+        member val Real = Array.zeroCreate<float> n
+        member val Plane = Array.zeroCreate<float>(n * n)
+        member val Z = Array.init 4 (fun _ -> Array.zeroCreate<float> rl)
+
+    /// Runs `body worker j scratch` for j = 0..B−1 on min(B, cores) workers (worker w takes j = w, w + P, ...), each
+    /// with its own scratch.
+    let private forEachBeta (plan: So3FftPlan) (body: int -> int -> Scratch -> unit) =
+        let b = plan.Bandwidth
+        let workers = max 1 (min b Environment.ProcessorCount)
+
+        Parallel.For(
+            0,
+            workers,
+            fun w ->
+                let s = Scratch(b, plan.Fft, plan.RealFft)
+                let mutable j = w
+
+                while j < b do
+                    body w j s
+                    j <- j + workers
+        )
+        |> ignore
+
+    /// The 2D DFT of a (2B)² plane [row, col] in place, unnormalized, with sign −1 (`negative`) or +1.
+    let private dft2 (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) (s: Scratch) =
+        let n = fft.Length
+        let rowRe, rowIm = s.LineRe, s.LineIm
 
         let run (r: float[]) (i: float[]) =
             if negative then
-                Fft.forwardSplit fft r i wRe wIm
+                Fft.forwardSplit fft r i s.WorkRe s.WorkIm
             else
-                Fft.backwardSplit fft r i wRe wIm
+                Fft.backwardSplit fft r i s.WorkRe s.WorkIm
 
         for row in 0 .. n - 1 do
             Array.blit re (row * n) rowRe 0 n
@@ -167,6 +205,7 @@ module So3Fft =
     /// U(m', m) = Σ_l g^l_{m'm} d^l_{m'm}(β_j), planes indexed [(m'+B−1)(2B−1) + (m+B−1)].
     let private synthesizePair
         (b: int)
+        (half: bool)
         (d: float[])
         (fRe: float[])
         (fIm: float[])
@@ -187,7 +226,7 @@ module So3Fft =
             let len = 2 * l + 1
             let off = index l -l -l
 
-            for mp in -l .. l do
+            for mp in (if half then 0 else -l) .. l do
                 let src = off + (mp + l) * len
                 let dst = (mp + b - 1) * w + b - 1 - l
                 mulAdd len fRe src d src tRe dst
@@ -235,33 +274,82 @@ module So3Fft =
         let gRe, gIm = mirror b fRe fIm
         let outRe = Array.zeroCreate (n * n * n)
         let outIm = Array.zeroCreate (n * n * n)
-        let w = 2 * b - 1
 
-        Parallel.For(
-            0,
-            b,
-            (fun () ->
-                Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)), Array.zeroCreate<float>(n * n), Array.zeroCreate<float>(n * n)),
-            (fun j _ (planes: float[][], re: float[], im: float[]) ->
-                let d = tableOf plan j
-                synthesizePair b d fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
+        forEachBeta plan (fun _ j s ->
+            let planes = s.Planes
+            let re, im = s.Re, s.Im
+            let d = tableOf plan j
+            synthesizePair b false d fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
 
-                for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
-                    scatter b flip pr pi re im
-                    dft2 plan.Fft true re im
+            for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
+                scatter b flip pr pi re im
+                dft2 plan.Fft true re im s
 
-                    for i in 0 .. n - 1 do
-                        for k in 0 .. n - 1 do
-                            let dst = (i * n + jj) * n + k
-                            outRe[dst] <- re[i * n + k]
-                            outIm[dst] <- im[i * n + k]
-
-                planes, re, im),
-            (fun _ -> ())
-        )
-        |> ignore
+                for i in 0 .. n - 1 do
+                    Array.blit re (i * n) outRe ((i * n + jj) * n) n
+                    Array.blit im (i * n) outIm ((i * n + jj) * n) n)
 
         outRe, outIm
+
+    /// The inverse for the coefficients of a real function (f^l_{−m',−m} = (−1)^{m'−m} conj f^l_{m'm}; only rows
+    /// m' ≥ 0 are read): per β, half the Wigner step, B complex FFTs over m and 2B real-output FFTs over m'.
+    /// Returns the (2B)³ real samples.
+    let internal inverseRealSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let w = 2 * b - 1
+        let gRe, gIm = mirror b fRe fIm
+        let out = Array.zeroCreate (n * n * n)
+
+        forEachBeta plan (fun _ j s ->
+            let planes = s.Planes
+            let yRe, yIm = s.Re, s.Im
+            let d = tableOf plan j
+            synthesizePair b true d fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
+
+            for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
+                // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m).
+                for mp in 0 .. b - 1 do
+                    Array.Clear s.LineRe
+                    Array.Clear s.LineIm
+                    let src = (mp + b - 1) * w + b - 1
+
+                    for m in -(b - 1) .. b - 1 do
+                        let t = if flip then src - m else src + m
+                        s.LineRe[(m + n) % n] <- pr[t]
+                        s.LineIm[(m + n) % n] <- pi[t]
+
+                    Fft.forwardSplit plan.Fft s.LineRe s.LineIm s.WorkRe s.WorkIm
+                    Array.blit s.LineRe 0 yRe (mp * n) n
+                    Array.blit s.LineIm 0 yIm (mp * n) n
+
+                // f(α_i) = Σ_{m'} Y(m') e^{−im'α_i} = Σ_{m'} conj Y(m') e^{+im'α_i}, Hermitian in m': real output.
+                for k in 0 .. n - 1 do
+                    for mp in 0 .. b - 1 do
+                        s.HalfRe[mp] <- yRe[mp * n + k]
+                        s.HalfIm[mp] <- -yIm[mp * n + k]
+
+                    s.HalfRe[b] <- 0.0
+                    s.HalfIm[b] <- 0.0
+
+                    Fft.backwardRealSplit
+                        plan.RealFft
+                        (ReadOnlySpan s.HalfRe)
+                        (ReadOnlySpan s.HalfIm)
+                        (Span s.Real)
+                        s.Z[0]
+                        s.Z[1]
+                        s.Z[2]
+                        s.Z[3]
+
+                    for i in 0 .. n - 1 do
+                        s.Plane[i * n + k] <- s.Real[i]
+
+                // Rows of n contiguous γ samples per α: blit them (a strided scatter per sample thrashes the cache).
+                for i in 0 .. n - 1 do
+                    Array.blit s.Plane (i * n) out ((i * n + jj) * n) n)
+
+        out
 
     /// The forward transform on split samples; returns split coefficients.
     let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
@@ -269,67 +357,60 @@ module So3Fft =
         let n = 2 * b
         let w = 2 * b - 1
         let total = count b
-        let lockObj = obj ()
-        let fRe = Array.zeroCreate total
-        let fIm = Array.zeroCreate total
-        // Accumulates the southern-β contributions in the mirrored layout g, unfolded at the end.
-        let gRe = Array.zeroCreate total
-        let gIm = Array.zeroCreate total
+        let workers = max 1 (min b Environment.ProcessorCount)
+        // Per worker: f (northern β) and g (southern β, in the mirrored layout, unfolded at the end), re and im.
+        let accs =
+            Array.init workers (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float> total))
 
-        Parallel.For(
-            0,
-            b,
-            (fun () ->
-                Array.init 4 (fun _ -> Array.zeroCreate<float> total),
-                Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)),
-                (Array.zeroCreate<float>(n * n), Array.zeroCreate<float>(n * n))),
-            (fun j _ (acc: float[][], planes: float[][], (re: float[], im: float[])) ->
-                let d = tableOf plan j
-                let v = plan.Weights[j]
+        forEachBeta plan (fun worker j s ->
+            let acc = accs[worker]
+            let planes = s.Planes
+            let re, im = s.Re, s.Im
+            let d = tableOf plan j
+            let v = plan.Weights[j]
 
-                for jj, p in [ j, 0; n - 1 - j, 2 ] do
-                    for i in 0 .. n - 1 do
-                        for k in 0 .. n - 1 do
-                            let src = (i * n + jj) * n + k
-                            re[i * n + k] <- sRe[src]
-                            im[i * n + k] <- sIm[src]
+            for jj, p in [ j, 0; n - 1 - j, 2 ] do
+                for i in 0 .. n - 1 do
+                    for k in 0 .. n - 1 do
+                        let src = (i * n + jj) * n + k
+                        re[i * n + k] <- sRe[src]
+                        im[i * n + k] <- sIm[src]
 
-                    dft2 plan.Fft false re im
-                    // S(m', m) = v_j Σ_{i,k} f e^{+im'α_i} e^{+imγ_k}; the southern plane is stored m-reversed.
-                    let pr, pi = planes[p], planes[p + 1]
+                dft2 plan.Fft false re im s
+                // S(m', m) = v_j Σ_{i,k} f e^{+im'α_i} e^{+imγ_k}; the southern plane is stored m-reversed.
+                let pr, pi = planes[p], planes[p + 1]
 
-                    for mp in -(b - 1) .. b - 1 do
-                        let row = ((mp + n) % n) * n
-                        let dst = (mp + b - 1) * w + b - 1
+                for mp in -(b - 1) .. b - 1 do
+                    let row = ((mp + n) % n) * n
+                    let dst = (mp + b - 1) * w + b - 1
 
-                        for m in -(b - 1) .. b - 1 do
-                            let s = row + (m + n) % n
-                            let t = if p = 0 then dst + m else dst - m
-                            pr[t] <- v * re[s]
-                            pi[t] <- v * im[s]
+                    for m in -(b - 1) .. b - 1 do
+                        let s = row + (m + n) % n
+                        let t = if p = 0 then dst + m else dst - m
+                        pr[t] <- v * re[s]
+                        pi[t] <- v * im[s]
 
-                for l in 0 .. b - 1 do
-                    let len = 2 * l + 1
-                    let off = index l -l -l
+            for l in 0 .. b - 1 do
+                let len = 2 * l + 1
+                let off = index l -l -l
 
-                    for mp in -l .. l do
-                        let dst = off + (mp + l) * len
-                        let src = (mp + b - 1) * w + b - 1 - l
-                        mulAdd len planes[0] src d dst acc[0] dst
-                        mulAdd len planes[1] src d dst acc[1] dst
-                        mulAdd len planes[2] src d dst acc[2] dst
-                        mulAdd len planes[3] src d dst acc[3] dst
+                for mp in -l .. l do
+                    let dst = off + (mp + l) * len
+                    let src = (mp + b - 1) * w + b - 1 - l
+                    mulAdd len planes[0] src d dst acc[0] dst
+                    mulAdd len planes[1] src d dst acc[1] dst
+                    mulAdd len planes[2] src d dst acc[2] dst
+                    mulAdd len planes[3] src d dst acc[3] dst)
 
-                acc, planes, (re, im)),
-            (fun (acc, _, _) ->
-                lock lockObj (fun () ->
-                    for i in 0 .. total - 1 do
-                        fRe[i] <- fRe[i] + acc[0][i]
-                        fIm[i] <- fIm[i] + acc[1][i]
-                        gRe[i] <- gRe[i] + acc[2][i]
-                        gIm[i] <- gIm[i] + acc[3][i]))
-        )
-        |> ignore
+        let fRe, fIm, gRe, gIm = accs[0][0], accs[0][1], accs[0][2], accs[0][3]
+
+        for wk in 1 .. workers - 1 do
+            for q in 0..3 do
+                let dst = accs[0][q]
+                let src = accs[wk][q]
+
+                for i in 0 .. total - 1 do
+                    dst[i] <- dst[i] + src[i]
 
         // f^l_{m'm} += (−1)^{l+m'} g^l_{m',−m}, then the normalization (2l+1)/(8π²) · (2π/2B)².
         let h = 2.0 * Math.PI / float n
