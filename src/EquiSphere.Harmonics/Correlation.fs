@@ -389,7 +389,8 @@ module Correlation =
     /// Aligns two multi-channel coefficient sets of real signals ([channel][l² + l + m], f_l^{−m} = (−1)^m conj f_l^m;
     /// bandwidths may differ from the plan's):
     /// G on the plan's SOFT grid, its best `topK` distinct peaks (at least `minSeparation` radians apart), each refined
-    /// below the grid cell with `refine`. Scores are normalized by ‖f1‖ ‖f2‖.
+    /// below the grid cell with `refine` and thinned again after refinement (so fewer than `topK` may remain). Scores are
+    /// normalized by ‖f1‖ ‖f2‖.
     let alignCoefficients (plan: So3FftPlan) (topK: int) (minSeparation: float) (f1: Complex[][]) (f2: Complex[][]) : Alignment =
         let b = plan.Bandwidth
         let re, im = coefficientsSplit true b f1 f2
@@ -398,12 +399,28 @@ module Correlation =
         let normalize v = if scale > 0.0 then v / scale else 0.0
         let step = Math.PI / float (4 * b)
 
-        let peaks =
-            gridPeaks b topK minSeparation values
+        // Refinement can carry two grid peaks onto the same maximum, so a few spare candidates are refined and the
+        // suppression is applied again to the refined rotations.
+        let candidates = gridPeaks b (if topK = 1 then 1 else topK + 2) minSeparation values
+
+        let refined =
+            candidates
             |> Array.Parallel.map (fun (r, _) ->
                 let rr, v = maximize (valueHalf b re im) step r
                 { Rotation = rr; Score = normalize v })
             |> Array.sortByDescending (fun p -> p.Score)
+
+        let kept = ResizeArray<CorrelationPeak>()
+
+        for p in refined do
+            if
+                kept.Count < topK
+                && kept
+                   |> Seq.forall (fun q -> Rotation.angleBetween q.Rotation p.Rotation >= minSeparation)
+            then
+                kept.Add p
+
+        let peaks = kept.ToArray()
 
         {
             Rotation = peaks[0].Rotation
