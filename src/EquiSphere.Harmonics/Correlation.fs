@@ -142,13 +142,13 @@ module Correlation =
         )
         |> ignore
 
-        gRe, gIm
+        gRe, gIm, lmax + 1
 
     /// The SO(3) coefficients of G at bandwidth b, packed as in `So3Fft` (index l(4l²−1)/3 + (m'+l)(2l+1) + (m+l)).
     /// Inputs are [channel][l² + l + m]; degrees at or above b are dropped, missing ones are zero.
     let coefficients (b: int) (f1: Complex[][]) (f2: Complex[][]) : Complex[] =
         Check.bandwidth (nameof b) b
-        let re, im = coefficientsSplit false b f1 f2
+        let re, im, _ = coefficientsSplit false b f1 f2
         Array.init re.Length (fun i -> Complex(re[i], im[i]))
 
     /// G(R) exactly from its coefficients (bandwidth b), O(b³).
@@ -194,8 +194,8 @@ module Correlation =
     /// G on the SOFT grid of the plan: (2B)³ real values, flat [α, β, γ] row-major. Inputs are the coefficients of
     /// real signals ([channel][l² + l + m], f_l^{−m} = (−1)^m conj f_l^m), as `Sht.forward` returns them.
     let grid (plan: So3FftPlan) (f1: Complex[][]) (f2: Complex[][]) : float[] =
-        let re, im = coefficientsSplit true plan.Bandwidth f1 f2
-        So3Fft.inverseRealSplit plan re im
+        let re, im, degrees = coefficientsSplit true plan.Bandwidth f1 f2
+        So3Fft.inverseRealSplit plan degrees re im
 
     /// The total L² norm √(Σ_k Σ_{l,m} |f_{k,l}^m|²) over degrees l < b (Parseval).
     let private norm (b: int) (f: Complex[][]) =
@@ -386,6 +386,154 @@ module Correlation =
 
         kept.ToArray()
 
+    /// G and its exact gradient and Hessian in ZYZ Euler coordinates (α, β, γ) for real signals, from the rows m' ≥ 0
+    /// of split coefficients, with one Wigner-d recursion: ∂/∂α and ∂/∂γ multiply by −im' and −im, and
+    /// ∂d/∂β = −iJ_y d, i.e. d'_{m'm} = ½[√((l−m')(l+m'+1)) d_{m'+1,m} − √((l+m')(l−m'+1)) d_{m'−1,m}] (applied twice
+    /// for d''). Returns (G, gradient, Hessian) with the Hessian as a 3 × 3 array.
+    let private eulerDerivatives (b: int) (gRe: float[]) (gIm: float[]) (alpha: float) (beta: float) (gamma: float) =
+        let lmax = b - 1
+        let n = 2 * lmax + 1
+        let cg = Array.init n (fun i -> cos (float (i - lmax) * gamma))
+        let sg = Array.init n (fun i -> sin (float (i - lmax) * gamma))
+        let d1 = Array.zeroCreate<float>(n * n)
+        let d2 = Array.zeroCreate<float>(n * n)
+        // Accumulators: G, G_α, G_β, G_γ, G_αα, G_ββ, G_γγ, G_αβ, G_αγ, G_βγ.
+        let acc = Array.zeroCreate<float> 10
+
+        Wigner.iterate lmax beta (fun l d ->
+            let up (mp: int) = sqrt (float ((l - mp) * (l + mp + 1)))
+            let down (mp: int) = sqrt (float ((l + mp) * (l - mp + 1)))
+
+            let derive (src: float[]) (dst: float[]) (mp: int) =
+                let row = (mp + lmax) * n + lmax
+                let cu, cd = 0.5 * up mp, 0.5 * down mp
+
+                for m in -l .. l do
+                    let above = if mp < l then src[row + n + m] else 0.0
+                    let below = if mp > -l then src[row - n + m] else 0.0
+                    dst[row + m] <- cu * above - cd * below
+
+            for mp in max -l -1 .. l do
+                derive d d1 mp
+
+            for mp in 0..l do
+                derive d1 d2 mp
+
+            let off = So3Fft.index l -l -l
+            let w = 2 * l + 1
+
+            for mp in 0..l do
+                let row = off + (mp + l) * w + l
+                let src = (mp + lmax) * n + lmax
+                // Complex sums over m of g·x·e^{−imγ} for x = d, d·(−im), d·(−m²), d', d'·(−im), d''.
+                let mutable a0r, a0i, a1r, a1i, a2r, a2i = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+                let mutable b0r, b0i, b1r, b1i, c0r, c0i = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+
+                for m in -l .. l do
+                    let c, s = cg[m + lmax], sg[m + lmax]
+                    let gr, gi = gRe[row + m], gIm[row + m]
+                    // h = g e^{−imγ} = (gr + i gi)(c − i s)
+                    let hr, hi = gr * c + gi * s, gi * c - gr * s
+                    let fm = float m
+                    let dv, dp, dpp = d[src + m], d1[src + m], d2[src + m]
+                    a0r <- a0r + hr * dv
+                    a0i <- a0i + hi * dv
+                    // (−im)(hr + i hi) = m hi − i m hr
+                    a1r <- a1r + fm * hi * dv
+                    a1i <- a1i - fm * hr * dv
+                    a2r <- a2r - fm * fm * hr * dv
+                    a2i <- a2i - fm * fm * hi * dv
+                    b0r <- b0r + hr * dp
+                    b0i <- b0i + hi * dp
+                    b1r <- b1r + fm * hi * dp
+                    b1i <- b1i - fm * hr * dp
+                    c0r <- c0r + hr * dpp
+                    c0i <- c0i + hi * dpp
+
+                let weight = if mp = 0 then 1.0 else 2.0
+                let fa = float mp * alpha
+                let er, ei = weight * cos fa, -weight * sin fa
+                let fmp = float mp
+                // Re[F z] and Re[F (−im') z] = m' Im[F z], with F = er + i ei.
+                let re (zr: float) (zi: float) = er * zr - ei * zi
+                let reMinusI (zr: float) (zi: float) = fmp * (er * zi + ei * zr)
+                acc[0] <- acc[0] + re a0r a0i
+                acc[1] <- acc[1] + reMinusI a0r a0i
+                acc[2] <- acc[2] + re b0r b0i
+                acc[3] <- acc[3] + re a1r a1i
+                acc[4] <- acc[4] - fmp * fmp * re a0r a0i
+                acc[5] <- acc[5] + re c0r c0i
+                acc[6] <- acc[6] + re a2r a2i
+                acc[7] <- acc[7] + reMinusI b0r b0i
+                acc[8] <- acc[8] + reMinusI a1r a1i
+                acc[9] <- acc[9] + re b1r b1i)
+
+        let hess =
+            array2D
+                [
+                    [ acc[4]; acc[7]; acc[8] ]
+                    [ acc[7]; acc[5]; acc[9] ]
+                    [ acc[8]; acc[9]; acc[6] ]
+                ]
+
+        acc[0], [| acc[1]; acc[2]; acc[3] |], hess
+
+    /// Newton's method on G in Euler coordinates with the exact derivatives of `eulerDerivatives`, from r0; falls back
+    /// to the tangent-space `maximize` near the gimbal poles (sin β < 0.05), where the Hessian is not negative definite,
+    /// or where a step would not increase G. Returns (R, G(R)).
+    let private refineHalf (b: int) (gRe: float[]) (gIm: float[]) (step: float) (r0: Rotation) =
+        let a0, b0, c0 = Rotation.toEulerZyz r0
+        let x = [| a0; b0; c0 |]
+        let mutable best = x, Double.NegativeInfinity
+        let mutable failed = false
+        let mutable converged = false
+        let mutable iter = 0
+
+        while not failed && not converged && iter < 12 do
+            iter <- iter + 1
+
+            if sin x[1] < 0.05 then
+                failed <- true
+            else
+                let v, grad, hess = eulerDerivatives b gRe gIm x[0] x[1] x[2]
+
+                if v < snd best then
+                    failed <- true
+                else
+                    best <- Array.copy x, v
+
+                    let negativeDefinite =
+                        hess[0, 0] < 0.0
+                        && hess[0, 0] * hess[1, 1] - hess[0, 1] * hess[1, 0] > 0.0
+                        && det3 hess < 0.0
+
+                    if not negativeDefinite then
+                        failed <- true
+                    else
+                        let delta = solve3 hess (Array.map (fun v -> -v) grad)
+                        let size = sqrt (delta |> Array.sumBy (fun v -> v * v))
+
+                        if size > 8.0 * step then
+                            failed <- true
+                        else
+                            for i in 0..2 do
+                                x[i] <- x[i] + delta[i]
+
+                            converged <- size < 1e-10
+
+        let bx, bv = best
+
+        let start =
+            if Double.IsNegativeInfinity bv then
+                r0
+            else
+                Rotation.ofEulerZyz bx[0] bx[1] bx[2]
+
+        if failed || not converged then
+            maximize (valueHalf b gRe gIm) (if failed then step else step / 16.0) start
+        else
+            start, bv
+
     /// Aligns two multi-channel coefficient sets of real signals ([channel][l² + l + m], f_l^{−m} = (−1)^m conj f_l^m;
     /// bandwidths may differ from the plan's):
     /// G on the plan's SOFT grid, its best `topK` distinct peaks (at least `minSeparation` radians apart), each refined
@@ -393,8 +541,8 @@ module Correlation =
     /// normalized by ‖f1‖ ‖f2‖.
     let alignCoefficients (plan: So3FftPlan) (topK: int) (minSeparation: float) (f1: Complex[][]) (f2: Complex[][]) : Alignment =
         let b = plan.Bandwidth
-        let re, im = coefficientsSplit true b f1 f2
-        let values = So3Fft.inverseRealSplit plan re im
+        let re, im, degrees = coefficientsSplit true b f1 f2
+        let values = So3Fft.inverseRealSplit plan degrees re im
         let scale = norm b f1 * norm b f2
         let normalize v = if scale > 0.0 then v / scale else 0.0
         let step = Math.PI / float (4 * b)
@@ -406,7 +554,7 @@ module Correlation =
         let refined =
             candidates
             |> Array.Parallel.map (fun (r, _) ->
-                let rr, v = maximize (valueHalf b re im) step r
+                let rr, v = refineHalf degrees re im step r
                 { Rotation = rr; Score = normalize v })
             |> Array.sortByDescending (fun p -> p.Score)
 

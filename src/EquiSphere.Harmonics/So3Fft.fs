@@ -205,6 +205,7 @@ module So3Fft =
     /// U(m', m) = Σ_l g^l_{m'm} d^l_{m'm}(β_j), planes indexed [(m'+B−1)(2B−1) + (m+B−1)].
     let private synthesizePair
         (b: int)
+        (degrees: int)
         (half: bool)
         (d: float[])
         (fRe: float[])
@@ -222,7 +223,7 @@ module So3Fft =
         Array.Clear uRe
         Array.Clear uIm
 
-        for l in 0 .. b - 1 do
+        for l in 0 .. degrees - 1 do
             let len = 2 * l + 1
             let off = index l -l -l
 
@@ -279,7 +280,7 @@ module So3Fft =
             let planes = s.Planes
             let re, im = s.Re, s.Im
             let d = tableOf plan j
-            synthesizePair b false d fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
+            synthesizePair b b false d fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
 
             for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
                 scatter b flip pr pi re im
@@ -294,7 +295,8 @@ module So3Fft =
     /// The inverse for the coefficients of a real function (f^l_{−m',−m} = (−1)^{m'−m} conj f^l_{m'm}; only rows
     /// m' ≥ 0 are read): per β, half the Wigner step, B complex FFTs over m and 2B real-output FFTs over m'.
     /// Returns the (2B)³ real samples.
-    let internal inverseRealSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
+    /// `degrees` ≤ B: coefficients of degree l ≥ degrees are known to be zero and skipped.
+    let internal inverseRealSplit (plan: So3FftPlan) (degrees: int) (fRe: float[]) (fIm: float[]) =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
@@ -305,11 +307,12 @@ module So3Fft =
             let planes = s.Planes
             let yRe, yIm = s.Re, s.Im
             let d = tableOf plan j
-            synthesizePair b true d fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
+            synthesizePair b degrees true d fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
 
             for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
-                // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m).
-                for mp in 0 .. b - 1 do
+                // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m); rows
+                // m' ≥ degrees are zero.
+                for mp in 0 .. degrees - 1 do
                     Array.Clear s.LineRe
                     Array.Clear s.LineIm
                     let src = (mp + b - 1) * w + b - 1
@@ -325,12 +328,13 @@ module So3Fft =
 
                 // f(α_i) = Σ_{m'} Y(m') e^{−im'α_i} = Σ_{m'} conj Y(m') e^{+im'α_i}, Hermitian in m': real output.
                 for k in 0 .. n - 1 do
-                    for mp in 0 .. b - 1 do
+                    for mp in 0 .. degrees - 1 do
                         s.HalfRe[mp] <- yRe[mp * n + k]
                         s.HalfIm[mp] <- -yIm[mp * n + k]
 
-                    s.HalfRe[b] <- 0.0
-                    s.HalfIm[b] <- 0.0
+                    for mp in degrees..b do
+                        s.HalfRe[mp] <- 0.0
+                        s.HalfIm[mp] <- 0.0
 
                     Fft.backwardRealSplit
                         plan.RealFft

@@ -162,3 +162,38 @@ let ``align with bicubic upsampling recovers the rotation of smooth signals`` ()
             Correlation.align (Correlation.planFor 32) Upsampling.Bicubic 1 Correlation.DefaultMinSeparation g1 g2
 
         Assert.InRange(degrees r a.Rotation, 0.0, 2.0))
+
+[<Fact>]
+let ``rotations near the gimbal poles are recovered too`` () =
+    // β ≈ 0 and β ≈ π, where Euler coordinates degenerate and the refinement falls back to the tangent space.
+    let b = 12
+    let rng = Random 31
+    let f2 = Array.init 2 (fun _ -> realCoefficients rng b)
+
+    for r in
+        [
+            Rotation.ofEulerZyz 0.7 0.004 2.1
+            Rotation.ofEulerZyz 4.0 (Math.PI - 0.01) 1.0
+            Rotation.identity
+        ] do
+        let a =
+            Correlation.alignCoefficients (Correlation.planFor b) 1 Correlation.DefaultMinSeparation (Rotate.channels r f2) f2
+
+        Assert.InRange(degrees r a.Rotation, 0.0, 0.5)
+
+[<Fact>]
+let ``refine climbs from a perturbed start to the exact rotation`` () =
+    property 5 (fun (seed: int) ->
+        let rng = Random seed
+        let b = 10
+        let f2 = Array.init 2 (fun _ -> realCoefficients rng b)
+        let r = Rotation.randomWith rng
+        let g = Correlation.coefficients b (Rotate.channels r f2) f2
+
+        let start =
+            r
+            * Rotation.ofAxisAngle (rng.NextDouble(), rng.NextDouble(), rng.NextDouble()) 0.05
+
+        let found, v = Correlation.refine b g 0.05 start
+        Assert.InRange(degrees r found, 0.0, 0.01)
+        close "G at the maximum" 1e-9 (Correlation.value b g r) v)
