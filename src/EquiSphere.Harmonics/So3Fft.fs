@@ -67,24 +67,30 @@ module So3Fft =
 
         t
 
-    /// A plan for bandwidth b (1 ≤ b ≤ 2048).
-    let plan (b: int) : So3FftPlan =
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048) that precomputes the Wigner-d tables when `tables` is true, or recomputes
+    /// d per β in every transform when false (O(B²) memory per worker instead of (4/3)B⁴ doubles, slower). Both give
+    /// the same results.
+    let planWith (tables: bool) (b: int) : So3FftPlan =
         Check.bandwidth (nameof b) b
         let n = 2 * b
 
         let weights =
             Grid.quadratureWeights b |> Array.map (fun w -> w * float n / (2.0 * Math.PI))
 
-        let bytes = int64 b * int64 (count b) * 8L
         let betas = So3Grid.betas b
 
-        let tables =
-            if bytes <= TableBudgetBytes then
+        let precomputed =
+            if tables then
                 Some(Array.Parallel.init b (fun j -> table b betas[j]))
             else
                 None
 
-        So3FftPlan(b, weights, tables, Fft.plan n, Fft.planReal n)
+        So3FftPlan(b, weights, precomputed, Fft.plan n, Fft.planReal n)
+
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048): tables precomputed while they fit `TableBudgetBytes` (B ≤ 64).
+    let plan (b: int) : So3FftPlan =
+        Check.bandwidth (nameof b) b
+        planWith (int64 b * int64 (count b) * 8L <= TableBudgetBytes) b
 
     /// The d table of β_j (j < B) from the plan or freshly computed.
     let private tableOf (plan: So3FftPlan) (j: int) =
@@ -269,6 +275,49 @@ module So3Fft =
                 re[i] <- tRe[s]
                 im[i] <- tIm[s]
 
+    /// The Wigner step of the inverse with precomputed tables, parallel over orders m' (each task owns row m' of every
+    /// plane, so there are no races, and streams each table row once): for every β_j (j < B) the planes
+    /// T_j(m', m) = Σ_l f^l_{m'm} d^l_{m'm}(β_j) and U_j(m', m) = Σ_l g^l_{m'm} d^l_{m'm}(β_j) (re, im), for degrees
+    /// l < `degrees` and rows m' ≥ 0 only when `half`.
+    let private synthesizeRows
+        (plan: So3FftPlan)
+        (tables: float[][])
+        (degrees: int)
+        (half: bool)
+        (fRe: float[])
+        (fIm: float[])
+        (gRe: float[])
+        (gIm: float[])
+        =
+        let b = plan.Bandwidth
+        let w = 2 * b - 1
+
+        let planes =
+            Array.init b (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
+
+        let lo = if half then 0 else -(degrees - 1)
+
+        Parallel.For(
+            lo,
+            degrees,
+            fun mp ->
+                for l in abs mp .. degrees - 1 do
+                    let len = 2 * l + 1
+                    let src = index l mp -l
+                    let dst = (mp + b - 1) * w + b - 1 - l
+
+                    for j in 0 .. b - 1 do
+                        let d = tables[j]
+                        let p = planes[j]
+                        mulAdd len fRe src d src p[0] dst
+                        mulAdd len fIm src d src p[1] dst
+                        mulAdd len gRe src d src p[2] dst
+                        mulAdd len gIm src d src p[3] dst
+        )
+        |> ignore
+
+        planes
+
     /// The inverse on split coefficients; returns the (2B)³ samples as (re, im).
     let internal inverseSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
         let b = plan.Bandwidth
@@ -277,11 +326,20 @@ module So3Fft =
         let outRe = Array.zeroCreate (n * n * n)
         let outIm = Array.zeroCreate (n * n * n)
 
+        let shared =
+            plan.Tables
+            |> Option.map (fun t -> synthesizeRows plan t b false fRe fIm gRe gIm)
+
         forEachBeta plan (fun _ j s ->
-            let planes = s.Planes
             let re, im = s.Re, s.Im
-            let d = tableOf plan j
-            synthesizePair b b false d fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
+
+            let planes =
+                match shared with
+                | Some p -> p[j]
+                | None ->
+                    let p = s.Planes
+                    synthesizePair b b false (tableOf plan j) fRe fIm gRe gIm p[0] p[1] p[2] p[3]
+                    p
 
             for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
                 scatter b flip pr pi re im
@@ -304,11 +362,20 @@ module So3Fft =
         let gRe, gIm = mirror b fRe fIm
         let out = Array.zeroCreate (n * n * n)
 
+        let shared =
+            plan.Tables
+            |> Option.map (fun t -> synthesizeRows plan t degrees true fRe fIm gRe gIm)
+
         forEachBeta plan (fun _ j s ->
-            let planes = s.Planes
             let yRe, yIm = s.Re, s.Im
-            let d = tableOf plan j
-            synthesizePair b degrees true d fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
+
+            let planes =
+                match shared with
+                | Some p -> p[j]
+                | None ->
+                    let p = s.Planes
+                    synthesizePair b degrees true (tableOf plan j) fRe fIm gRe gIm p[0] p[1] p[2] p[3]
+                    p
 
             for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
                 // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m); rows
@@ -356,66 +423,106 @@ module So3Fft =
 
         out
 
-    /// The forward transform on split samples; returns split coefficients.
-    let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
+    /// The weighted (α, γ) spectra of the samples at β_j and β_{2B−1−j} into four planes [(m'+B−1)(2B−1) + (m+B−1)]:
+    /// S(m', m) = v_j Σ_{i,k} f e^{+im'α_i} e^{+imγ_k} (re, im), then the southern plane stored m-reversed (re, im).
+    let private analysisPlanes (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) (j: int) (s: Scratch) (planes: float[][]) =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
+        let re, im = s.Re, s.Im
+        let v = plan.Weights[j]
+
+        for jj, p in [ j, 0; n - 1 - j, 2 ] do
+            for i in 0 .. n - 1 do
+                Array.blit sRe ((i * n + jj) * n) re (i * n) n
+                Array.blit sIm ((i * n + jj) * n) im (i * n) n
+
+            dft2 plan.Fft false re im s
+            let pr, pi = planes[p], planes[p + 1]
+
+            for mp in -(b - 1) .. b - 1 do
+                let row = ((mp + n) % n) * n
+                let dst = (mp + b - 1) * w + b - 1
+
+                for m in -(b - 1) .. b - 1 do
+                    let s = row + (m + n) % n
+                    let t = if p = 0 then dst + m else dst - m
+                    pr[t] <- v * re[s]
+                    pi[t] <- v * im[s]
+
+    /// The forward transform on split samples; returns split coefficients. With tables: the spectra of every β first
+    /// (parallel over β), then the Wigner step parallel over orders m' (each task owns row m' of every coefficient
+    /// block). Without: per β (parallel), with per-worker accumulators.
+    let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
+        let b = plan.Bandwidth
+        let w = 2 * b - 1
         let total = count b
-        let workers = max 1 (min b Environment.ProcessorCount)
-        // Per worker: f (northern β) and g (southern β, in the mirrored layout, unfolded at the end), re and im.
-        let accs =
-            Array.init workers (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float> total))
 
-        forEachBeta plan (fun worker j s ->
-            let acc = accs[worker]
-            let planes = s.Planes
-            let re, im = s.Re, s.Im
-            let d = tableOf plan j
-            let v = plan.Weights[j]
+        let fRe, fIm, gRe, gIm =
+            match plan.Tables with
+            | Some tables ->
+                let planes =
+                    Array.init b (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
 
-            for jj, p in [ j, 0; n - 1 - j, 2 ] do
-                for i in 0 .. n - 1 do
-                    for k in 0 .. n - 1 do
-                        let src = (i * n + jj) * n + k
-                        re[i * n + k] <- sRe[src]
-                        im[i * n + k] <- sIm[src]
+                forEachBeta plan (fun _ j s -> analysisPlanes plan sRe sIm j s planes[j])
+                // f (northern β) and g (southern β, mirrored layout, unfolded below), re and im.
+                let acc = Array.init 4 (fun _ -> Array.zeroCreate<float> total)
 
-                dft2 plan.Fft false re im s
-                // S(m', m) = v_j Σ_{i,k} f e^{+im'α_i} e^{+imγ_k}; the southern plane is stored m-reversed.
-                let pr, pi = planes[p], planes[p + 1]
+                Parallel.For(
+                    -(b - 1),
+                    b,
+                    fun mp ->
+                        for l in abs mp .. b - 1 do
+                            let len = 2 * l + 1
+                            let dst = index l mp -l
+                            let src = (mp + b - 1) * w + b - 1 - l
 
-                for mp in -(b - 1) .. b - 1 do
-                    let row = ((mp + n) % n) * n
-                    let dst = (mp + b - 1) * w + b - 1
+                            for j in 0 .. b - 1 do
+                                let d = tables[j]
+                                let p = planes[j]
+                                mulAdd len p[0] src d dst acc[0] dst
+                                mulAdd len p[1] src d dst acc[1] dst
+                                mulAdd len p[2] src d dst acc[2] dst
+                                mulAdd len p[3] src d dst acc[3] dst
+                )
+                |> ignore
 
-                    for m in -(b - 1) .. b - 1 do
-                        let s = row + (m + n) % n
-                        let t = if p = 0 then dst + m else dst - m
-                        pr[t] <- v * re[s]
-                        pi[t] <- v * im[s]
+                acc[0], acc[1], acc[2], acc[3]
+            | None ->
+                let workers = max 1 (min b Environment.ProcessorCount)
 
-            for l in 0 .. b - 1 do
-                let len = 2 * l + 1
-                let off = index l -l -l
+                let accs =
+                    Array.init workers (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float> total))
 
-                for mp in -l .. l do
-                    let dst = off + (mp + l) * len
-                    let src = (mp + b - 1) * w + b - 1 - l
-                    mulAdd len planes[0] src d dst acc[0] dst
-                    mulAdd len planes[1] src d dst acc[1] dst
-                    mulAdd len planes[2] src d dst acc[2] dst
-                    mulAdd len planes[3] src d dst acc[3] dst)
+                forEachBeta plan (fun worker j s ->
+                    let acc = accs[worker]
+                    let planes = s.Planes
+                    let d = tableOf plan j
+                    analysisPlanes plan sRe sIm j s planes
 
-        let fRe, fIm, gRe, gIm = accs[0][0], accs[0][1], accs[0][2], accs[0][3]
+                    for l in 0 .. b - 1 do
+                        let len = 2 * l + 1
+                        let off = index l -l -l
 
-        for wk in 1 .. workers - 1 do
-            for q in 0..3 do
-                let dst = accs[0][q]
-                let src = accs[wk][q]
+                        for mp in -l .. l do
+                            let dst = off + (mp + l) * len
+                            let src = (mp + b - 1) * w + b - 1 - l
+                            mulAdd len planes[0] src d dst acc[0] dst
+                            mulAdd len planes[1] src d dst acc[1] dst
+                            mulAdd len planes[2] src d dst acc[2] dst
+                            mulAdd len planes[3] src d dst acc[3] dst)
 
-                for i in 0 .. total - 1 do
-                    dst[i] <- dst[i] + src[i]
+                for wk in 1 .. workers - 1 do
+                    for q in 0..3 do
+                        let dst = accs[0][q]
+                        let src = accs[wk][q]
+
+                        for i in 0 .. total - 1 do
+                            dst[i] <- dst[i] + src[i]
+
+                accs[0][0], accs[0][1], accs[0][2], accs[0][3]
+
+        let n = 2 * b
 
         // f^l_{m'm} += (−1)^{l+m'} g^l_{m',−m}, then the normalization (2l+1)/(8π²) · (2π/2B)².
         let h = 2.0 * Math.PI / float n

@@ -197,3 +197,16 @@ let ``refine climbs from a perturbed start to the exact rotation`` () =
         let found, v = Correlation.refine b g 0.05 start
         Assert.InRange(degrees r found, 0.0, 0.01)
         close "G at the maximum" 1e-9 (Correlation.value b g r) v)
+
+[<Fact>]
+let ``the correlation grid is the same with and without precomputed tables`` () =
+    let rng = Random 17
+    let b = 9
+    let f1 = Array.init 2 (fun _ -> realCoefficients rng b)
+    let f2 = Array.init 2 (fun _ -> realCoefficients rng 6)
+    let a = Correlation.grid (So3Fft.planWith true b) f1 f2
+    let c = Correlation.grid (So3Fft.planWith false b) f1 f2
+    closeTo "G" 1e-12 a c
+    // The grid of real signals equals the real part of the general complex inverse.
+    let full = So3Fft.inverse (So3Fft.plan b) (Correlation.coefficients b f1 f2)
+    closeTo "G = Re inverse" 1e-12 (full |> Array.map (fun z -> z.Real)) a

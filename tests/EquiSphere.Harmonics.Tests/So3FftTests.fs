@@ -118,3 +118,16 @@ let ``plans reject wrong lengths with a clear message`` () =
     throwsWith<ArgumentException> [ "512"; "[8; 8; 8]"; "100" ] (fun () -> So3Fft.forward plan (Array.zeroCreate 100) |> ignore)
     throwsWith<ArgumentException> [ "84"; "B = 4"; "3" ] (fun () -> So3Fft.inverse plan (Array.zeroCreate 3) |> ignore)
     throwsWith<ArgumentException> [ "bandwidth" ] (fun () -> So3Fft.plan 0 |> ignore)
+
+[<Fact>]
+let ``plans without tables give the same transforms as plans with tables`` () =
+    let rng = Random 13
+
+    for b in [ 1; 5; 12 ] do
+        let withTables, without = So3Fft.planWith true b, So3Fft.planWith false b
+        Assert.True(withTables.HasTables)
+        Assert.False(without.HasTables)
+        let c = randomCoefficients rng b
+        let f = So3Fft.inverse withTables c
+        closeTo (sprintf "inverse at B=%d" b) 1e-13 (parts f) (parts (So3Fft.inverse without c))
+        closeTo (sprintf "forward at B=%d" b) 1e-13 (parts (So3Fft.forward withTables f)) (parts (So3Fft.forward without f))
