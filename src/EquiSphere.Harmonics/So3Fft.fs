@@ -114,6 +114,23 @@ module So3Fft =
             y[yo + i] <- y[yo + i] + x[xo + i] * d[dOff + i]
             i <- i + 1
 
+    /// Twiddles e^{−2πik/n}, k < n/2 (re, im), and the bit-reversal permutation of a power-of-two n.
+    let private radix2Tables (n: int) =
+        let bits = int (Math.Round(Math.Log2(float n)))
+
+        let reverse (i: int) =
+            let mutable r = 0
+
+            for k in 0 .. bits - 1 do
+                if (i >>> k) &&& 1 = 1 then
+                    r <- r ||| (1 <<< (bits - 1 - k))
+
+            r
+
+        Array.init (n / 2) (fun k -> cos (-2.0 * Math.PI * float k / float n)),
+        Array.init (n / 2) (fun k -> sin (-2.0 * Math.PI * float k / float n)),
+        Array.init n reverse
+
     /// Per-worker scratch of the α–γ transforms: coefficient planes T, U ((2B−1)² each, re/im), a (2B)² complex
     /// plane, FFT lines and work arrays.
     type internal Scratch(b: int, fft: FftPlan, realFft: RealFftPlan) =
@@ -134,6 +151,13 @@ module So3Fft =
         member val Plane = Array.zeroCreate<float>(n * n)
         member val Z = Array.init 4 (fun _ -> Array.zeroCreate<float> rl)
 
+        /// Radix-2 tables when 2B is a power of two (then the plane FFTs run column-batched with SIMD).
+        member val Radix2 =
+            if n &&& (n - 1) = 0 && n >= 2 then
+                Some(radix2Tables n)
+            else
+                None
+
     /// Runs `body worker j scratch` for j = 0..B−1 on min(B, cores) workers (worker w takes j = w, w + P, ...), each
     /// with its own scratch.
     let private forEachBeta (plan: So3FftPlan) (body: int -> int -> Scratch -> unit) =
@@ -153,34 +177,107 @@ module So3Fft =
         )
         |> ignore
 
+    /// Radix-2 DFTs of all n columns of an n × n plane at once (along axis 0, SIMD across the columns), in place,
+    /// unnormalized, sign −1 (`negative`) or +1; n a power of two.
+    let private columnsRadix2 (n: int) (twRe: float[]) (twIm: float[]) (rev: int[]) (negative: bool) (re: float[]) (im: float[]) =
+        for i in 0 .. n - 1 do
+            let r = rev[i]
+
+            if r > i then
+                for c in 0 .. n - 1 do
+                    let a, b = i * n + c, r * n + c
+                    let tr, ti = re[a], im[a]
+                    re[a] <- re[b]
+                    im[a] <- im[b]
+                    re[b] <- tr
+                    im[b] <- ti
+
+        let vw = Vector<float>.Count
+        let sign = if negative then 1.0 else -1.0
+        let mutable size = 2
+
+        while size <= n do
+            let half = size / 2
+            let step = n / size
+
+            for start in 0..size .. n - 1 do
+                for k in 0 .. half - 1 do
+                    let wr, wi = twRe[k * step], sign * twIm[k * step]
+                    let a0 = (start + k) * n
+                    let b0 = a0 + half * n
+                    let vwr, vwi = Vector<float>(wr), Vector<float>(wi)
+                    let mutable c = 0
+
+                    while c <= n - vw do
+                        let br, bi = Vector<float>(re, b0 + c), Vector<float>(im, b0 + c)
+                        let ar, ai = Vector<float>(re, a0 + c), Vector<float>(im, a0 + c)
+                        let tr = vwr * br - vwi * bi
+                        let ti = vwr * bi + vwi * br
+                        (ar + tr).CopyTo(re, a0 + c)
+                        (ai + ti).CopyTo(im, a0 + c)
+                        (ar - tr).CopyTo(re, b0 + c)
+                        (ai - ti).CopyTo(im, b0 + c)
+                        c <- c + vw
+
+                    while c < n do
+                        let br, bi = re[b0 + c], im[b0 + c]
+                        let tr = wr * br - wi * bi
+                        let ti = wr * bi + wi * br
+                        let ar, ai = re[a0 + c], im[a0 + c]
+                        re[a0 + c] <- ar + tr
+                        im[a0 + c] <- ai + ti
+                        re[b0 + c] <- ar - tr
+                        im[b0 + c] <- ai - ti
+                        c <- c + 1
+
+            size <- size * 2
+
+    /// Transposes an n × n plane in place.
+    let private transpose (n: int) (x: float[]) =
+        for i in 0 .. n - 1 do
+            for j in i + 1 .. n - 1 do
+                let t = x[i * n + j]
+                x[i * n + j] <- x[j * n + i]
+                x[j * n + i] <- t
+
     /// The 2D DFT of a (2B)² plane [row, col] in place, unnormalized, with sign −1 (`negative`) or +1.
     let private dft2 (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) (s: Scratch) =
         let n = fft.Length
-        let rowRe, rowIm = s.LineRe, s.LineIm
 
-        let run (r: float[]) (i: float[]) =
-            if negative then
-                Fft.forwardSplit fft r i s.WorkRe s.WorkIm
-            else
-                Fft.backwardSplit fft r i s.WorkRe s.WorkIm
+        match s.Radix2 with
+        | Some(twRe, twIm, rev) ->
+            columnsRadix2 n twRe twIm rev negative re im
+            transpose n re
+            transpose n im
+            columnsRadix2 n twRe twIm rev negative re im
+            transpose n re
+            transpose n im
+        | None ->
+            let rowRe, rowIm = s.LineRe, s.LineIm
 
-        for row in 0 .. n - 1 do
-            Array.blit re (row * n) rowRe 0 n
-            Array.blit im (row * n) rowIm 0 n
-            run rowRe rowIm
-            Array.blit rowRe 0 re (row * n) n
-            Array.blit rowIm 0 im (row * n) n
-
-        for col in 0 .. n - 1 do
-            for row in 0 .. n - 1 do
-                rowRe[row] <- re[row * n + col]
-                rowIm[row] <- im[row * n + col]
-
-            run rowRe rowIm
+            let run (r: float[]) (i: float[]) =
+                if negative then
+                    Fft.forwardSplit fft r i s.WorkRe s.WorkIm
+                else
+                    Fft.backwardSplit fft r i s.WorkRe s.WorkIm
 
             for row in 0 .. n - 1 do
-                re[row * n + col] <- rowRe[row]
-                im[row * n + col] <- rowIm[row]
+                Array.blit re (row * n) rowRe 0 n
+                Array.blit im (row * n) rowIm 0 n
+                run rowRe rowIm
+                Array.blit rowRe 0 re (row * n) n
+                Array.blit rowIm 0 im (row * n) n
+
+            for col in 0 .. n - 1 do
+                for row in 0 .. n - 1 do
+                    rowRe[row] <- re[row * n + col]
+                    rowIm[row] <- im[row * n + col]
+
+                run rowRe rowIm
+
+                for row in 0 .. n - 1 do
+                    re[row * n + col] <- rowRe[row]
+                    im[row * n + col] <- rowIm[row]
 
     let private checkCoefficients (name: string) (b: int) (length: int) =
         if length <> count b then
@@ -377,49 +474,81 @@ module So3Fft =
                     synthesizePair b degrees true (tableOf plan j) fRe fIm gRe gIm p[0] p[1] p[2] p[3]
                     p
 
-            for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
-                // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m); rows
-                // m' ≥ degrees are zero.
+            if s.Radix2.IsSome then
+                // Both β of the pair at once: W = T_j + i T_j̄, extended to m' < 0 by T(−m', −m) = conj T(m', m) (real
+                // outputs); one 2D FFT gives f(β_j) in the real part and f(β_j̄) in the imaginary part.
+                let re, im = s.Re, s.Im
+                Array.Clear re
+                Array.Clear im
+                let t, tIm, u, uIm = planes[0], planes[1], planes[2], planes[3]
+
                 for mp in 0 .. degrees - 1 do
-                    Array.Clear s.LineRe
-                    Array.Clear s.LineIm
                     let src = (mp + b - 1) * w + b - 1
+                    let row = mp * n
+                    let mirrorRow = ((n - mp) % n) * n
 
-                    for m in -(b - 1) .. b - 1 do
-                        let t = if flip then src - m else src + m
-                        s.LineRe[(m + n) % n] <- pr[t]
-                        s.LineIm[(m + n) % n] <- pi[t]
+                    for m in -(degrees - 1) .. degrees - 1 do
+                        let tr, ti = t[src + m], tIm[src + m]
+                        // T_j̄(m', m) = U(m', −m)
+                        let ur, ui = u[src - m], uIm[src - m]
+                        let col = (m + n) % n
+                        re[row + col] <- tr - ui
+                        im[row + col] <- ti + ur
 
-                    Fft.forwardSplit plan.Fft s.LineRe s.LineIm s.WorkRe s.WorkIm
-                    Array.blit s.LineRe 0 yRe (mp * n) n
-                    Array.blit s.LineIm 0 yIm (mp * n) n
+                        if mp > 0 then
+                            let mcol = (n - m) % n
+                            re[mirrorRow + mcol] <- tr + ui
+                            im[mirrorRow + mcol] <- ur - ti
 
-                // f(α_i) = Σ_{m'} Y(m') e^{−im'α_i} = Σ_{m'} conj Y(m') e^{+im'α_i}, Hermitian in m': real output.
-                for k in 0 .. n - 1 do
-                    for mp in 0 .. degrees - 1 do
-                        s.HalfRe[mp] <- yRe[mp * n + k]
-                        s.HalfIm[mp] <- -yIm[mp * n + k]
+                dft2 plan.Fft true re im s
 
-                    for mp in degrees..b do
-                        s.HalfRe[mp] <- 0.0
-                        s.HalfIm[mp] <- 0.0
-
-                    Fft.backwardRealSplit
-                        plan.RealFft
-                        (ReadOnlySpan s.HalfRe)
-                        (ReadOnlySpan s.HalfIm)
-                        (Span s.Real)
-                        s.Z[0]
-                        s.Z[1]
-                        s.Z[2]
-                        s.Z[3]
-
-                    for i in 0 .. n - 1 do
-                        s.Plane[i * n + k] <- s.Real[i]
-
-                // Rows of n contiguous γ samples per α: blit them (a strided scatter per sample thrashes the cache).
                 for i in 0 .. n - 1 do
-                    Array.blit s.Plane (i * n) out ((i * n + jj) * n) n)
+                    Array.blit re (i * n) out ((i * n + j) * n) n
+                    Array.blit im (i * n) out ((i * n + n - 1 - j) * n) n
+            else
+                for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
+                    // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m); rows
+                    // m' ≥ degrees are zero.
+                    for mp in 0 .. degrees - 1 do
+                        Array.Clear s.LineRe
+                        Array.Clear s.LineIm
+                        let src = (mp + b - 1) * w + b - 1
+
+                        for m in -(b - 1) .. b - 1 do
+                            let t = if flip then src - m else src + m
+                            s.LineRe[(m + n) % n] <- pr[t]
+                            s.LineIm[(m + n) % n] <- pi[t]
+
+                        Fft.forwardSplit plan.Fft s.LineRe s.LineIm s.WorkRe s.WorkIm
+                        Array.blit s.LineRe 0 yRe (mp * n) n
+                        Array.blit s.LineIm 0 yIm (mp * n) n
+
+                    // f(α_i) = Σ_{m'} Y(m') e^{−im'α_i} = Σ_{m'} conj Y(m') e^{+im'α_i}, Hermitian in m': real output.
+                    for k in 0 .. n - 1 do
+                        for mp in 0 .. degrees - 1 do
+                            s.HalfRe[mp] <- yRe[mp * n + k]
+                            s.HalfIm[mp] <- -yIm[mp * n + k]
+
+                        for mp in degrees..b do
+                            s.HalfRe[mp] <- 0.0
+                            s.HalfIm[mp] <- 0.0
+
+                        Fft.backwardRealSplit
+                            plan.RealFft
+                            (ReadOnlySpan s.HalfRe)
+                            (ReadOnlySpan s.HalfIm)
+                            (Span s.Real)
+                            s.Z[0]
+                            s.Z[1]
+                            s.Z[2]
+                            s.Z[3]
+
+                        for i in 0 .. n - 1 do
+                            s.Plane[i * n + k] <- s.Real[i]
+
+                    // Rows of n contiguous γ samples per α: blit them (a strided scatter per sample thrashes the cache).
+                    for i in 0 .. n - 1 do
+                        Array.blit s.Plane (i * n) out ((i * n + jj) * n) n)
 
         out
 
