@@ -114,7 +114,9 @@ module HarmonicsDemo =
                             sprintf "smooth bumps %d×%d" (2 * b) (2 * b), g1, g2
 
                     let watch = Stopwatch.StartNew()
-                    let a = Correlation.align plan Upsampling.Spectral 1 Correlation.DefaultMinSeparation g1 g2
+
+                    let a =
+                        Correlation.align plan Upsampling.Spectral 1 Correlation.DefaultMinSeparation g1 g2
 
                     results.Add
                         {
@@ -128,10 +130,18 @@ module HarmonicsDemo =
                     task.Increment 1.0)
 
         let table =
-            Table()
-                .Title(sprintf "True vs recovered rotations (ZYZ Euler angles α, β, γ in degrees), B = %d" b)
+            Table().Title(sprintf "True vs recovered rotations (ZYZ Euler angles α, β, γ in degrees), B = %d" b)
 
-        for c in [ "#"; "signal"; "true (α, β, γ)"; "recovered (α, β, γ)"; "error °"; "score"; "time" ] do
+        for c in
+            [
+                "#"
+                "signal"
+                "true (α, β, γ)"
+                "recovered (α, β, γ)"
+                "error °"
+                "score"
+                "time"
+            ] do
             table.AddColumn(c) |> ignore
 
         let errors =
@@ -169,7 +179,12 @@ module HarmonicsDemo =
     /// The `demo` command with its options.
     let command () =
         let bandwidth =
-            Option<int>("--bandwidth", [| "-b" |], Description = "Correlation bandwidth B (SO(3) grid (2B)³)", DefaultValueFactory = (fun _ -> 32))
+            Option<int>(
+                "--bandwidth",
+                [| "-b" |],
+                Description = "Correlation bandwidth B (SO(3) grid (2B)³)",
+                DefaultValueFactory = (fun _ -> 32)
+            )
 
         let channels =
             Option<int>("--channels", [| "-c" |], Description = "Channels per signal", DefaultValueFactory = (fun _ -> 8))

@@ -38,10 +38,24 @@ module HarmonicsSo3Bench =
             let c = randomCoefficients rng b
             let f = So3Fft.inverse plan c
             let flops = 10.7 * float b ** 4.0
-            let tables = if plan.HasTables then sprintf "tables %d MB" (plan.MemoryBytes / 1048576L) else "d per β on the fly"
-            let policy (action: unit -> unit) = if b >= 128 then Bench.time 0 1 0.0 action else Bench.time 1 3 0.5 action
 
-            for name, action in [ "forward", (fun () -> So3Fft.forward plan f |> ignore); "inverse", (fun () -> So3Fft.inverse plan c |> ignore) ] do
+            let tables =
+                if plan.HasTables then
+                    sprintf "tables %d MB" (plan.MemoryBytes / 1048576L)
+                else
+                    "d per β on the fly"
+
+            let policy (action: unit -> unit) =
+                if b >= 128 then
+                    Bench.time 0 1 0.0 action
+                else
+                    Bench.time 1 3 0.5 action
+
+            for name, action in
+                [
+                    "forward", (fun () -> So3Fft.forward plan f |> ignore)
+                    "inverse", (fun () -> So3Fft.inverse plan c |> ignore)
+                ] do
                 let median, best = policy action
 
                 rows.Add
@@ -51,19 +65,17 @@ module HarmonicsSo3Bench =
                         MedianSeconds = median
                         MinSeconds = best
                         Flops = flops
-                        Note =
-                            sprintf
-                                "%s; plan %s%s"
-                                tables
-                                (Bench.formatSeconds build)
-                                (if b = 64 then "; target ≤ 8 ms" else "")
+                        Note = sprintf "%s; plan %s%s" tables (Bench.formatSeconds build) (if b = 64 then "; target ≤ 8 ms" else "")
                     }
 
         // Correlation: two 32-channel 16 × 16 maps upsampled to B = 32, grid argmax and sub-cell refinement.
         let channels = 32
         let plan8 = Sht.plan 8
         let plan = Correlation.planFor 32
-        let signal () = Array.init channels (fun _ -> realCoefficients rng 8)
+
+        let signal () =
+            Array.init channels (fun _ -> realCoefficients rng 8)
+
         let s2 = signal ()
         let r = Rotation.randomWith rng
         let g1 = Rotate.channels r s2 |> Array.map (Sht.inverse plan8)
@@ -87,12 +99,14 @@ module HarmonicsSo3Bench =
 
         rows.Add(
             pairRow "align 16×16 → B=32, spectral, refined" "; target ≥ 500" (fun () ->
-                Correlation.align plan Upsampling.Spectral 1 Correlation.DefaultMinSeparation g1 g2 |> ignore)
+                Correlation.align plan Upsampling.Spectral 1 Correlation.DefaultMinSeparation g1 g2
+                |> ignore)
         )
 
         rows.Add(
             pairRow "align 16×16 → B=32, bicubic, refined" "" (fun () ->
-                Correlation.align plan Upsampling.Bicubic 1 Correlation.DefaultMinSeparation g1 g2 |> ignore)
+                Correlation.align plan Upsampling.Bicubic 1 Correlation.DefaultMinSeparation g1 g2
+                |> ignore)
         )
 
         // Several pairs at once: the throughput when a caller correlates a batch (parallel over pairs).
@@ -109,6 +123,9 @@ module HarmonicsSo3Bench =
             }
 
         let lmax = 1023
-        let wig = Bench.measure "Wigner d" "all d^l(β), l ≤ 1023, one β" 0.0 (fun () -> Wigner.iterate lmax 0.7 (fun _ _ -> ()))
+
+        let wig =
+            Bench.measure "Wigner d" "all d^l(β), l ≤ 1023, one β" 0.0 (fun () -> Wigner.iterate lmax 0.7 (fun _ _ -> ()))
+
         rows.Add { wig with Note = "Risbo recursion" }
         Bench.print "so3: SO(3) FFT and correlation (medians; GF/s from 10.7 B⁴)" rows

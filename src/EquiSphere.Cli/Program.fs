@@ -18,7 +18,9 @@ let private infoCommand () =
 
 /// The benchmark suites by name: each area registers one function that measures and prints its table.
 let private benchSuites: (string * string * (unit -> unit)) list =
-    [ "so3", "SO(3) FFT forward/inverse B = 16..128, correlation pairs/s, Wigner-d", HarmonicsSo3Bench.run ]
+    [
+        "so3", "SO(3) FFT forward/inverse B = 16..128, correlation pairs/s, Wigner-d", HarmonicsSo3Bench.run
+    ]
 
 let private benchCommand () =
     let cmd =
