@@ -98,20 +98,39 @@ module So3Fft =
         | Some t -> t[j]
         | None -> table plan.Bandwidth (So3Grid.betas plan.Bandwidth).[j]
 
-    /// y[yo + i] += x[xo + i] · d[dOff + i] for i < len (SIMD).
-    let inline private mulAdd (len: int) (x: float[]) (xo: int) (d: float[]) (dOff: int) (y: float[]) (yo: int) =
+    /// y_q[yo + i] += x_q[xo + i] · d[dOff + i] for the four pairs q = 0..3 and i < len, loading d once (SIMD).
+    let private mulAdd4
+        (len: int)
+        (x0: float[])
+        (x1: float[])
+        (x2: float[])
+        (x3: float[])
+        (xo: int)
+        (d: float[])
+        (dOff: int)
+        (y0: float[])
+        (y1: float[])
+        (y2: float[])
+        (y3: float[])
+        (yo: int)
+        =
         let w = Vector<float>.Count
         let mutable i = 0
 
         while i <= len - w do
-            let r =
-                Vector<float>(y, yo + i) + Vector<float>(x, xo + i) * Vector<float>(d, dOff + i)
-
-            r.CopyTo(y, yo + i)
+            let dv = Vector<float>(d, dOff + i)
+            (Vector<float>(y0, yo + i) + Vector<float>(x0, xo + i) * dv).CopyTo(y0, yo + i)
+            (Vector<float>(y1, yo + i) + Vector<float>(x1, xo + i) * dv).CopyTo(y1, yo + i)
+            (Vector<float>(y2, yo + i) + Vector<float>(x2, xo + i) * dv).CopyTo(y2, yo + i)
+            (Vector<float>(y3, yo + i) + Vector<float>(x3, xo + i) * dv).CopyTo(y3, yo + i)
             i <- i + w
 
         while i < len do
-            y[yo + i] <- y[yo + i] + x[xo + i] * d[dOff + i]
+            let dv = d[dOff + i]
+            y0[yo + i] <- y0[yo + i] + x0[xo + i] * dv
+            y1[yo + i] <- y1[yo + i] + x1[xo + i] * dv
+            y2[yo + i] <- y2[yo + i] + x2[xo + i] * dv
+            y3[yo + i] <- y3[yo + i] + x3[xo + i] * dv
             i <- i + 1
 
     /// Twiddles e^{−2πik/n}, k < n/2 (re, im), and the bit-reversal permutation of a power-of-two n.
@@ -334,10 +353,7 @@ module So3Fft =
             for mp in (if half then 0 else -l) .. l do
                 let src = off + (mp + l) * len
                 let dst = (mp + b - 1) * w + b - 1 - l
-                mulAdd len fRe src d src tRe dst
-                mulAdd len fIm src d src tIm dst
-                mulAdd len gRe src d src uRe dst
-                mulAdd len gIm src d src uIm dst
+                mulAdd4 len fRe fIm gRe gIm src d src tRe tIm uRe uIm dst
 
     /// g^l_{m'm} = (−1)^{l+m'} f^l_{m',−m}: the row-reversed, signed copy used for the southern β of a pair.
     let private mirror (b: int) (fRe: float[]) (fIm: float[]) =
@@ -372,49 +388,6 @@ module So3Fft =
                 re[i] <- tRe[s]
                 im[i] <- tIm[s]
 
-    /// The Wigner step of the inverse with precomputed tables, parallel over orders m' (each task owns row m' of every
-    /// plane, so there are no races, and streams each table row once): for every β_j (j < B) the planes
-    /// T_j(m', m) = Σ_l f^l_{m'm} d^l_{m'm}(β_j) and U_j(m', m) = Σ_l g^l_{m'm} d^l_{m'm}(β_j) (re, im), for degrees
-    /// l < `degrees` and rows m' ≥ 0 only when `half`.
-    let private synthesizeRows
-        (plan: So3FftPlan)
-        (tables: float[][])
-        (degrees: int)
-        (half: bool)
-        (fRe: float[])
-        (fIm: float[])
-        (gRe: float[])
-        (gIm: float[])
-        =
-        let b = plan.Bandwidth
-        let w = 2 * b - 1
-
-        let planes =
-            Array.init b (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
-
-        let lo = if half then 0 else -(degrees - 1)
-
-        Parallel.For(
-            lo,
-            degrees,
-            fun mp ->
-                for l in abs mp .. degrees - 1 do
-                    let len = 2 * l + 1
-                    let src = index l mp -l
-                    let dst = (mp + b - 1) * w + b - 1 - l
-
-                    for j in 0 .. b - 1 do
-                        let d = tables[j]
-                        let p = planes[j]
-                        mulAdd len fRe src d src p[0] dst
-                        mulAdd len fIm src d src p[1] dst
-                        mulAdd len gRe src d src p[2] dst
-                        mulAdd len gIm src d src p[3] dst
-        )
-        |> ignore
-
-        planes
-
     /// The inverse on split coefficients; returns the (2B)³ samples as (re, im).
     let internal inverseSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
         let b = plan.Bandwidth
@@ -423,20 +396,11 @@ module So3Fft =
         let outRe = Array.zeroCreate (n * n * n)
         let outIm = Array.zeroCreate (n * n * n)
 
-        let shared =
-            plan.Tables
-            |> Option.map (fun t -> synthesizeRows plan t b false fRe fIm gRe gIm)
-
         forEachBeta plan (fun _ j s ->
             let re, im = s.Re, s.Im
 
-            let planes =
-                match shared with
-                | Some p -> p[j]
-                | None ->
-                    let p = s.Planes
-                    synthesizePair b b false (tableOf plan j) fRe fIm gRe gIm p[0] p[1] p[2] p[3]
-                    p
+            let planes = s.Planes
+            synthesizePair b b false (tableOf plan j) fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
 
             for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
                 scatter b flip pr pi re im
@@ -459,20 +423,11 @@ module So3Fft =
         let gRe, gIm = mirror b fRe fIm
         let out = Array.zeroCreate (n * n * n)
 
-        let shared =
-            plan.Tables
-            |> Option.map (fun t -> synthesizeRows plan t degrees true fRe fIm gRe gIm)
-
         forEachBeta plan (fun _ j s ->
             let yRe, yIm = s.Re, s.Im
 
-            let planes =
-                match shared with
-                | Some p -> p[j]
-                | None ->
-                    let p = s.Planes
-                    synthesizePair b degrees true (tableOf plan j) fRe fIm gRe gIm p[0] p[1] p[2] p[3]
-                    p
+            let planes = s.Planes
+            synthesizePair b degrees true (tableOf plan j) fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
 
             if s.Radix2.IsSome then
                 // Both β of the pair at once: W = T_j + i T_j̄, extended to m' < 0 by T(−m', −m) = conj T(m', m) (real
@@ -579,78 +534,42 @@ module So3Fft =
                     pr[t] <- v * re[s]
                     pi[t] <- v * im[s]
 
-    /// The forward transform on split samples; returns split coefficients. With tables: the spectra of every β first
-    /// (parallel over β), then the Wigner step parallel over orders m' (each task owns row m' of every coefficient
-    /// block). Without: per β (parallel), with per-worker accumulators.
+    /// The forward transform on split samples; returns split coefficients. Parallel over β pairs, each worker
+    /// accumulating into its own coefficient arrays (summed at the end).
     let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
         let b = plan.Bandwidth
         let w = 2 * b - 1
         let total = count b
 
-        let fRe, fIm, gRe, gIm =
-            match plan.Tables with
-            | Some tables ->
-                let planes =
-                    Array.init b (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
+        let workers = max 1 (min b Environment.ProcessorCount)
 
-                forEachBeta plan (fun _ j s -> analysisPlanes plan sRe sIm j s planes[j])
-                // f (northern β) and g (southern β, mirrored layout, unfolded below), re and im.
-                let acc = Array.init 4 (fun _ -> Array.zeroCreate<float> total)
+        let accs =
+            Array.init workers (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float> total))
 
-                Parallel.For(
-                    -(b - 1),
-                    b,
-                    fun mp ->
-                        for l in abs mp .. b - 1 do
-                            let len = 2 * l + 1
-                            let dst = index l mp -l
-                            let src = (mp + b - 1) * w + b - 1 - l
+        forEachBeta plan (fun worker j s ->
+            let acc = accs[worker]
+            let planes = s.Planes
+            let d = tableOf plan j
+            analysisPlanes plan sRe sIm j s planes
 
-                            for j in 0 .. b - 1 do
-                                let d = tables[j]
-                                let p = planes[j]
-                                mulAdd len p[0] src d dst acc[0] dst
-                                mulAdd len p[1] src d dst acc[1] dst
-                                mulAdd len p[2] src d dst acc[2] dst
-                                mulAdd len p[3] src d dst acc[3] dst
-                )
-                |> ignore
+            for l in 0 .. b - 1 do
+                let len = 2 * l + 1
+                let off = index l -l -l
 
-                acc[0], acc[1], acc[2], acc[3]
-            | None ->
-                let workers = max 1 (min b Environment.ProcessorCount)
+                for mp in -l .. l do
+                    let dst = off + (mp + l) * len
+                    let src = (mp + b - 1) * w + b - 1 - l
+                    mulAdd4 len planes[0] planes[1] planes[2] planes[3] src d dst acc[0] acc[1] acc[2] acc[3] dst)
 
-                let accs =
-                    Array.init workers (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float> total))
+        for wk in 1 .. workers - 1 do
+            for q in 0..3 do
+                let dst = accs[0][q]
+                let src = accs[wk][q]
 
-                forEachBeta plan (fun worker j s ->
-                    let acc = accs[worker]
-                    let planes = s.Planes
-                    let d = tableOf plan j
-                    analysisPlanes plan sRe sIm j s planes
+                for i in 0 .. total - 1 do
+                    dst[i] <- dst[i] + src[i]
 
-                    for l in 0 .. b - 1 do
-                        let len = 2 * l + 1
-                        let off = index l -l -l
-
-                        for mp in -l .. l do
-                            let dst = off + (mp + l) * len
-                            let src = (mp + b - 1) * w + b - 1 - l
-                            mulAdd len planes[0] src d dst acc[0] dst
-                            mulAdd len planes[1] src d dst acc[1] dst
-                            mulAdd len planes[2] src d dst acc[2] dst
-                            mulAdd len planes[3] src d dst acc[3] dst)
-
-                for wk in 1 .. workers - 1 do
-                    for q in 0..3 do
-                        let dst = accs[0][q]
-                        let src = accs[wk][q]
-
-                        for i in 0 .. total - 1 do
-                            dst[i] <- dst[i] + src[i]
-
-                accs[0][0], accs[0][1], accs[0][2], accs[0][3]
-
+        let fRe, fIm, gRe, gIm = accs[0][0], accs[0][1], accs[0][2], accs[0][3]
         let n = 2 * b
 
         // f^l_{m'm} += (−1)^{l+m'} g^l_{m',−m}, then the normalization (2l+1)/(8π²) · (2π/2B)².
