@@ -50,7 +50,7 @@ module HarmonicsDemo =
 
     let private euler (r: Rotation) =
         let a, b, g = Rotation.toEulerZyz r
-        sprintf "(%6.1f, %5.1f, %6.1f)" (degrees a) (degrees b) (degrees g)
+        sprintf "%.1f, %.1f, %.1f" (degrees a) (degrees b) (degrees g)
 
     /// One trial's outcome.
     type private Trial =
@@ -154,7 +154,7 @@ module HarmonicsDemo =
                     Markup.Escape r.Kind,
                     Markup.Escape(euler r.Truth),
                     Markup.Escape(euler r.Found),
-                    sprintf "%.3f" err,
+                    sprintf "%.4f" err,
                     sprintf "%.4f" r.Score,
                     Bench.formatSeconds r.Seconds
                 )

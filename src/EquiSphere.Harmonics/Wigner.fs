@@ -9,7 +9,8 @@ open System.Numerics
 /// l₀ = max(|m'|, |m|) by the closed form of Wigner's formula in log space, with cos β − m m'/(k(k+1)) evaluated
 /// without cancellation; O(l) work, accurate to ~1e-13 for l ≤ 256 (the error grows like l² ε near the poles).
 /// Whole matrices (`iterate`, `smallDMatrix`, and every table built from them) come from Risbo's recursion, which
-/// keeps max |d dᵀ − I| ≤ 1e-12 for every l ≤ 1024 at every β (measured 1.7e-13 at l = 1024, β = π/4096).
+/// keeps max |d dᵀ − I| ≤ 1e-12 for every l ≤ 1024 (measured 1.7e-13 at l = 1024, β = π/4096;
+/// tested at the near-pole and near-equator angles of B = 1024 and at random angles).
 /// Laws: d^l(β) is orthogonal; d^l_{m'm} = (−1)^{m'−m} d^l_{mm'} = d^l_{−m,−m'}; D(R1 R2) = D(R1) D(R2).
 [<RequireQualifiedAccess>]
 module Wigner =
@@ -113,8 +114,9 @@ module Wigner =
     /// overwritten after `visit` returns, so copy what you keep. O(lmax³) work, O(lmax²) memory.
     /// Method: Risbo's recursion, which couples d^{j−1/2} with d^{1/2} = [[cos β/2, −sin β/2], [sin β/2, cos β/2]]
     /// through Clebsch–Gordan coefficients in half-integer steps of j (only the upper half of each matrix is computed;
-    /// the rest follows from d_{m'm} = (−1)^{m'−m} d_{−m',−m}). Each step is a convex-like combination of four
-    /// neighbours, so rounding errors grow only slowly: max |d dᵀ − I| ≤ 1e-12 for every l ≤ 1024 at every β.
+    /// the rest follows from d_{m'm} = (−1)^{m'−m} d_{−m',−m}). Each step projects the orthogonal product
+    /// d^{j−1/2} ⊗ d^{1/2} onto spin j (four neighbours per entry), so rounding errors grow only slowly:
+    /// max |d dᵀ − I| ≤ 1e-12 for every l ≤ 1024 (tested near the pole and the equator of B = 1024).
     /// (The l-recurrence of `smallD` has a double characteristic root near the poles, where its error grows like
     /// l² ε; measured 1.8e-11 at l = 1024, β = π/4096.)
     let iterate (lmax: int) (beta: float) (visit: int -> float[] -> unit) =
