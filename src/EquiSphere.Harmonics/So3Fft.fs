@@ -157,7 +157,8 @@ module So3Fft =
         let w = 2 * b - 1
         let sl = max n (Fft.scratchLength fft)
         let rl = max n (Fft.realScratchLength realFft)
-        member val Planes = Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w))
+        /// `GroupSize` sets of four coefficient planes, one per β pair of a group.
+        member val PlaneSets = Array.init 4 (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
         member val Re = Array.zeroCreate<float>(n * n)
         member val Im = Array.zeroCreate<float>(n * n)
         member val LineRe = Array.zeroCreate<float> n
@@ -177,22 +178,26 @@ module So3Fft =
             else
                 None
 
-    /// Runs `body worker j scratch` for j = 0..B−1 on min(B, cores) workers (worker w takes j = w, w + P, ...), each
-    /// with its own scratch.
-    let private forEachBeta (plan: So3FftPlan) (body: int -> int -> Scratch -> unit) =
+    /// β pairs per group: a group's Wigner step loads each coefficient row once for all its tables.
+    let private GroupSize = 4
+
+    /// Runs `body worker js scratch` for groups js of up to `GroupSize` consecutive j (covering 0..B−1) on min(groups,
+    /// cores) workers (worker w takes groups w, w + P, ...), each with its own scratch.
+    let private forEachGroup (plan: So3FftPlan) (body: int -> int[] -> Scratch -> unit) =
         let b = plan.Bandwidth
-        let workers = max 1 (min b Environment.ProcessorCount)
+        let groups = (b + GroupSize - 1) / GroupSize
+        let workers = max 1 (min groups Environment.ProcessorCount)
 
         Parallel.For(
             0,
             workers,
             fun w ->
                 let s = Scratch(b, plan.Fft, plan.RealFft)
-                let mutable j = w
+                let mutable g = w
 
-                while j < b do
-                    body w j s
-                    j <- j + workers
+                while g < groups do
+                    body w [| g * GroupSize .. min b (g * GroupSize + GroupSize) - 1 |] s
+                    g <- g + workers
         )
         |> ignore
 
@@ -323,28 +328,26 @@ module So3Fft =
                     b
                     length)
 
-    /// Coefficient planes of one β pair: from split coefficient arrays (re, im), and their m-mirrored, signed copy
-    /// g^l_{m'm} = (−1)^{l+m'} f^l_{m',−m} (for the southern β), fill T(m', m) = Σ_l f^l_{m'm} d^l_{m'm}(β_j) and
-    /// U(m', m) = Σ_l g^l_{m'm} d^l_{m'm}(β_j), planes indexed [(m'+B−1)(2B−1) + (m+B−1)].
-    let private synthesizePair
+    /// Coefficient planes of a group of β pairs: from split coefficient arrays (re, im), and their m-mirrored, signed
+    /// copy g^l_{m'm} = (−1)^{l+m'} f^l_{m',−m} (for the southern β), fill for each table ds[q] (β_j, q < count) the planes
+    /// T(m', m) = Σ_l f^l_{m'm} d^l_{m'm}(β_j) and U(m', m) = Σ_l g^l_{m'm} d^l_{m'm}(β_j) of sets[q] (re, im), indexed
+    /// [(m'+B−1)(2B−1) + (m+B−1)]; degrees l < `degrees`, rows m' ≥ 0 only when `half`.
+    let private synthesizeGroup
         (b: int)
         (degrees: int)
         (half: bool)
-        (d: float[])
+        (ds: float[][])
         (fRe: float[])
         (fIm: float[])
         (gRe: float[])
         (gIm: float[])
-        (tRe: float[])
-        (tIm: float[])
-        (uRe: float[])
-        (uIm: float[])
+        (sets: float[][][])
         =
         let w = 2 * b - 1
-        Array.Clear tRe
-        Array.Clear tIm
-        Array.Clear uRe
-        Array.Clear uIm
+
+        for q in 0 .. ds.Length - 1 do
+            for p in sets[q] do
+                Array.Clear p
 
         for l in 0 .. degrees - 1 do
             let len = 2 * l + 1
@@ -353,7 +356,10 @@ module So3Fft =
             for mp in (if half then 0 else -l) .. l do
                 let src = off + (mp + l) * len
                 let dst = (mp + b - 1) * w + b - 1 - l
-                mulAdd4 len fRe fIm gRe gIm src d src tRe tIm uRe uIm dst
+
+                for q in 0 .. ds.Length - 1 do
+                    let p = sets[q]
+                    mulAdd4 len fRe fIm gRe gIm src ds[q] src p[0] p[1] p[2] p[3] dst
 
     /// g^l_{m'm} = (−1)^{l+m'} f^l_{m',−m}: the row-reversed, signed copy used for the southern β of a pair.
     let private mirror (b: int) (fRe: float[]) (fIm: float[]) =
@@ -396,19 +402,20 @@ module So3Fft =
         let outRe = Array.zeroCreate (n * n * n)
         let outIm = Array.zeroCreate (n * n * n)
 
-        forEachBeta plan (fun _ j s ->
+        forEachGroup plan (fun _ js s ->
             let re, im = s.Re, s.Im
+            synthesizeGroup b b false (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets
 
-            let planes = s.Planes
-            synthesizePair b b false (tableOf plan j) fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
+            for q in 0 .. js.Length - 1 do
+                let j, planes = js[q], s.PlaneSets[q]
 
-            for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
-                scatter b flip pr pi re im
-                dft2 plan.Fft true re im s
+                for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
+                    scatter b flip pr pi re im
+                    dft2 plan.Fft true re im s
 
-                for i in 0 .. n - 1 do
-                    Array.blit re (i * n) outRe ((i * n + jj) * n) n
-                    Array.blit im (i * n) outIm ((i * n + jj) * n) n)
+                    for i in 0 .. n - 1 do
+                        Array.blit re (i * n) outRe ((i * n + jj) * n) n
+                        Array.blit im (i * n) outIm ((i * n + jj) * n) n)
 
         outRe, outIm
 
@@ -423,87 +430,88 @@ module So3Fft =
         let gRe, gIm = mirror b fRe fIm
         let out = Array.zeroCreate (n * n * n)
 
-        forEachBeta plan (fun _ j s ->
+        forEachGroup plan (fun _ js s ->
             let yRe, yIm = s.Re, s.Im
+            synthesizeGroup b degrees true (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets
 
-            let planes = s.Planes
-            synthesizePair b degrees true (tableOf plan j) fRe fIm gRe gIm planes[0] planes[1] planes[2] planes[3]
+            for q in 0 .. js.Length - 1 do
+                let j, planes = js[q], s.PlaneSets[q]
 
-            if s.Radix2.IsSome then
-                // Both β of the pair at once: W = T_j + i T_j̄, extended to m' < 0 by T(−m', −m) = conj T(m', m) (real
-                // outputs); one 2D FFT gives f(β_j) in the real part and f(β_j̄) in the imaginary part.
-                let re, im = s.Re, s.Im
-                Array.Clear re
-                Array.Clear im
-                let t, tIm, u, uIm = planes[0], planes[1], planes[2], planes[3]
+                if s.Radix2.IsSome then
+                    // Both β of the pair at once: W = T_j + i T_j̄, extended to m' < 0 by T(−m', −m) = conj T(m', m) (real
+                    // outputs); one 2D FFT gives f(β_j) in the real part and f(β_j̄) in the imaginary part.
+                    let re, im = s.Re, s.Im
+                    Array.Clear re
+                    Array.Clear im
+                    let t, tIm, u, uIm = planes[0], planes[1], planes[2], planes[3]
 
-                for mp in 0 .. degrees - 1 do
-                    let src = (mp + b - 1) * w + b - 1
-                    let row = mp * n
-                    let mirrorRow = ((n - mp) % n) * n
-
-                    for m in -(degrees - 1) .. degrees - 1 do
-                        let tr, ti = t[src + m], tIm[src + m]
-                        // T_j̄(m', m) = U(m', −m)
-                        let ur, ui = u[src - m], uIm[src - m]
-                        let col = (m + n) % n
-                        re[row + col] <- tr - ui
-                        im[row + col] <- ti + ur
-
-                        if mp > 0 then
-                            let mcol = (n - m) % n
-                            re[mirrorRow + mcol] <- tr + ui
-                            im[mirrorRow + mcol] <- ur - ti
-
-                dft2 plan.Fft true re im s
-
-                for i in 0 .. n - 1 do
-                    Array.blit re (i * n) out ((i * n + j) * n) n
-                    Array.blit im (i * n) out ((i * n + n - 1 - j) * n) n
-            else
-                for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
-                    // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m); rows
-                    // m' ≥ degrees are zero.
                     for mp in 0 .. degrees - 1 do
-                        Array.Clear s.LineRe
-                        Array.Clear s.LineIm
                         let src = (mp + b - 1) * w + b - 1
+                        let row = mp * n
+                        let mirrorRow = ((n - mp) % n) * n
 
-                        for m in -(b - 1) .. b - 1 do
-                            let t = if flip then src - m else src + m
-                            s.LineRe[(m + n) % n] <- pr[t]
-                            s.LineIm[(m + n) % n] <- pi[t]
+                        for m in -(degrees - 1) .. degrees - 1 do
+                            let tr, ti = t[src + m], tIm[src + m]
+                            // T_j̄(m', m) = U(m', −m)
+                            let ur, ui = u[src - m], uIm[src - m]
+                            let col = (m + n) % n
+                            re[row + col] <- tr - ui
+                            im[row + col] <- ti + ur
 
-                        Fft.forwardSplit plan.Fft s.LineRe s.LineIm s.WorkRe s.WorkIm
-                        Array.blit s.LineRe 0 yRe (mp * n) n
-                        Array.blit s.LineIm 0 yIm (mp * n) n
+                            if mp > 0 then
+                                let mcol = (n - m) % n
+                                re[mirrorRow + mcol] <- tr + ui
+                                im[mirrorRow + mcol] <- ur - ti
 
-                    // f(α_i) = Σ_{m'} Y(m') e^{−im'α_i} = Σ_{m'} conj Y(m') e^{+im'α_i}, Hermitian in m': real output.
-                    for k in 0 .. n - 1 do
-                        for mp in 0 .. degrees - 1 do
-                            s.HalfRe[mp] <- yRe[mp * n + k]
-                            s.HalfIm[mp] <- -yIm[mp * n + k]
+                    dft2 plan.Fft true re im s
 
-                        for mp in degrees..b do
-                            s.HalfRe[mp] <- 0.0
-                            s.HalfIm[mp] <- 0.0
-
-                        Fft.backwardRealSplit
-                            plan.RealFft
-                            (ReadOnlySpan s.HalfRe)
-                            (ReadOnlySpan s.HalfIm)
-                            (Span s.Real)
-                            s.Z[0]
-                            s.Z[1]
-                            s.Z[2]
-                            s.Z[3]
-
-                        for i in 0 .. n - 1 do
-                            s.Plane[i * n + k] <- s.Real[i]
-
-                    // Rows of n contiguous γ samples per α: blit them (a strided scatter per sample thrashes the cache).
                     for i in 0 .. n - 1 do
-                        Array.blit s.Plane (i * n) out ((i * n + jj) * n) n)
+                        Array.blit re (i * n) out ((i * n + j) * n) n
+                        Array.blit im (i * n) out ((i * n + n - 1 - j) * n) n
+                else
+                    for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
+                        // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m); rows
+                        // m' ≥ degrees are zero.
+                        for mp in 0 .. degrees - 1 do
+                            Array.Clear s.LineRe
+                            Array.Clear s.LineIm
+                            let src = (mp + b - 1) * w + b - 1
+
+                            for m in -(b - 1) .. b - 1 do
+                                let t = if flip then src - m else src + m
+                                s.LineRe[(m + n) % n] <- pr[t]
+                                s.LineIm[(m + n) % n] <- pi[t]
+
+                            Fft.forwardSplit plan.Fft s.LineRe s.LineIm s.WorkRe s.WorkIm
+                            Array.blit s.LineRe 0 yRe (mp * n) n
+                            Array.blit s.LineIm 0 yIm (mp * n) n
+
+                        // f(α_i) = Σ_{m'} Y(m') e^{−im'α_i} = Σ_{m'} conj Y(m') e^{+im'α_i}, Hermitian in m': real output.
+                        for k in 0 .. n - 1 do
+                            for mp in 0 .. degrees - 1 do
+                                s.HalfRe[mp] <- yRe[mp * n + k]
+                                s.HalfIm[mp] <- -yIm[mp * n + k]
+
+                            for mp in degrees..b do
+                                s.HalfRe[mp] <- 0.0
+                                s.HalfIm[mp] <- 0.0
+
+                            Fft.backwardRealSplit
+                                plan.RealFft
+                                (ReadOnlySpan s.HalfRe)
+                                (ReadOnlySpan s.HalfIm)
+                                (Span s.Real)
+                                s.Z[0]
+                                s.Z[1]
+                                s.Z[2]
+                                s.Z[3]
+
+                            for i in 0 .. n - 1 do
+                                s.Plane[i * n + k] <- s.Real[i]
+
+                        // Rows of n contiguous γ samples per α: blit them (a strided scatter per sample thrashes the cache).
+                        for i in 0 .. n - 1 do
+                            Array.blit s.Plane (i * n) out ((i * n + jj) * n) n)
 
         out
 
@@ -541,16 +549,18 @@ module So3Fft =
         let w = 2 * b - 1
         let total = count b
 
-        let workers = max 1 (min b Environment.ProcessorCount)
+        let workers =
+            max 1 (min ((b + GroupSize - 1) / GroupSize) Environment.ProcessorCount)
 
         let accs =
             Array.init workers (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float> total))
 
-        forEachBeta plan (fun worker j s ->
+        forEachGroup plan (fun worker js s ->
             let acc = accs[worker]
-            let planes = s.Planes
-            let d = tableOf plan j
-            analysisPlanes plan sRe sIm j s planes
+            let ds = Array.map (tableOf plan) js
+
+            for q in 0 .. js.Length - 1 do
+                analysisPlanes plan sRe sIm js[q] s s.PlaneSets[q]
 
             for l in 0 .. b - 1 do
                 let len = 2 * l + 1
@@ -559,7 +569,10 @@ module So3Fft =
                 for mp in -l .. l do
                     let dst = off + (mp + l) * len
                     let src = (mp + b - 1) * w + b - 1 - l
-                    mulAdd4 len planes[0] planes[1] planes[2] planes[3] src d dst acc[0] acc[1] acc[2] acc[3] dst)
+
+                    for q in 0 .. js.Length - 1 do
+                        let p = s.PlaneSets[q]
+                        mulAdd4 len p[0] p[1] p[2] p[3] src ds[q] dst acc[0] acc[1] acc[2] acc[3] dst)
 
         for wk in 1 .. workers - 1 do
             for q in 0..3 do
