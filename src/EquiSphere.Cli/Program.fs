@@ -19,6 +19,7 @@ let private infoCommand () =
 /// The benchmark suites by name: each area registers one function that measures and prints its table.
 let private benchSuites: (string * string * (unit -> unit)) list =
     [
+        "sht", "Spherical harmonic transforms f64/f32, own FFT vs MathNet, libsharp peer", HarmonicsShtBench.run
         "so3", "SO(3) FFT forward/inverse B = 16..128, correlation pairs/s, Wigner-d", HarmonicsSo3Bench.run
     ]
 

@@ -167,6 +167,39 @@ module Fft =
             let twRe, twIm = st.TwRe, st.TwIm
 
             match p with
+            | 4 when l = 1 ->
+                // First stage: all twiddles are 1.
+                for k in 0 .. m - 1 do
+                    let i0 = k
+                    let i1 = i0 + stride
+                    let i2 = i1 + stride
+                    let i3 = i2 + stride
+                    let x0r, x0i = sRe[i0], sIm[i0]
+                    let x1r, x1i = sRe[i1], sIm[i1]
+                    let x2r, x2i = sRe[i2], sIm[i2]
+                    let x3r, x3i = sRe[i3], sIm[i3]
+                    let s02r, s02i = x0r + x2r, x0i + x2i
+                    let d02r, d02i = x0r - x2r, x0i - x2i
+                    let s13r, s13i = x1r + x3r, x1i + x3i
+                    let d13r, d13i = x1r - x3r, x1i - x3i
+                    let o = k * 4
+                    dRe[o] <- s02r + s13r
+                    dIm[o] <- s02i + s13i
+                    dRe[o + 1] <- d02r + d13i
+                    dIm[o + 1] <- d02i - d13r
+                    dRe[o + 2] <- s02r - s13r
+                    dIm[o + 2] <- s02i - s13i
+                    dRe[o + 3] <- d02r - d13i
+                    dIm[o + 3] <- d02i + d13r
+            | 2 when l = 1 ->
+                for k in 0 .. m - 1 do
+                    let i1 = k + stride
+                    let ar, ai = sRe[k], sIm[k]
+                    let br, bi = sRe[i1], sIm[i1]
+                    dRe[2 * k] <- ar + br
+                    dIm[2 * k] <- ai + bi
+                    dRe[2 * k + 1] <- ar - br
+                    dIm[2 * k + 1] <- ai - bi
             | 2 ->
                 for k in 0 .. m - 1 do
                     for j in 0 .. l - 1 do
@@ -294,15 +327,8 @@ module Fft =
 
     /// Unnormalized backward DFT in place on split arrays: x_k = Σ_m X_m e^{+2πimk/n}.
     let backwardSplit (plan: FftPlan) (re: float[]) (im: float[]) (workRe: float[]) (workIm: float[]) =
-        let n = plan.Length
-
-        for k in 0 .. n - 1 do
-            im[k] <- -im[k]
-
-        forwardSplit plan re im workRe workIm
-
-        for k in 0 .. n - 1 do
-            im[k] <- -im[k]
+        // The backward DFT is the forward DFT with real and imaginary parts exchanged on both sides.
+        forwardSplit plan im re workIm workRe
 
     let private checkLength (name: string) (expected: int) (actual: int) =
         if expected <> actual then

@@ -1,6 +1,7 @@
 namespace EquiSphere.Harmonics
 
 open System
+open System.Numerics
 
 /// Normalized associated Legendre functions: the θ-part of the complex spherical harmonics,
 /// λ_l^m(θ) = (−1)^m √((2l+1)/(4π) · (l−m)!/(l+m)!) P_l^m(cos θ) for 0 ≤ m ≤ l, so that
@@ -29,11 +30,16 @@ module Legendre =
     /// The recurrence coefficients a_l^m = √((4l²−1)/(l²−m²)) and b_l^m = 1/a_{l−1}^m for all 0 ≤ m ≤ l ≤ lmax,
     /// packed at l(l+1)/2 + m; precomputed once per plan.
     [<Sealed>]
-    type Coefficients internal (lmax: int, a: float[], b: float[]) =
+    type Coefficients internal (lmax: int, a: float[], b: float[], alpha: float[], scale: float[]) =
         /// The largest degree covered.
         member _.LMax = lmax
         member internal _.A = a
         member internal _.B = b
+        /// α'_l of the rescaled recurrence ν_l = α'_l x ν_{l−1} + ν_{l−2} (ν_m = λ_m, ν_{m+1} = λ_{m+1}), one fused
+        /// multiply-add per step; λ_l = s'_l ν_l with s'_l = `Scale`.
+        member internal _.Alpha = alpha
+        /// s'_l with λ_l^m = s'_l ν_l (see `Alpha`); s'_m = s'_{m+1} = 1.
+        member internal _.Scale = scale
 
     /// The packed index l(l+1)/2 + m of the pair 0 ≤ m ≤ l used by the Legendre tables.
     let inline triangularIndex (l: int) (m: int) = l * (l + 1) / 2 + m
@@ -59,7 +65,31 @@ module Legendre =
                     let l1 = fl - 1.0
                     b[i] <- sqrt ((l1 - fm) * (l1 + fm) / (4.0 * l1 * l1 - 1.0))
 
-        Coefficients(lmax, a, b)
+        // The rescaled recurrence: with λ_l = s_l μ_l, s_l = a_l b_l s_{l−2} (s_m = s_{m+1} = 1) turns
+        // λ_l = a_l x λ_{l−1} − a_l b_l λ_{l−2} into μ_l = α_l x μ_{l−1} − μ_{l−2}, α_l = a_l s_{l−1} / s_l; the
+        // signs σ_l = (−1)^⌊(l−m)/2⌋ (ν_l = σ_l μ_l) then make it ν_l = (α_l σ_{l−1} σ_l) x ν_{l−1} + ν_{l−2}.
+        let alpha = Array.zeroCreate count
+        let scale = Array.zeroCreate count
+
+        for m in 0..lmax do
+            let mutable s2 = 1.0
+            let mutable s1 = 1.0
+            scale[triangularIndex m m] <- 1.0
+
+            if m + 1 <= lmax then
+                scale[triangularIndex (m + 1) m] <- 1.0
+
+            for l in m + 2 .. lmax do
+                let i = triangularIndex l m
+                let sl = a[i] * b[i] * s2
+                let sigma = if ((l - m) / 2) % 2 = 0 then 1.0 else -1.0
+                let sigma1 = if ((l - 1 - m) / 2) % 2 = 0 then 1.0 else -1.0
+                alpha[i] <- a[i] * s1 / sl * sigma * sigma1
+                scale[i] <- sl * sigma
+                s2 <- s1
+                s1 <- sl
+
+        Coefficients(lmax, a, b, alpha, scale)
 
     /// The scaled diagonal seeds λ_m^m(θ) for m = 0..mmax at sin θ = s: (mantissa, exponent) pairs with
     /// λ_m^m = mantissa · 2^(−400 · exponent).
@@ -107,6 +137,114 @@ module Legendre =
                     exponent <- exponent - 1
 
                 dst[offset + (l - m) * stride] <- unscale p1 exponent
+                i <- i + l + 1
+
+    /// Work arrays of `fillRows` for up to `count` rings.
+    [<Sealed>]
+    type internal RowWork(count: int) =
+        member val P1: float[] = Array.zeroCreate count
+        member val P2: float[] = Array.zeroCreate count
+        member val Scale: float[] = Array.zeroCreate count
+        member val Exponent: int[] = Array.zeroCreate count
+        member val Scaled: int[] = Array.zeroCreate count
+
+    let inline private scaleOf (e: int) =
+        if e = 0 then 1.0
+        elif e = 1 then small
+        elif e = 2 then small * small
+        else 0.0
+
+    /// Runs the l-recurrence of order m for `count` rings at once (SIMD over rings), writing λ_l^m(θ_j) to
+    /// dst[offset + (l − m)·stride + j] for l = m..lmax, j &lt; count, from cosines xs[j] and the scaled seeds
+    /// (seedV, seedE)[seedOff + j]. Rows are contiguous, so this is the fast way to fill a Legendre block.
+    let internal fillRows
+        (c: Coefficients)
+        (m: int)
+        (lmax: int)
+        (xs: float[])
+        (seedV: float[])
+        (seedE: int[])
+        (seedOff: int)
+        (count: int)
+        (dst: float[])
+        (offset: int)
+        (stride: int)
+        (work: RowWork)
+        =
+        let scale = work.Scale
+        let exponent = work.Exponent
+        let scaled = work.Scaled
+        let mutable p1 = work.P1
+        let mutable p2 = work.P2
+        let mutable nScaled = 0
+
+        for j in 0 .. count - 1 do
+            let e = seedE[seedOff + j]
+            p2[j] <- seedV[seedOff + j]
+            exponent[j] <- e
+            scale[j] <- scaleOf e
+            dst[offset + j] <- p2[j] * scale[j]
+
+            if e > 0 then
+                scaled[nScaled] <- j
+                nScaled <- nScaled + 1
+
+        if lmax > m then
+            let c1 = sqrt (float (2 * m + 3))
+            let row = offset + stride
+
+            for j in 0 .. count - 1 do
+                p1[j] <- c1 * xs[j] * p2[j]
+                dst[row + j] <- p1[j] * scale[j]
+
+            let w = Vector<float>.Count
+            let a = c.A
+            let b = c.B
+            let mutable i = triangularIndex (m + 2) m
+
+            for l in m + 2 .. lmax do
+                let row = offset + (l - m) * stride
+                let av = Vector<float>(a[i])
+                let bv = Vector<float>(b[i])
+                let mutable j = 0
+
+                while j + w <= count do
+                    let next =
+                        av * (Vector<float>(xs, j) * Vector<float>(p1, j) - bv * Vector<float>(p2, j))
+
+                    next.CopyTo(p2, j)
+                    (next * Vector<float>(scale, j)).CopyTo(dst, row + j)
+                    j <- j + w
+
+                while j < count do
+                    let next = a[i] * (xs[j] * p1[j] - b[i] * p2[j])
+                    p2[j] <- next
+                    dst[row + j] <- next * scale[j]
+                    j <- j + 1
+
+                // The newest values are now in p2: swap the roles.
+                let t = p1
+                p1 <- p2
+                p2 <- t
+
+                // Rings still carrying a scale exponent: rescale when the mantissa has grown past 2^400.
+                let mutable k = 0
+
+                while k < nScaled do
+                    let jj = scaled[k]
+
+                    if abs p1[jj] > big then
+                        p1[jj] <- p1[jj] * small
+                        p2[jj] <- p2[jj] * small
+                        exponent[jj] <- exponent[jj] - 1
+                        scale[jj] <- scaleOf exponent[jj]
+
+                    if exponent[jj] = 0 then
+                        nScaled <- nScaled - 1
+                        scaled[k] <- scaled[nScaled]
+                    else
+                        k <- k + 1
+
                 i <- i + l + 1
 
     /// λ_l^m(θ) for one order 0 ≤ m ≤ lmax and l = m..lmax (index l − m) at colatitude θ, from precomputed

@@ -12,7 +12,7 @@ type LegendreTables =
     | Precomputed
     /// Values are recomputed per order m by the l-recurrence during each transform: O(B²) memory, slower.
     | Recomputed
-    /// Precomputed while the float64 table fits in 128 MiB (B ≤ 318), recomputed above.
+    /// Precomputed for B ≤ 64 (a table of at most 1 MiB, cache-resident), recomputed above: measured faster.
     | Automatic
 
 /// Settings of an SHT plan. Use `ShtOptions.Default` and copy-and-update.
@@ -24,7 +24,7 @@ type ShtOptions =
         MaxDegreeOfParallelism: int
     }
 
-    /// Precomputed tables up to 128 MiB, all cores.
+    /// Automatic tables (precomputed for B ≤ 64), all cores.
     static member Default =
         {
             Tables = LegendreTables.Automatic
@@ -65,9 +65,12 @@ type ShtPlan
     member _.Bandwidth = b
     /// The settings the plan was built with.
     member _.Options = options
+    /// Whether the Legendre values are held in precomputed tables (else recomputed per transform).
+    member _.HasTables = table.IsSome
 
     /// Bytes held by the plan's arrays (float64 tables, the float32 table once the float32 path has run,
-    /// seeds, recurrence coefficients, weights; FFT twiddles, O(B), are not counted).
+    /// seeds, recurrence coefficients, weights; FFT twiddles, O(B), and the pooled per-worker scratch, O(B) per
+    /// concurrent worker, are not counted).
     member _.MemoryBytes: int64 =
         let t = table |> Option.map (fun t -> int64 t.Length * 8L) |> Option.defaultValue 0L
 
@@ -97,9 +100,16 @@ type ShtPlan
     member internal _.RealFft = realFft
     member internal _.ComplexFft = complexFft
 
+    /// Reusable per-worker scratch objects by (kind, sets): transforms rent and return them, so repeated calls
+    /// do not allocate. Thread-safe.
+    member val internal ScratchPool =
+        Collections.Concurrent.ConcurrentDictionary<struct (int * int), Collections.Concurrent.ConcurrentBag<obj>>()
+
 /// Per-thread scratch of one transform.
-type internal ShtScratch(b: int, blockLength: int, fftScratch: int, sets: int) =
-    member val Block: float[] = Array.zeroCreate blockLength
+type internal ShtScratch(b: int, fftScratch: int, sets: int) =
+    member val Acc: float[] = Array.zeroCreate (4 * b * Vector<float>.Count)
+    member val CsRe: float[] = Array.zeroCreate b
+    member val CsIm: float[] = Array.zeroCreate b
     member val ERe: float[] = Array.zeroCreate (sets * b)
     member val EIm: float[] = Array.zeroCreate (sets * b)
     member val ORe: float[] = Array.zeroCreate (sets * b)
@@ -117,6 +127,7 @@ type internal ShtScratch(b: int, blockLength: int, fftScratch: int, sets: int) =
 /// Per-thread scratch of one batched float32 transform over `sets` channels.
 type internal ShtScratch32(b: int, blockLength: int, fftScratch: int, sets: int) =
     member val Block: float[] = Array.zeroCreate blockLength
+    member val Rows = Legendre.RowWork b
     member val Block32: float32[] = Array.zeroCreate blockLength
     member val ERe: float32[] = Array.zeroCreate (sets * b)
     member val EIm: float32[] = Array.zeroCreate (sets * b)
@@ -142,8 +153,8 @@ type internal ShtScratch32(b: int, blockLength: int, fftScratch: int, sets: int)
 [<RequireQualifiedAccess>]
 module Sht =
 
-    /// The float64 table budget of `LegendreTables.Automatic` (bytes).
-    let private automaticBudget = 128L * 1024L * 1024L
+    /// The largest bandwidth for which `LegendreTables.Automatic` precomputes tables.
+    let private automaticMaxBandwidth = 64
 
     /// A plan for bandwidth b with explicit options.
     let planWith (options: ShtOptions) (b: int) : ShtPlan =
@@ -174,30 +185,19 @@ module Sht =
         for m in 0 .. b - 1 do
             blockOffsets[m + 1] <- blockOffsets[m] + (b - m) * b
 
-        let tableBytes = int64 blockOffsets[b] * 8L
-
         let precompute =
             match options.Tables with
             | LegendreTables.Precomputed -> true
             | LegendreTables.Recomputed -> false
-            | LegendreTables.Automatic -> tableBytes <= automaticBudget
+            | LegendreTables.Automatic -> b <= automaticMaxBandwidth
 
         let table =
             if precompute then
                 let t = Array.zeroCreate blockOffsets[b]
+                let work = Legendre.RowWork b
 
                 for m in 0 .. b - 1 do
-                    for j in 0 .. b - 1 do
-                        Legendre.recur
-                            coefficients
-                            m
-                            (b - 1)
-                            cosines[j]
-                            seedValues[m * b + j]
-                            seedExponents[m * b + j]
-                            t
-                            (blockOffsets[m] + j)
-                            b
+                    Legendre.fillRows coefficients m (b - 1) cosines seedValues seedExponents (m * b) b t blockOffsets[m] b work
 
                 Some t
             else
@@ -209,20 +209,39 @@ module Sht =
     let plan (b: int) : ShtPlan = planWith ShtOptions.Default b
 
     let private newScratch (plan: ShtPlan) (sets: int) =
-        let b = plan.Bandwidth
-        let blockLength = if plan.Table.IsSome then 0 else b * b
-        ShtScratch(b, blockLength, Fft.realScratchLength plan.RealFft, sets)
+        ShtScratch(plan.Bandwidth, Fft.realScratchLength plan.RealFft, sets)
 
-    /// Runs body over 0..count−1 with one scratch (from `make`) per worker, in parallel when the plan allows and
-    /// `large` says it pays.
-    let internal forEachWith (plan: ShtPlan) (large: bool) (count: int) (make: unit -> 'S) (body: int -> 'S -> unit) =
+    /// Rents a scratch object of the given kind and set count from the plan's pool, or makes one.
+    let private rent (plan: ShtPlan) (key: struct (int * int)) (make: unit -> 'S) : 'S =
+        match plan.ScratchPool.TryGetValue key with
+        | true, bag ->
+            match bag.TryTake() with
+            | true, o -> unbox<'S> o
+            | _ -> make ()
+        | _ -> make ()
+
+    let private giveBack (plan: ShtPlan) (key: struct (int * int)) (scratch: 'S) =
+        plan.ScratchPool.GetOrAdd(key, fun _ -> Collections.Concurrent.ConcurrentBag<obj>()).Add(box scratch)
+
+    /// Runs body over 0..count−1 with one scratch per worker (rented from the plan's pool under `key`, made by
+    /// `make` when the pool is empty), in parallel when the plan allows and `large` says it pays.
+    let internal forEachWith
+        (plan: ShtPlan)
+        (large: bool)
+        (count: int)
+        (key: struct (int * int))
+        (make: unit -> 'S)
+        (body: int -> 'S -> unit)
+        =
         let dop = plan.Options.MaxDegreeOfParallelism
 
         if dop = 1 || not large || count < 2 then
-            let s = make ()
+            let s = rent plan key make
 
             for i in 0 .. count - 1 do
                 body i s
+
+            giveBack plan key s
         else
             let po = ParallelOptions(MaxDegreeOfParallelism = dop)
 
@@ -230,75 +249,30 @@ module Sht =
                 0,
                 count,
                 po,
-                Func<'S>(make),
+                Func<'S>(fun () -> rent plan key make),
                 Func<int, ParallelLoopState, 'S, 'S>(fun i _ s ->
                     body i s
                     s),
-                Action<'S>(ignore)
+                Action<'S>(fun s -> giveBack plan key s)
             )
             |> ignore
 
     /// `forEachWith` with the float64 scratch; parallel from B = 32 on.
     let internal forEach (plan: ShtPlan) (count: int) (sets: int) (body: int -> ShtScratch -> unit) =
-        forEachWith plan (plan.Bandwidth >= 32) count (fun () -> newScratch plan sets) body
+        forEachWith plan (plan.Bandwidth >= 32) count (struct (0, sets)) (fun () -> newScratch plan sets) body
 
-    /// The Legendre block of order m: (array, offset) with λ_l^m(θ_j) at offset + (l − m)·B + j, j &lt; B
-    /// (northern rings).
-    let internal block (plan: ShtPlan) (m: int) (scratch: ShtScratch) =
-        match plan.Table with
-        | Some t -> t, plan.BlockOffsets[m]
-        | None ->
-            let b = plan.Bandwidth
-            let dst = scratch.Block
+    /// A pooled work array of at least `length` elements (contents undefined; every use writes before reading).
+    let inline private pooled<'T> (length: int) =
+        Buffers.ArrayPool<'T>.Shared.Rent length
 
-            for j in 0 .. b - 1 do
-                Legendre.recur plan.Coefficients m (b - 1) plan.Cosines[j] plan.SeedValues[m * b + j] plan.SeedExponents[m * b + j] dst j b
-
-            dst, 0
-
-    /// (Σ_j t[row + j] x[j], Σ_j t[row + j] y[j]) over j &lt; len, SIMD.
-    let inline private dot2 (t: float[]) (row: int) (x: float[]) (xo: int) (y: float[]) (len: int) =
-        let tv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(t, row, len))
-        let xv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(x, xo, len))
-        let yv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(y, xo, len))
-        let mutable ax = Vector<float>.Zero
-        let mutable ay = Vector<float>.Zero
-
-        for i in 0 .. tv.Length - 1 do
-            ax <- ax + tv[i] * xv[i]
-            ay <- ay + tv[i] * yv[i]
-
-        let mutable sx = Vector.Sum ax
-        let mutable sy = Vector.Sum ay
-
-        for j in tv.Length * Vector<float>.Count .. len - 1 do
-            sx <- sx + t[row + j] * x[xo + j]
-            sy <- sy + t[row + j] * y[xo + j]
-
-        struct (sx, sy)
-
-    /// y[yo + j] += a · t[row + j] and z[yo + j] += c · t[row + j] over j &lt; len, SIMD.
-    let inline private axpy2 (a: float) (c: float) (t: float[]) (row: int) (y: float[]) (z: float[]) (yo: int) (len: int) =
-        let tv = MemoryMarshal.Cast<float, Vector<float>>(ReadOnlySpan(t, row, len))
-        let yv = MemoryMarshal.Cast<float, Vector<float>>(Span(y, yo, len))
-        let zv = MemoryMarshal.Cast<float, Vector<float>>(Span(z, yo, len))
-        let av = Vector<float>(a)
-        let cv = Vector<float>(c)
-
-        for i in 0 .. tv.Length - 1 do
-            yv[i] <- yv[i] + av * tv[i]
-            zv[i] <- zv[i] + cv * tv[i]
-
-        for j in tv.Length * Vector<float>.Count .. len - 1 do
-            y[yo + j] <- y[yo + j] + a * t[row + j]
-            z[yo + j] <- z[yo + j] + c * t[row + j]
+    /// Returns a pooled work array.
+    let inline private release<'T> (a: 'T[]) = Buffers.ArrayPool<'T>.Shared.Return a
 
     /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
     /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].
     let private analysisOrder (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) (m: int) (s: ShtScratch) =
         let b = plan.Bandwidth
         let n = 2 * b
-        let t, off = block plan m s
 
         for set in 0 .. sets - 1 do
             let src = (set * b + m) * n
@@ -312,46 +286,80 @@ module Sht =
                 s.ORe[o + j] <- nr - sr
                 s.OIm[o + j] <- ni - si
 
-        for l in m .. b - 1 do
-            let row = off + (l - m) * b
-            let even = (l - m) % 2 = 0
+        match plan.Table with
+        | Some t ->
+            let off = plan.BlockOffsets[m]
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+                ShtKernels.analysis64 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
+        | None ->
+            let c = plan.Coefficients
 
             for set in 0 .. sets - 1 do
                 let o = set * b
 
-                let struct (re, im) =
-                    if even then
-                        dot2 t row s.ERe o s.EIm b
-                    else
-                        dot2 t row s.ORe o s.OIm b
-
-                s.CRe[o + l] <- re
-                s.CIm[o + l] <- im
+                ShtKernels.analysisFused64
+                    c.A
+                    c.B
+                    c.Alpha
+                    c.Scale
+                    m
+                    b
+                    plan.Cosines
+                    plan.SeedValues
+                    plan.SeedExponents
+                    (m * b)
+                    s.ERe
+                    s.EIm
+                    s.ORe
+                    s.OIm
+                    o
+                    s.CRe
+                    s.CIm
+                    o
+                    s.Acc
 
     /// Synthesis for order m over `sets` coefficient sets in s.CRe/s.CIm at [set·B + l] (l = m..B−1); writes
     /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + j].
     let private synthesisOrder (plan: ShtPlan) (sets: int) (gRe: float[]) (gIm: float[]) (m: int) (s: ShtScratch) =
         let b = plan.Bandwidth
         let n = 2 * b
-        let t, off = block plan m s
-        Array.Clear(s.ERe, 0, sets * b)
-        Array.Clear(s.EIm, 0, sets * b)
-        Array.Clear(s.ORe, 0, sets * b)
-        Array.Clear(s.OIm, 0, sets * b)
 
-        for l in m .. b - 1 do
-            let row = off + (l - m) * b
-            let even = (l - m) % 2 = 0
+        match plan.Table with
+        | Some t ->
+            let off = plan.BlockOffsets[m]
 
             for set in 0 .. sets - 1 do
                 let o = set * b
-                let cr, ci = s.CRe[o + l], s.CIm[o + l]
+                ShtKernels.synthesis64 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
+        | None ->
+            let c = plan.Coefficients
 
-                if cr <> 0.0 || ci <> 0.0 then
-                    if even then
-                        axpy2 cr ci t row s.ERe s.EIm o b
-                    else
-                        axpy2 cr ci t row s.ORe s.OIm o b
+            for set in 0 .. sets - 1 do
+                let o = set * b
+
+                ShtKernels.synthesisFused64
+                    c.A
+                    c.B
+                    c.Alpha
+                    c.Scale
+                    m
+                    b
+                    plan.Cosines
+                    plan.SeedValues
+                    plan.SeedExponents
+                    (m * b)
+                    s.CRe
+                    s.CIm
+                    o
+                    s.ERe
+                    s.EIm
+                    s.ORe
+                    s.OIm
+                    o
+                    s.CsRe
+                    s.CsIm
 
         for set in 0 .. sets - 1 do
             let dst = (set * b + m) * n
@@ -364,14 +372,13 @@ module Sht =
                 gRe[dst + n - 1 - j] <- er - orr
                 gIm[dst + n - 1 - j] <- ei - oi
 
-    /// Weighted ring spectra of a real grid: spec[(set·B + m)·n + j] = w_j Σ_k f(θ_j, φ_k) e^{−imφ_k}, m &lt; B.
-    let private ringSpectra (plan: ShtPlan) (set: int) (part: int -> int -> float) (specRe: float[]) (specIm: float[]) =
+    /// Weighted ring spectra of a real grid (`fill j row` copies ring j): spec[(set·B + m)·n + j] = w_j Σ_k f(θ_j, φ_k) e^{−imφ_k}, m &lt; B.
+    let private ringSpectra (plan: ShtPlan) (set: int) (fill: int -> float[] -> unit) (specRe: float[]) (specIm: float[]) =
         let b = plan.Bandwidth
         let n = 2 * b
 
         forEach plan n 1 (fun j s ->
-            for k in 0 .. n - 1 do
-                s.Row[k] <- part j k
+            fill j s.Row
 
             Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
 
@@ -386,8 +393,8 @@ module Sht =
     /// re/im arrays at [set·B² + l² + l + m].
     let private analyze (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) =
         let b = plan.Bandwidth
-        let outRe = Array.zeroCreate (sets * b * b)
-        let outIm = Array.zeroCreate (sets * b * b)
+        let outRe = pooled<float>(sets * b * b)
+        let outIm = pooled<float>(sets * b * b)
 
         forEach plan b sets (fun m s ->
             analysisOrder plan sets specRe specIm m s
@@ -403,20 +410,31 @@ module Sht =
     let private checkSignal (plan: ShtPlan) (name: string) (rows: int) (cols: int) =
         Check.gridShape name plan.Bandwidth rows cols
 
-    /// Forward transform (analysis) of real samples [2B, 2B] indexed [θ, φ] on the Driscoll–Healy grid:
-    /// B² complex coefficients f_l^m = ∫ f conj Y_l^m dΩ packed at l² + l + m (f_l^{−m} = (−1)^m conj f_l^m).
-    let forward (plan: ShtPlan) (signal: float[,]) : Complex[] =
+    /// `forward` writing the B² coefficients into `out` (length B²) instead of allocating them.
+    let forwardInto (plan: ShtPlan) (signal: float[,]) (out: Complex[]) : unit =
         if isNull signal then
             nullArg (nameof signal)
 
+        if isNull out then
+            nullArg (nameof out)
+
         checkSignal plan (nameof signal) (Array2D.length1 signal) (Array2D.length2 signal)
+        Check.coefficientCount (nameof out) plan.Bandwidth out.Length
         let b = plan.Bandwidth
         let n = 2 * b
-        let specRe = Array.zeroCreate (b * n)
-        let specIm = Array.zeroCreate (b * n)
-        ringSpectra plan 0 (fun j k -> signal[j, k]) specRe specIm
+        let specRe = pooled<float>(b * n)
+        let specIm = pooled<float>(b * n)
+
+        ringSpectra
+            plan
+            0
+            (fun j row ->
+                for k in 0 .. n - 1 do
+                    row[k] <- signal[j, k])
+            specRe
+            specIm
+
         let re, im = analyze plan 1 specRe specIm
-        let out = Array.zeroCreate (b * b)
 
         for l in 0 .. b - 1 do
             let c = l * l + l
@@ -427,6 +445,16 @@ module Sht =
                 out[c + m] <- Complex(re[c + m], im[c + m])
                 out[c - m] <- Complex(sign * re[c + m], -sign * im[c + m])
 
+        release specRe
+        release specIm
+        release re
+        release im
+
+    /// Forward transform (analysis) of real samples [2B, 2B] indexed [θ, φ] on the Driscoll–Healy grid:
+    /// B² complex coefficients f_l^m = ∫ f conj Y_l^m dΩ packed at l² + l + m (f_l^{−m} = (−1)^m conj f_l^m).
+    let forward (plan: ShtPlan) (signal: float[,]) : Complex[] =
+        let out = Array.zeroCreate (plan.Bandwidth * plan.Bandwidth)
+        forwardInto plan signal out
         out
 
     /// Forward transform (analysis) of complex samples [2B, 2B] indexed [θ, φ]: B² coefficients at l² + l + m.
@@ -438,10 +466,27 @@ module Sht =
         checkSignal plan (nameof signal) (Array2D.length1 signal) (Array2D.length2 signal)
         let b = plan.Bandwidth
         let n = 2 * b
-        let specRe = Array.zeroCreate (2 * b * n)
-        let specIm = Array.zeroCreate (2 * b * n)
-        ringSpectra plan 0 (fun j k -> signal[j, k].Real) specRe specIm
-        ringSpectra plan 1 (fun j k -> signal[j, k].Imaginary) specRe specIm
+        let specRe = pooled<float>(2 * b * n)
+        let specIm = pooled<float>(2 * b * n)
+
+        ringSpectra
+            plan
+            0
+            (fun j row ->
+                for k in 0 .. n - 1 do
+                    row[k] <- signal[j, k].Real)
+            specRe
+            specIm
+
+        ringSpectra
+            plan
+            1
+            (fun j row ->
+                for k in 0 .. n - 1 do
+                    row[k] <- signal[j, k].Imaginary)
+            specRe
+            specIm
+
         let re, im = analyze plan 2 specRe specIm
         let out = Array.zeroCreate (b * b)
         let bb = b * b
@@ -460,19 +505,26 @@ module Sht =
                     let unr, uni, vnr, vni = sign * ur, -sign * ui, sign * vr, -sign * vi
                     out[c - m] <- Complex(unr - vni, uni + vnr)
 
+        release specRe
+        release specIm
+        release re
+        release im
         out
 
-    /// Inverse transform (synthesis): Re Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] Driscoll–Healy samples [θ, φ].
-    /// For coefficients of a real signal (f_l^{−m} = (−1)^m conj f_l^m) the imaginary part dropped is zero.
-    let inverse (plan: ShtPlan) (coeffs: Complex[]) : float[,] =
+    /// `inverse` writing the samples into `out` ([2B, 2B]) instead of allocating them.
+    let inverseInto (plan: ShtPlan) (coeffs: Complex[]) (out: float[,]) : unit =
         if isNull coeffs then
             nullArg (nameof coeffs)
 
+        if isNull out then
+            nullArg (nameof out)
+
         let b = plan.Bandwidth
         Check.coefficientCount (nameof coeffs) b coeffs.Length
+        checkSignal plan (nameof out) (Array2D.length1 out) (Array2D.length2 out)
         let n = 2 * b
-        let gRe = Array.zeroCreate (b * n)
-        let gIm = Array.zeroCreate (b * n)
+        let gRe = pooled<float>(b * n)
+        let gIm = pooled<float>(b * n)
 
         forEach plan b 1 (fun m s ->
             for l in m .. b - 1 do
@@ -489,8 +541,6 @@ module Sht =
                     s.CIm[l] <- 0.5 * (p.Imaginary - sign * q.Imaginary)
 
             synthesisOrder plan 1 gRe gIm m s)
-
-        let out = Array2D.zeroCreate n n
 
         forEach plan n 1 (fun j s ->
             for m in 0 .. b - 1 do
@@ -513,6 +563,15 @@ module Sht =
             for k in 0 .. n - 1 do
                 out[j, k] <- s.Row[k])
 
+        release gRe
+        release gIm
+
+    /// Inverse transform (synthesis): Re Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] Driscoll–Healy samples [θ, φ].
+    /// For coefficients of a real signal (f_l^{−m} = (−1)^m conj f_l^m) the imaginary part dropped is zero.
+    let inverse (plan: ShtPlan) (coeffs: Complex[]) : float[,] =
+        let n = 2 * plan.Bandwidth
+        let out = Array2D.zeroCreate n n
+        inverseInto plan coeffs out
         out
 
     /// Inverse transform (synthesis) to complex samples: Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] grid [θ, φ].
@@ -524,8 +583,8 @@ module Sht =
         Check.coefficientCount (nameof coeffs) b coeffs.Length
         let n = 2 * b
         // set 0: orders m ≥ 0; set 1: orders −m through λ_l^{−m} = (−1)^m λ_l^m.
-        let gRe = Array.zeroCreate (2 * b * n)
-        let gIm = Array.zeroCreate (2 * b * n)
+        let gRe = pooled<float>(2 * b * n)
+        let gIm = pooled<float>(2 * b * n)
 
         forEach plan b 2 (fun m s ->
             let sign = if m % 2 = 0 then 1.0 else -1.0
@@ -565,6 +624,8 @@ module Sht =
             for k in 0 .. n - 1 do
                 out[j, k] <- Complex(s.XRe[k], s.XIm[k]))
 
+        release gRe
+        release gIm
         out
 
     /// Forward transform of a real signal to real-harmonic coefficients (`SphericalHarmonics.real`), packed at
@@ -593,8 +654,7 @@ module Sht =
             let b = plan.Bandwidth
             let dst = scratch.Block
 
-            for j in 0 .. b - 1 do
-                Legendre.recur plan.Coefficients m (b - 1) plan.Cosines[j] plan.SeedValues[m * b + j] plan.SeedExponents[m * b + j] dst j b
+            Legendre.fillRows plan.Coefficients m (b - 1) plan.Cosines plan.SeedValues plan.SeedExponents (m * b) b dst 0 b scratch.Rows
 
             let count = (b - m) * b
 
@@ -602,43 +662,6 @@ module Sht =
                 scratch.Block32[i] <- float32 dst[i]
 
             scratch.Block32, 0
-
-    /// (Σ_j t[row + j] x[xo + j], Σ_j t[row + j] y[xo + j]) over j &lt; len in float32, SIMD.
-    let inline private dot2f (t: float32[]) (row: int) (x: float32[]) (xo: int) (y: float32[]) (len: int) =
-        let tv = MemoryMarshal.Cast<float32, Vector<float32>>(ReadOnlySpan(t, row, len))
-        let xv = MemoryMarshal.Cast<float32, Vector<float32>>(ReadOnlySpan(x, xo, len))
-        let yv = MemoryMarshal.Cast<float32, Vector<float32>>(ReadOnlySpan(y, xo, len))
-        let mutable ax = Vector<float32>.Zero
-        let mutable ay = Vector<float32>.Zero
-
-        for i in 0 .. tv.Length - 1 do
-            ax <- ax + tv[i] * xv[i]
-            ay <- ay + tv[i] * yv[i]
-
-        let mutable sx = Vector.Sum ax
-        let mutable sy = Vector.Sum ay
-
-        for j in tv.Length * Vector<float32>.Count .. len - 1 do
-            sx <- sx + t[row + j] * x[xo + j]
-            sy <- sy + t[row + j] * y[xo + j]
-
-        struct (sx, sy)
-
-    /// y[yo + j] += a · t[row + j] and z[yo + j] += c · t[row + j] over j &lt; len in float32, SIMD.
-    let inline private axpy2f (a: float32) (c: float32) (t: float32[]) (row: int) (y: float32[]) (z: float32[]) (yo: int) (len: int) =
-        let tv = MemoryMarshal.Cast<float32, Vector<float32>>(ReadOnlySpan(t, row, len))
-        let yv = MemoryMarshal.Cast<float32, Vector<float32>>(Span(y, yo, len))
-        let zv = MemoryMarshal.Cast<float32, Vector<float32>>(Span(z, yo, len))
-        let av = Vector<float32>(a)
-        let cv = Vector<float32>(c)
-
-        for i in 0 .. tv.Length - 1 do
-            yv[i] <- yv[i] + av * tv[i]
-            zv[i] <- zv[i] + cv * tv[i]
-
-        for j in tv.Length * Vector<float32>.Count .. len - 1 do
-            y[yo + j] <- y[yo + j] + a * t[row + j]
-            z[yo + j] <- z[yo + j] + c * t[row + j]
 
     let private checkBatch (plan: ShtPlan) (channels: int) (name: string) (length: int) (perChannel: int) (layout: string) =
         if channels < 1 then
@@ -649,21 +672,78 @@ module Sht =
                 name
                 (sprintf "Expected %s = %d values for C = %d, B = %d, got %d" layout (channels * perChannel) channels plan.Bandwidth length)
 
+    /// Without tables, batches of fewer channels than this go through the fused float64 kernels channel by
+    /// channel: a float32 Legendre block per order only pays when many channels share it.
+    let private fusedBatchBelow = 4
+
+    /// `forwardBatch32` through `forwardInto` per channel (float64 inside, float32 in and out).
+    let private forwardBatchViaFloat64 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let grid = Array2D.zeroCreate n n
+        let spectrum = Array.zeroCreate (b * b)
+        let out: float32[] = Array.zeroCreate (channels * b * b * 2)
+
+        for c in 0 .. channels - 1 do
+            for j in 0 .. n - 1 do
+                for k in 0 .. n - 1 do
+                    grid[j, k] <- float signals[(c * n + j) * n + k]
+
+            forwardInto plan grid spectrum
+
+            for i in 0 .. b * b - 1 do
+                out[(c * b * b + i) * 2] <- float32 spectrum[i].Real
+                out[(c * b * b + i) * 2 + 1] <- float32 spectrum[i].Imaginary
+
+        out
+
+    /// `inverseBatch32` through `inverseInto` per channel (float64 inside, float32 in and out).
+    let private inverseBatchViaFloat64 (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let grid = Array2D.zeroCreate n n
+        let spectrum = Array.zeroCreate (b * b)
+        let out: float32[] = Array.zeroCreate (channels * n * n)
+
+        for c in 0 .. channels - 1 do
+            for i in 0 .. b * b - 1 do
+                spectrum[i] <- Complex(float coeffs[(c * b * b + i) * 2], float coeffs[(c * b * b + i) * 2 + 1])
+
+            inverseInto plan spectrum grid
+
+            for j in 0 .. n - 1 do
+                for k in 0 .. n - 1 do
+                    out[(c * n + j) * n + k] <- float32 grid[j, k]
+
+        out
+
     /// Batched float32 forward transform of C real signals: `signals` is [C, 2B, 2B] ([channel, θ, φ] row-major),
     /// the result [C, B², 2]: coefficient l² + l + m of each channel as interleaved (re, im). FFTs run in float64,
-    /// the Legendre sums in float32 with SIMD; matches `forward` to about 1e-6 relative.
-    let forwardBatch32 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
+    /// the Legendre sums in float32 with SIMD over a float32 Legendre block per order shared by all channels
+    /// (without precomputed tables and for fewer than 4 channels, the fused float64 path per channel);
+    /// matches `forward` to about 1e-6 relative.
+    let rec forwardBatch32 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
         if isNull signals then
             nullArg (nameof signals)
 
         let b = plan.Bandwidth
         let n = 2 * b
         checkBatch plan channels (nameof signals) signals.Length (n * n) (sprintf "[C, 2B=%d, 2B=%d]" n n)
-        let specRe: float32[] = Array.zeroCreate (channels * b * n)
-        let specIm: float32[] = Array.zeroCreate (channels * b * n)
+
+        if plan.Table.IsNone && channels < fusedBatchBelow then
+            forwardBatchViaFloat64 plan channels signals
+        else
+            forwardBatchWithBlocks plan channels signals
+
+    /// The float32-block path of `forwardBatch32` (validated arguments).
+    and private forwardBatchWithBlocks (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let specRe = pooled<float32>(channels * b * n)
+        let specIm = pooled<float32>(channels * b * n)
         let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
 
-        forEachWith plan large (channels * n) (fun () -> newScratch32 plan 1) (fun cj s ->
+        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
             let c, j = cj / n, cj % n
             let src = (c * n + j) * n
 
@@ -680,7 +760,7 @@ module Sht =
 
         let out: float32[] = Array.zeroCreate (channels * b * b * 2)
 
-        forEachWith plan large b (fun () -> newScratch32 plan channels) (fun m s ->
+        forEachWith plan large b (struct (1, channels)) (fun () -> newScratch32 plan channels) (fun m s ->
             let t, off = block32 plan m s
 
             for c in 0 .. channels - 1 do
@@ -697,19 +777,12 @@ module Sht =
 
             let sign = if m % 2 = 0 then 1.0f else -1.0f
 
-            for l in m .. b - 1 do
-                let row = off + (l - m) * b
-                let even = (l - m) % 2 = 0
+            for c in 0 .. channels - 1 do
+                let o = c * b
+                ShtKernels.analysis32 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
 
-                for c in 0 .. channels - 1 do
-                    let o = c * b
-
-                    let struct (re, im) =
-                        if even then
-                            dot2f t row s.ERe o s.EIm b
-                        else
-                            dot2f t row s.ORe o s.OIm b
-
+                for l in m .. b - 1 do
+                    let re, im = s.CRe[o + l], s.CIm[o + l]
                     let i = (c * b * b + l * l + l + m) * 2
                     out[i] <- re
                     out[i + 1] <- im
@@ -719,50 +792,53 @@ module Sht =
                         out[i] <- sign * re
                         out[i + 1] <- -sign * im)
 
+        release specRe
+        release specIm
         out
 
     /// Batched float32 inverse transform: `coeffs` is [C, B², 2] (interleaved re/im at l² + l + m per channel),
     /// the result [C, 2B, 2B] holds Re Σ_l Σ_m f_l^m Y_l^m per channel (as `inverse`). Legendre sums in float32
-    /// with SIMD, FFTs in float64.
-    let inverseBatch32 (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
+    /// with SIMD, FFTs in float64 (paths as in `forwardBatch32`).
+    let rec inverseBatch32 (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
         if isNull coeffs then
             nullArg (nameof coeffs)
 
         let b = plan.Bandwidth
-        let n = 2 * b
         checkBatch plan channels (nameof coeffs) coeffs.Length (2 * b * b) (sprintf "[C, B²=%d, 2]" (b * b))
-        let gRe: float32[] = Array.zeroCreate (channels * b * n)
-        let gIm: float32[] = Array.zeroCreate (channels * b * n)
+
+        if plan.Table.IsNone && channels < fusedBatchBelow then
+            inverseBatchViaFloat64 plan channels coeffs
+        else
+            inverseBatchWithBlocks plan channels coeffs
+
+    /// The float32-block path of `inverseBatch32` (validated arguments).
+    and private inverseBatchWithBlocks (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let gRe = pooled<float32>(channels * b * n)
+        let gIm = pooled<float32>(channels * b * n)
         let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
 
-        forEachWith plan large b (fun () -> newScratch32 plan channels) (fun m s ->
+        forEachWith plan large b (struct (1, channels)) (fun () -> newScratch32 plan channels) (fun m s ->
             let t, off = block32 plan m s
             let sign = if m % 2 = 0 then 1.0f else -1.0f
-            Array.Clear(s.ERe, 0, channels * b)
-            Array.Clear(s.EIm, 0, channels * b)
-            Array.Clear(s.ORe, 0, channels * b)
-            Array.Clear(s.OIm, 0, channels * b)
 
-            for l in m .. b - 1 do
-                let row = off + (l - m) * b
-                let even = (l - m) % 2 = 0
+            for c in 0 .. channels - 1 do
+                let o = c * b
 
-                for c in 0 .. channels - 1 do
-                    let o = c * b
+                for l in m .. b - 1 do
                     let p = (c * b * b + l * l + l + m) * 2
 
-                    let cr, ci =
-                        if m = 0 then
-                            coeffs[p], 0.0f
-                        else
-                            let q = (c * b * b + l * l + l - m) * 2
-                            0.5f * (coeffs[p] + sign * coeffs[q]), 0.5f * (coeffs[p + 1] - sign * coeffs[q + 1])
+                    if m = 0 then
+                        s.CRe[o + l] <- coeffs[p]
+                        s.CIm[o + l] <- 0.0f
+                    else
+                        // As in `inverse`: X_m = (G_m + conj G_{−m}) / 2 feeds the real backward FFT.
+                        let q = (c * b * b + l * l + l - m) * 2
+                        s.CRe[o + l] <- 0.5f * (coeffs[p] + sign * coeffs[q])
+                        s.CIm[o + l] <- 0.5f * (coeffs[p + 1] - sign * coeffs[q + 1])
 
-                    if cr <> 0.0f || ci <> 0.0f then
-                        if even then
-                            axpy2f cr ci t row s.ERe s.EIm o b
-                        else
-                            axpy2f cr ci t row s.ORe s.OIm o b
+                ShtKernels.synthesis32 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
 
             for c in 0 .. channels - 1 do
                 let dst = (c * b + m) * n
@@ -777,7 +853,7 @@ module Sht =
 
         let out: float32[] = Array.zeroCreate (channels * n * n)
 
-        forEachWith plan large (channels * n) (fun () -> newScratch32 plan 1) (fun cj s ->
+        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
             let c, j = cj / n, cj % n
 
             for m in 0 .. b - 1 do
@@ -802,4 +878,6 @@ module Sht =
             for k in 0 .. n - 1 do
                 out[dst + k] <- float32 s.Row[k])
 
+        release gRe
+        release gIm
         out
