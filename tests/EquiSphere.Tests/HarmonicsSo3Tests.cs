@@ -165,6 +165,23 @@ public class HarmonicsSo3Tests
     }
 
     [Fact]
+    public void Align_accepts_the_documented_grid_range_and_default_separation()
+    {
+        var rng = new Random(9);
+        var channels = Enumerable.Range(0, 2).Select(_ => Bumps(rng)).ToArray();
+        var truth = Rotation.Random(3);
+        var n = SphericalCorrelation.MinGridSize;
+        var s1 = channels.Select(c => Sample(n, truth, c)).ToArray();
+        var s2 = channels.Select(c => Sample(n, Rotation.Identity, c)).ToArray();
+        var byDefault = SphericalCorrelation.Align(s1, s2, 8);
+        var explicitly = SphericalCorrelation.Align(s1, s2, 8, 4, SphericalCorrelation.DefaultMinSeparationDegrees);
+        Assert.Equal(byDefault.Rotation, explicitly.Rotation);
+        Assert.Equal(byDefault.TopPeaks.Count, explicitly.TopPeaks.Count);
+        var tooLarge = new[] { new double[SphericalCorrelation.MaxGridSize + 2, SphericalCorrelation.MaxGridSize + 2] };
+        Assert.Throws<ArgumentException>(() => SphericalCorrelation.Align(tooLarge, tooLarge, 8));
+    }
+
+    [Fact]
     public void Align_rejects_wrong_shapes_with_clear_errors()
     {
         var ok = new[] { new double[16, 16] };
