@@ -25,6 +25,7 @@ let private benchSuites: (string * string * (unit -> unit)) list =
         "sht", "Spherical harmonic transforms f64/f32, own FFT vs MathNet, libsharp peer", HarmonicsShtBench.run
         "tensor-kernels", "GEMM GF/s next to the FMA roof; conv2d forward/backward for the conv-net layers", TensorKernelsBench.run
         "tensor-train", "Training steps of a 4-conv net and the image encoder (fwd + bwd + SGD)", TensorTrainBench.run
+        "so3", "SO(3) FFT forward/inverse B = 16..128, correlation pairs/s, Wigner-d", HarmonicsSo3Bench.run
     ]
 
 let private benchCommand () =
@@ -64,5 +65,6 @@ let main argv =
     root.Add(GeometryImages.command ())
     root.Add(GeometryDataset.datasetCommand ())
     root.Add(GeometryDataset.renderCommand ())
+    root.Add(HarmonicsDemo.command ())
 
     root.Parse(argv).Invoke()

@@ -50,30 +50,119 @@ let ``iterate agrees with single values`` () =
             for m in -l .. l do
                 close "iterate" 1e-13 (Wigner.smallD l mp m beta) d[(mp + 10) * 21 + m + 10])
 
-[<Fact>]
-let ``small d matrices are orthogonal to high degree`` () =
-    // Every l ≤ 128 at a grid angle near the pole and one near the equator: rows have unit norm and 8 random row
-    // pairs per degree are orthogonal.
-    let lmax = 128
+/// The worst |row_a · row_b − δ_ab| over all row norms and `pairs` random row pairs of every d^l, l ≤ lmax, at β.
+let private orthogonalityError (lmax: int) (pairs: int) (seed: int) (beta: float) =
     let n = 2 * lmax + 1
-    let rng = Random 1
+    let rng = Random seed
+    let mutable worst = 0.0, 0, 0, 0
 
-    for beta in [ Math.PI / (4.0 * 256.0); Math.PI * 255.0 / 512.0 ] do
-        Wigner.iterate lmax beta (fun l d ->
-            let dot a b =
-                let mutable s = 0.0
+    Wigner.iterate lmax beta (fun l d ->
+        let dot a b =
+            let ra, rb = (a + lmax) * n + lmax, (b + lmax) * n + lmax
+            let mutable s = 0.0
 
-                for m in -l .. l do
-                    s <- s + d[(a + lmax) * n + m + lmax] * d[(b + lmax) * n + m + lmax]
+            for m in -l .. l do
+                s <- s + d[ra + m] * d[rb + m]
 
-                s
+            s
 
-            for a in -l .. l do
-                close (sprintf "row %d of d^%d" a l) 1e-12 1.0 (dot a a)
+        let record a b =
+            let e = abs (dot a b - (if a = b then 1.0 else 0.0))
+            let w, _, _, _ = worst
 
-            for _ in 1..8 do
-                let a, b = rng.Next(-l, l + 1), rng.Next(-l, l + 1)
-                close (sprintf "rows %d·%d of d^%d" a b l) 1e-12 (if a = b then 1.0 else 0.0) (dot a b))
+            if e > w || Double.IsNaN e then
+                worst <- e, l, a, b
+
+        for a in -l .. l do
+            record a a
+
+        for _ in 1..pairs do
+            record (rng.Next(-l, l + 1)) (rng.Next(-l, l + 1)))
+
+    worst
+
+[<Fact>]
+let ``small d matrices are orthogonal for every degree up to 1024`` () =
+    // Every l ≤ 1024 at the B = 1024 grid angle nearest the pole and one next to the equator: all rows have unit norm
+    // and 8 random row pairs per degree are orthogonal, to the 1e-12 of the issue.
+    let b = 1024
+
+    let betas =
+        [| Math.PI / float (4 * b); Math.PI * float (2 * (b - 1) + 1) / float (4 * b) |]
+
+    let results =
+        betas
+        |> Array.Parallel.mapi (fun i beta -> orthogonalityError 1024 8 (17 + i) beta)
+
+    for beta, (e, l, a, b) in Array.zip betas results do
+        if not (e <= 1e-12) then
+            failwithf "d^%d(%g): |row %d · row %d − δ| = %.3e > 1e-12" l beta a b e
+
+[<Fact>]
+let ``small d matrices are orthogonal at arbitrary angles including outside 0..pi`` () =
+    property 20 (fun (seed: int) ->
+        let rng = Random seed
+        let beta = (rng.NextDouble() - 0.5) * 6.0 * Math.PI
+        let e, l, a, b = orthogonalityError 40 4 seed beta
+        close (sprintf "d^%d(%g) rows %d·%d" l beta a b) 1e-13 0.0 e)
+
+[<Fact>]
+let ``small d obeys its index symmetries`` () =
+    // d^l_{m'm} = (−1)^{m'−m} d^l_{mm'} = d^l_{−m,−m'}, on matrices from the recursion and on single values.
+    property 50 (fun (seed: int) ->
+        let rng = Random seed
+        let l = rng.Next(0, 40)
+        let beta = Math.PI * rng.NextDouble()
+        let d = Wigner.smallDMatrix l beta
+
+        for mp in -l .. l do
+            for m in -l .. l do
+                let v = d[mp + l, m + l]
+                let sign = if (mp - m) % 2 = 0 then 1.0 else -1.0
+                close "d_{m'm} = (−1)^{m'−m} d_{mm'}" 1e-14 v (sign * d[m + l, mp + l])
+                close "d_{m'm} = d_{−m,−m'}" 1e-14 v d[-m + l, -mp + l]
+
+        let mp, m = rng.Next(-l, l + 1), rng.Next(-l, l + 1)
+        let sign = if (mp - m) % 2 = 0 then 1.0 else -1.0
+        close "single value symmetry" 1e-13 (Wigner.smallD l mp m beta) (sign * Wigner.smallD l m mp beta)
+        close "matrix entry = single value" 1e-13 (Wigner.smallD l mp m beta) d[mp + l, m + l])
+
+[<Fact>]
+let ``small d at angles outside 0..pi agrees with Wigner's formula`` () =
+    property 100 (fun (seed: int) ->
+        let rng = Random seed
+        let l = rng.Next(0, 10)
+        let mp, m = rng.Next(-l, l + 1), rng.Next(-l, l + 1)
+        let beta = (rng.NextDouble() - 0.5) * 8.0 * Math.PI
+        close (sprintf "d^%d_%d,%d(%g)" l mp m beta) 1e-12 (wignerFormula l mp m beta) (Wigner.smallD l mp m beta)
+        let d = Wigner.smallDMatrix l beta
+        close "matrix" 1e-12 (wignerFormula l mp m beta) d[mp + l, m + l])
+
+let private complexParts (a: Complex[,]) =
+    [|
+        for v in Seq.cast<Complex> a do
+            yield v.Real
+            yield v.Imaginary
+    |]
+
+[<Fact>]
+let ``wigner D is unitary and D of the inverse is the adjoint`` () =
+    property 50 (fun (seed: int) ->
+        let r = Rotation.random seed
+        let l = abs (seed % 12)
+        let d = Wigner.bigDOfRotation l r
+        let dInv = Wigner.bigDOfRotation l (Rotation.inverse r)
+        let n = 2 * l + 1
+        let adjoint = Array2D.init n n (fun i j -> Complex.Conjugate d[j, i])
+        closeTo "D(R⁻¹) = D(R)ᴴ" 1e-12 (complexParts adjoint) (complexParts dInv)
+
+        let product =
+            Array2D.init n n (fun i j -> Seq.fold (fun acc k -> acc + d[i, k] * adjoint[k, j]) Complex.Zero (seq { 0 .. n - 1 }))
+
+        let identity =
+            Array2D.init n n (fun i j -> if i = j then Complex.One else Complex.Zero)
+
+        closeTo "D Dᴴ = I" 1e-12 (complexParts identity) (complexParts product))
 
 [<Fact>]
 let ``wigner D is a homomorphism`` () =

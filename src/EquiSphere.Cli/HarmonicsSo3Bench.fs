@@ -1,0 +1,131 @@
+namespace EquiSphere.Cli
+
+open System
+open System.Numerics
+open EquiSphere.Harmonics
+
+/// The "so3" benchmark suite: SO(3) FFT forward and inverse at B = 16..128 (GF/s from ≈ 10.7 B⁴ flops of the
+/// Wigner step), Wigner-d tables, and correlation pairs per second for two 32-channel 16 × 16 maps at B = 32.
+[<RequireQualifiedAccess>]
+module HarmonicsSo3Bench =
+
+    let private randomCoefficients (rng: Random) (b: int) =
+        Array.init (So3Fft.count b) (fun _ -> Complex(rng.NextDouble() - 0.5, rng.NextDouble() - 0.5))
+
+    /// Random real band-limited coefficients (f_l^{−m} = (−1)^m conj f_l^m), packed at l² + l + m.
+    let private realCoefficients (rng: Random) (b: int) =
+        let c = Array.zeroCreate (b * b)
+
+        for l in 0 .. b - 1 do
+            c[l * l + l] <- Complex(rng.NextDouble() - 0.5, 0.0)
+
+            for m in 1..l do
+                let v = Complex(rng.NextDouble() - 0.5, rng.NextDouble() - 0.5)
+                c[l * l + l + m] <- v
+                c[l * l + l - m] <- (if m % 2 = 0 then 1.0 else -1.0) * Complex.Conjugate v
+
+        c
+
+    /// Measures and prints the suite.
+    let run () =
+        let rng = Random 1
+        let rows = ResizeArray()
+
+        for b in [ 16; 32; 64; 128 ] do
+            let sw = Diagnostics.Stopwatch.StartNew()
+            let plan = So3Fft.plan b
+            let build = sw.Elapsed.TotalSeconds
+            let c = randomCoefficients rng b
+            let f = So3Fft.inverse plan c
+            let flops = 10.7 * float b ** 4.0
+
+            let tables =
+                if plan.HasTables then
+                    sprintf "tables %d MB" (plan.MemoryBytes / 1048576L)
+                else
+                    "d per β on the fly"
+
+            let policy (action: unit -> unit) =
+                if b >= 128 then
+                    Bench.time 0 1 0.0 action
+                else
+                    Bench.time 1 3 0.5 action
+
+            for name, action in
+                [
+                    "forward", (fun () -> So3Fft.forward plan f |> ignore)
+                    "inverse", (fun () -> So3Fft.inverse plan c |> ignore)
+                ] do
+                let median, best = policy action
+
+                rows.Add
+                    {
+                        Group = "SO(3) FFT"
+                        Case = sprintf "%s B=%d" name b
+                        MedianSeconds = median
+                        MinSeconds = best
+                        Flops = flops
+                        Note = sprintf "%s; plan %s%s" tables (Bench.formatSeconds build) (if b = 64 then "; target ≤ 8 ms" else "")
+                    }
+
+        // Correlation: two 32-channel 16 × 16 maps upsampled to B = 32, grid argmax and sub-cell refinement.
+        let channels = 32
+        let plan8 = Sht.plan 8
+        let plan = Correlation.planFor 32
+
+        let signal () =
+            Array.init channels (fun _ -> realCoefficients rng 8)
+
+        let s2 = signal ()
+        let r = Rotation.randomWith rng
+        let g1 = Rotate.channels r s2 |> Array.map (Sht.inverse plan8)
+        let g2 = s2 |> Array.map (Sht.inverse plan8)
+
+        let f1 = Correlation.analyzeGrids Upsampling.Spectral 32 "g1" g1
+        let f2 = Correlation.analyzeGrids Upsampling.Spectral 32 "g2" g2
+
+        let pairRow case (note: string) (action: unit -> unit) =
+            let row = Bench.measure "correlation" case 0.0 action
+
+            { row with
+                Note = sprintf "%.0f pairs/s%s" (1.0 / row.MedianSeconds) note
+            }
+
+        rows.Add(
+            pairRow "grid G, 32 ch, B=32 (coefficients in)" "" (fun () ->
+                let values = Correlation.grid plan f1 f2
+                Correlation.gridPeaks 32 1 0.1 values |> ignore)
+        )
+
+        rows.Add(
+            pairRow "align 16×16 → B=32, spectral, refined" "; target ≥ 500" (fun () ->
+                Correlation.align plan Upsampling.Spectral 1 Correlation.DefaultMinSeparation g1 g2
+                |> ignore)
+        )
+
+        rows.Add(
+            pairRow "align 16×16 → B=32, bicubic, refined" "" (fun () ->
+                Correlation.align plan Upsampling.Bicubic 1 Correlation.DefaultMinSeparation g1 g2
+                |> ignore)
+        )
+
+        // Several pairs at once: the throughput when a caller correlates a batch (parallel over pairs).
+        let batch = 16
+
+        let batchRow =
+            Bench.measure "correlation" (sprintf "align ×%d in parallel, spectral" batch) 0.0 (fun () ->
+                Array.Parallel.init batch (fun _ -> Correlation.align plan Upsampling.Spectral 1 Correlation.DefaultMinSeparation g1 g2)
+                |> ignore)
+
+        rows.Add
+            { batchRow with
+                Note = sprintf "%.0f pairs/s" (float batch / batchRow.MedianSeconds)
+            }
+
+        let lmax = 1023
+
+        let wig =
+            Bench.measure "Wigner d" "all d^l(β), l ≤ 1023, one β" 0.0 (fun () -> Wigner.iterate lmax 0.7 (fun _ _ -> ()))
+
+        rows.Add { wig with Note = "Risbo recursion" }
+        Bench.print "so3: SO(3) FFT and correlation (medians; GF/s from 10.7 B⁴)" rows

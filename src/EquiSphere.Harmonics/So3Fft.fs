@@ -1,0 +1,658 @@
+namespace EquiSphere.Harmonics
+
+open System
+open System.Numerics
+open System.Threading.Tasks
+
+/// A plan for the SO(3) Fourier transform of bandwidth B on the SOFT grid (So3Grid, (2B)³ rotations [α, β, γ]):
+/// the Wigner-d tables d^l_{m'm}(β_j) for the northern half of the β grid (j < B; the southern half follows from
+/// d^l_{m'm}(π − β) = (−1)^{l+m'} d^l_{m',−m}(β)), the β quadrature weights and the FFT plan of length 2B.
+/// Tables ((4/3)B⁴ doubles: B betas × B(4B²−1)/3 entries) are precomputed while they fit in
+/// `So3Fft.TableBudgetBytes` (B ≤ 64, 179 MB at B = 64), otherwise
+/// recomputed per β during each transform by Risbo's recursion. Immutable and safe to share across threads.
+[<Sealed>]
+type So3FftPlan internal (b: int, weights: float[], tables: float[][] option, fft: FftPlan, realFft: RealFftPlan) =
+    /// The bandwidth B: degrees l < B, the grid has (2B)³ rotations.
+    member _.Bandwidth = b
+
+    /// Whether the Wigner-d tables are precomputed (true) or recomputed per transform (false).
+    member _.HasTables = tables.IsSome
+
+    /// Bytes held by the plan's tables.
+    member _.MemoryBytes: int64 =
+        tables
+        |> Option.map (Array.sumBy (fun t -> int64 t.Length * 8L))
+        |> Option.defaultValue 0L
+
+    /// Quadrature weights v_j with Σ_j v_j g(β_j) = ∫₀^π g(β) sin β dβ for g of degree < 2B in cos β.
+    member internal _.Weights = weights
+    member internal _.Tables = tables
+    member internal _.Fft = fft
+    member internal _.RealFft = realFft
+
+/// The SO(3) Fourier transform on the SOFT grid in O(B⁴): an FFT over α and γ per β, then a Wigner-d transform over
+/// β. A function on SO(3) of bandwidth B is f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) with
+/// D^l_{m'm}(α, β, γ) = e^{−im'α} d^l_{m'm}(β) e^{−imγ} (DESIGN.md); its coefficients are
+/// f^l_{m'm} = (2l+1)/(8π²) ∫ f(R) conj D^l_{m'm}(R) dR.
+/// Layout: grid samples are [α_i, β_j, γ_k] row-major in a flat array of (2B)³; coefficients are packed by degree,
+/// then m', then m: index l(4l²−1)/3 + (m'+l)(2l+1) + (m+l), B(4B²−1)/3 in all (`So3Fft.index`, `So3Fft.count`).
+/// Laws: inverse (forward f) = f on band-limited samples; forward (inverse c) = c; the inverse is the pointwise sum
+/// Σ f^l_{m'm} D^l_{m'm}(R) at the grid rotations.
+[<RequireQualifiedAccess>]
+module So3Fft =
+
+    /// The largest table a plan precomputes (bytes); above it, d is recomputed per β in each transform.
+    [<Literal>]
+    let TableBudgetBytes = 256L * 1024L * 1024L
+
+    /// The number of coefficients of bandwidth B: Σ_{l<B} (2l+1)² = B(4B²−1)/3.
+    let count (b: int) = b * (4 * b * b - 1) / 3
+
+    /// The packed index of f^l_{m'm}: l(4l²−1)/3 + (m'+l)(2l+1) + (m+l).
+    let index (l: int) (mPrime: int) (m: int) =
+        l * (4 * l * l - 1) / 3 + (mPrime + l) * (2 * l + 1) + m + l
+
+    /// The d table of one β: d^l_{m'm}(β) for l < B in the coefficient layout (`index`).
+    let internal table (b: int) (beta: float) =
+        let t = Array.zeroCreate (count b)
+        let lmax = b - 1
+        let n = 2 * lmax + 1
+
+        Wigner.iterate lmax beta (fun l d ->
+            let w = 2 * l + 1
+            let off = index l -l -l
+
+            for mp in -l .. l do
+                Array.blit d ((mp + lmax) * n + lmax - l) t (off + (mp + l) * w) w)
+
+        t
+
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048) that precomputes the Wigner-d tables when `tables` is true, or recomputes
+    /// d per β in every transform when false (O(B²) memory per worker instead of (4/3)B⁴ doubles, slower). Both give
+    /// the same results.
+    let planWith (tables: bool) (b: int) : So3FftPlan =
+        Check.bandwidth (nameof b) b
+        let n = 2 * b
+
+        let weights =
+            Grid.quadratureWeights b |> Array.map (fun w -> w * float n / (2.0 * Math.PI))
+
+        let betas = So3Grid.betas b
+
+        let precomputed =
+            if tables then
+                Some(Array.Parallel.init b (fun j -> table b betas[j]))
+            else
+                None
+
+        So3FftPlan(b, weights, precomputed, Fft.plan n, Fft.planReal n)
+
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048): tables precomputed while they fit `TableBudgetBytes` (B ≤ 64).
+    let plan (b: int) : So3FftPlan =
+        Check.bandwidth (nameof b) b
+        planWith (int64 b * int64 (count b) * 8L <= TableBudgetBytes) b
+
+    /// The d table of β_j (j < B) from the plan or freshly computed.
+    let private tableOf (plan: So3FftPlan) (j: int) =
+        match plan.Tables with
+        | Some t -> t[j]
+        | None -> table plan.Bandwidth (So3Grid.betas plan.Bandwidth).[j]
+
+    /// y_q[yo + i] += x_q[xo + i] · d[dOff + i] for the four pairs q = 0..3 and i < len, loading d once (SIMD).
+    let private mulAdd4
+        (len: int)
+        (x0: float[])
+        (x1: float[])
+        (x2: float[])
+        (x3: float[])
+        (xo: int)
+        (d: float[])
+        (dOff: int)
+        (y0: float[])
+        (y1: float[])
+        (y2: float[])
+        (y3: float[])
+        (yo: int)
+        =
+        let w = Vector<float>.Count
+        let mutable i = 0
+
+        while i <= len - w do
+            let dv = Vector<float>(d, dOff + i)
+            (Vector<float>(y0, yo + i) + Vector<float>(x0, xo + i) * dv).CopyTo(y0, yo + i)
+            (Vector<float>(y1, yo + i) + Vector<float>(x1, xo + i) * dv).CopyTo(y1, yo + i)
+            (Vector<float>(y2, yo + i) + Vector<float>(x2, xo + i) * dv).CopyTo(y2, yo + i)
+            (Vector<float>(y3, yo + i) + Vector<float>(x3, xo + i) * dv).CopyTo(y3, yo + i)
+            i <- i + w
+
+        while i < len do
+            let dv = d[dOff + i]
+            y0[yo + i] <- y0[yo + i] + x0[xo + i] * dv
+            y1[yo + i] <- y1[yo + i] + x1[xo + i] * dv
+            y2[yo + i] <- y2[yo + i] + x2[xo + i] * dv
+            y3[yo + i] <- y3[yo + i] + x3[xo + i] * dv
+            i <- i + 1
+
+    /// Twiddles e^{−2πik/n}, k < n/2 (re, im), and the bit-reversal permutation of a power-of-two n.
+    let private radix2Tables (n: int) =
+        let bits = int (Math.Round(Math.Log2(float n)))
+
+        let reverse (i: int) =
+            let mutable r = 0
+
+            for k in 0 .. bits - 1 do
+                if (i >>> k) &&& 1 = 1 then
+                    r <- r ||| (1 <<< (bits - 1 - k))
+
+            r
+
+        Array.init (n / 2) (fun k -> cos (-2.0 * Math.PI * float k / float n)),
+        Array.init (n / 2) (fun k -> sin (-2.0 * Math.PI * float k / float n)),
+        Array.init n reverse
+
+    /// Per-worker scratch of the α–γ transforms: coefficient planes T, U ((2B−1)² each, re/im), a (2B)² complex
+    /// plane, FFT lines and work arrays.
+    type internal Scratch(b: int, fft: FftPlan, realFft: RealFftPlan) =
+        let n = 2 * b
+        let w = 2 * b - 1
+        let sl = max n (Fft.scratchLength fft)
+        let rl = max n (Fft.realScratchLength realFft)
+        /// `GroupSize` sets of four coefficient planes, one per β pair of a group.
+        member val PlaneSets = Array.init 4 (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
+        member val Re = Array.zeroCreate<float>(n * n)
+        member val Im = Array.zeroCreate<float>(n * n)
+        member val LineRe = Array.zeroCreate<float> n
+        member val LineIm = Array.zeroCreate<float> n
+        member val WorkRe = Array.zeroCreate<float> sl
+        member val WorkIm = Array.zeroCreate<float> sl
+        member val HalfRe = Array.zeroCreate<float>(b + 1)
+        member val HalfIm = Array.zeroCreate<float>(b + 1)
+        member val Real = Array.zeroCreate<float> n
+        member val Plane = Array.zeroCreate<float>(n * n)
+        member val Z = Array.init 4 (fun _ -> Array.zeroCreate<float> rl)
+
+        /// Radix-2 tables when 2B is a power of two (then the plane FFTs run column-batched with SIMD).
+        member val Radix2 =
+            if n &&& (n - 1) = 0 && n >= 2 then
+                Some(radix2Tables n)
+            else
+                None
+
+    /// β pairs per group: a group's Wigner step loads each coefficient row once for all its tables.
+    let private GroupSize = 4
+
+    /// Runs `body worker js scratch` for groups js of up to `GroupSize` consecutive j (covering 0..B−1) on min(groups,
+    /// cores) workers (worker w takes groups w, w + P, ...), each with its own scratch.
+    let private forEachGroup (plan: So3FftPlan) (body: int -> int[] -> Scratch -> unit) =
+        let b = plan.Bandwidth
+        let groups = (b + GroupSize - 1) / GroupSize
+        let workers = max 1 (min groups Environment.ProcessorCount)
+
+        Parallel.For(
+            0,
+            workers,
+            fun w ->
+                let s = Scratch(b, plan.Fft, plan.RealFft)
+                let mutable g = w
+
+                while g < groups do
+                    body w [| g * GroupSize .. min b (g * GroupSize + GroupSize) - 1 |] s
+                    g <- g + workers
+        )
+        |> ignore
+
+    /// Radix-2 DFTs of all n columns of an n × n plane at once (along axis 0, SIMD across the columns), in place,
+    /// unnormalized, sign −1 (`negative`) or +1; n a power of two.
+    let private columnsRadix2 (n: int) (twRe: float[]) (twIm: float[]) (rev: int[]) (negative: bool) (re: float[]) (im: float[]) =
+        for i in 0 .. n - 1 do
+            let r = rev[i]
+
+            if r > i then
+                for c in 0 .. n - 1 do
+                    let a, b = i * n + c, r * n + c
+                    let tr, ti = re[a], im[a]
+                    re[a] <- re[b]
+                    im[a] <- im[b]
+                    re[b] <- tr
+                    im[b] <- ti
+
+        let vw = Vector<float>.Count
+        let sign = if negative then 1.0 else -1.0
+        let mutable size = 2
+
+        while size <= n do
+            let half = size / 2
+            let step = n / size
+
+            for start in 0..size .. n - 1 do
+                for k in 0 .. half - 1 do
+                    let wr, wi = twRe[k * step], sign * twIm[k * step]
+                    let a0 = (start + k) * n
+                    let b0 = a0 + half * n
+                    let vwr, vwi = Vector<float>(wr), Vector<float>(wi)
+                    let mutable c = 0
+
+                    while c <= n - vw do
+                        let br, bi = Vector<float>(re, b0 + c), Vector<float>(im, b0 + c)
+                        let ar, ai = Vector<float>(re, a0 + c), Vector<float>(im, a0 + c)
+                        let tr = vwr * br - vwi * bi
+                        let ti = vwr * bi + vwi * br
+                        (ar + tr).CopyTo(re, a0 + c)
+                        (ai + ti).CopyTo(im, a0 + c)
+                        (ar - tr).CopyTo(re, b0 + c)
+                        (ai - ti).CopyTo(im, b0 + c)
+                        c <- c + vw
+
+                    while c < n do
+                        let br, bi = re[b0 + c], im[b0 + c]
+                        let tr = wr * br - wi * bi
+                        let ti = wr * bi + wi * br
+                        let ar, ai = re[a0 + c], im[a0 + c]
+                        re[a0 + c] <- ar + tr
+                        im[a0 + c] <- ai + ti
+                        re[b0 + c] <- ar - tr
+                        im[b0 + c] <- ai - ti
+                        c <- c + 1
+
+            size <- size * 2
+
+    /// Transposes an n × n plane in place.
+    let private transpose (n: int) (x: float[]) =
+        for i in 0 .. n - 1 do
+            for j in i + 1 .. n - 1 do
+                let t = x[i * n + j]
+                x[i * n + j] <- x[j * n + i]
+                x[j * n + i] <- t
+
+    /// The 2D DFT of a (2B)² plane [row, col] in place, unnormalized, with sign −1 (`negative`) or +1.
+    let private dft2 (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) (s: Scratch) =
+        let n = fft.Length
+
+        match s.Radix2 with
+        | Some(twRe, twIm, rev) ->
+            columnsRadix2 n twRe twIm rev negative re im
+            transpose n re
+            transpose n im
+            columnsRadix2 n twRe twIm rev negative re im
+            transpose n re
+            transpose n im
+        | None ->
+            let rowRe, rowIm = s.LineRe, s.LineIm
+
+            let run (r: float[]) (i: float[]) =
+                if negative then
+                    Fft.forwardSplit fft r i s.WorkRe s.WorkIm
+                else
+                    Fft.backwardSplit fft r i s.WorkRe s.WorkIm
+
+            for row in 0 .. n - 1 do
+                Array.blit re (row * n) rowRe 0 n
+                Array.blit im (row * n) rowIm 0 n
+                run rowRe rowIm
+                Array.blit rowRe 0 re (row * n) n
+                Array.blit rowIm 0 im (row * n) n
+
+            for col in 0 .. n - 1 do
+                for row in 0 .. n - 1 do
+                    rowRe[row] <- re[row * n + col]
+                    rowIm[row] <- im[row * n + col]
+
+                run rowRe rowIm
+
+                for row in 0 .. n - 1 do
+                    re[row * n + col] <- rowRe[row]
+                    im[row * n + col] <- rowIm[row]
+
+    let private checkCoefficients (name: string) (b: int) (length: int) =
+        if length <> count b then
+            invalidArg
+                name
+                (sprintf
+                    "Expected B(4B²−1)/3 = %d SO(3) coefficients packed at l(4l²−1)/3 + (m'+l)(2l+1) + (m+l) for B = %d, got %d"
+                    (count b)
+                    b
+                    length)
+
+    let private checkSamples (name: string) (b: int) (length: int) =
+        let n = 2 * b
+
+        if length <> n * n * n then
+            invalidArg
+                name
+                (sprintf
+                    "Expected (2B)³ = %d samples on the SOFT grid [α; β; γ] = [%d; %d; %d] for B = %d, got %d"
+                    (n * n * n)
+                    n
+                    n
+                    n
+                    b
+                    length)
+
+    /// Coefficient planes of a group of β pairs: from split coefficient arrays (re, im), and their m-mirrored, signed
+    /// copy g^l_{m'm} = (−1)^{l+m'} f^l_{m',−m} (for the southern β), fill for each table ds[q] (β_j, q < count) the planes
+    /// T(m', m) = Σ_l f^l_{m'm} d^l_{m'm}(β_j) and U(m', m) = Σ_l g^l_{m'm} d^l_{m'm}(β_j) of sets[q] (re, im), indexed
+    /// [(m'+B−1)(2B−1) + (m+B−1)]; degrees l < `degrees`, rows m' ≥ 0 only when `half`.
+    let private synthesizeGroup
+        (b: int)
+        (degrees: int)
+        (half: bool)
+        (ds: float[][])
+        (fRe: float[])
+        (fIm: float[])
+        (gRe: float[])
+        (gIm: float[])
+        (sets: float[][][])
+        =
+        let w = 2 * b - 1
+
+        for q in 0 .. ds.Length - 1 do
+            for p in sets[q] do
+                Array.Clear p
+
+        for l in 0 .. degrees - 1 do
+            let len = 2 * l + 1
+            let off = index l -l -l
+
+            for mp in (if half then 0 else -l) .. l do
+                let src = off + (mp + l) * len
+                let dst = (mp + b - 1) * w + b - 1 - l
+
+                for q in 0 .. ds.Length - 1 do
+                    let p = sets[q]
+                    mulAdd4 len fRe fIm gRe gIm src ds[q] src p[0] p[1] p[2] p[3] dst
+
+    /// g^l_{m'm} = (−1)^{l+m'} f^l_{m',−m}: the row-reversed, signed copy used for the southern β of a pair.
+    let private mirror (b: int) (fRe: float[]) (fIm: float[]) =
+        let gRe = Array.zeroCreate fRe.Length
+        let gIm = Array.zeroCreate fIm.Length
+
+        for l in 0 .. b - 1 do
+            for mp in -l .. l do
+                let sign = if (l + mp) % 2 = 0 then 1.0 else -1.0
+                let row = index l mp 0
+
+                for m in -l .. l do
+                    gRe[row + m] <- sign * fRe[row - m]
+                    gIm[row + m] <- sign * fIm[row - m]
+
+        gRe, gIm
+
+    /// Writes the plane T(m', m) into a (2B)² DFT buffer at [(m' mod 2B), (m mod 2B)]; `flip` reads T(m', −m).
+    let private scatter (b: int) (flip: bool) (tRe: float[]) (tIm: float[]) (re: float[]) (im: float[]) =
+        let n = 2 * b
+        let w = 2 * b - 1
+        Array.Clear re
+        Array.Clear im
+
+        for mp in -(b - 1) .. b - 1 do
+            let row = ((mp + n) % n) * n
+            let src = (mp + b - 1) * w + b - 1
+
+            for m in -(b - 1) .. b - 1 do
+                let s = if flip then src - m else src + m
+                let i = row + (m + n) % n
+                re[i] <- tRe[s]
+                im[i] <- tIm[s]
+
+    /// The inverse on split coefficients; returns the (2B)³ samples as (re, im).
+    let internal inverseSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let gRe, gIm = mirror b fRe fIm
+        let outRe = Array.zeroCreate (n * n * n)
+        let outIm = Array.zeroCreate (n * n * n)
+
+        forEachGroup plan (fun _ js s ->
+            let re, im = s.Re, s.Im
+            synthesizeGroup b b false (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets
+
+            for q in 0 .. js.Length - 1 do
+                let j, planes = js[q], s.PlaneSets[q]
+
+                for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
+                    scatter b flip pr pi re im
+                    dft2 plan.Fft true re im s
+
+                    for i in 0 .. n - 1 do
+                        Array.blit re (i * n) outRe ((i * n + jj) * n) n
+                        Array.blit im (i * n) outIm ((i * n + jj) * n) n)
+
+        outRe, outIm
+
+    /// The inverse for the coefficients of a real function (f^l_{−m',−m} = (−1)^{m'−m} conj f^l_{m'm}; only rows
+    /// m' ≥ 0 are read): per β, half the Wigner step, B complex FFTs over m and 2B real-output FFTs over m'.
+    /// Returns the (2B)³ real samples.
+    /// `degrees` ≤ B: coefficients of degree l ≥ degrees are known to be zero and skipped.
+    let internal inverseRealSplit (plan: So3FftPlan) (degrees: int) (fRe: float[]) (fIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let w = 2 * b - 1
+        let gRe, gIm = mirror b fRe fIm
+        let out = Array.zeroCreate (n * n * n)
+
+        forEachGroup plan (fun _ js s ->
+            let yRe, yIm = s.Re, s.Im
+            synthesizeGroup b degrees true (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets
+
+            for q in 0 .. js.Length - 1 do
+                let j, planes = js[q], s.PlaneSets[q]
+
+                if s.Radix2.IsSome then
+                    // Both β of the pair at once: W = T_j + i T_j̄, extended to m' < 0 by T(−m', −m) = conj T(m', m) (real
+                    // outputs); one 2D FFT gives f(β_j) in the real part and f(β_j̄) in the imaginary part.
+                    let re, im = s.Re, s.Im
+                    Array.Clear re
+                    Array.Clear im
+                    let t, tIm, u, uIm = planes[0], planes[1], planes[2], planes[3]
+
+                    for mp in 0 .. degrees - 1 do
+                        let src = (mp + b - 1) * w + b - 1
+                        let row = mp * n
+                        let mirrorRow = ((n - mp) % n) * n
+
+                        for m in -(degrees - 1) .. degrees - 1 do
+                            let tr, ti = t[src + m], tIm[src + m]
+                            // T_j̄(m', m) = U(m', −m)
+                            let ur, ui = u[src - m], uIm[src - m]
+                            let col = (m + n) % n
+                            re[row + col] <- tr - ui
+                            im[row + col] <- ti + ur
+
+                            if mp > 0 then
+                                let mcol = (n - m) % n
+                                re[mirrorRow + mcol] <- tr + ui
+                                im[mirrorRow + mcol] <- ur - ti
+
+                    dft2 plan.Fft true re im s
+
+                    for i in 0 .. n - 1 do
+                        Array.blit re (i * n) out ((i * n + j) * n) n
+                        Array.blit im (i * n) out ((i * n + n - 1 - j) * n) n
+                else
+                    for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
+                        // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m); rows
+                        // m' ≥ degrees are zero.
+                        for mp in 0 .. degrees - 1 do
+                            Array.Clear s.LineRe
+                            Array.Clear s.LineIm
+                            let src = (mp + b - 1) * w + b - 1
+
+                            for m in -(b - 1) .. b - 1 do
+                                let t = if flip then src - m else src + m
+                                s.LineRe[(m + n) % n] <- pr[t]
+                                s.LineIm[(m + n) % n] <- pi[t]
+
+                            Fft.forwardSplit plan.Fft s.LineRe s.LineIm s.WorkRe s.WorkIm
+                            Array.blit s.LineRe 0 yRe (mp * n) n
+                            Array.blit s.LineIm 0 yIm (mp * n) n
+
+                        // f(α_i) = Σ_{m'} Y(m') e^{−im'α_i} = Σ_{m'} conj Y(m') e^{+im'α_i}, Hermitian in m': real output.
+                        for k in 0 .. n - 1 do
+                            for mp in 0 .. degrees - 1 do
+                                s.HalfRe[mp] <- yRe[mp * n + k]
+                                s.HalfIm[mp] <- -yIm[mp * n + k]
+
+                            for mp in degrees..b do
+                                s.HalfRe[mp] <- 0.0
+                                s.HalfIm[mp] <- 0.0
+
+                            Fft.backwardRealSplit
+                                plan.RealFft
+                                (ReadOnlySpan s.HalfRe)
+                                (ReadOnlySpan s.HalfIm)
+                                (Span s.Real)
+                                s.Z[0]
+                                s.Z[1]
+                                s.Z[2]
+                                s.Z[3]
+
+                            for i in 0 .. n - 1 do
+                                s.Plane[i * n + k] <- s.Real[i]
+
+                        // Rows of n contiguous γ samples per α: blit them (a strided scatter per sample thrashes the cache).
+                        for i in 0 .. n - 1 do
+                            Array.blit s.Plane (i * n) out ((i * n + jj) * n) n)
+
+        out
+
+    /// The weighted (α, γ) spectra of the samples at β_j and β_{2B−1−j} into four planes [(m'+B−1)(2B−1) + (m+B−1)]:
+    /// S(m', m) = v_j Σ_{i,k} f e^{+im'α_i} e^{+imγ_k} (re, im), then the southern plane stored m-reversed (re, im).
+    let private analysisPlanes (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) (j: int) (s: Scratch) (planes: float[][]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let w = 2 * b - 1
+        let re, im = s.Re, s.Im
+        let v = plan.Weights[j]
+
+        for jj, p in [ j, 0; n - 1 - j, 2 ] do
+            for i in 0 .. n - 1 do
+                Array.blit sRe ((i * n + jj) * n) re (i * n) n
+                Array.blit sIm ((i * n + jj) * n) im (i * n) n
+
+            dft2 plan.Fft false re im s
+            let pr, pi = planes[p], planes[p + 1]
+
+            for mp in -(b - 1) .. b - 1 do
+                let row = ((mp + n) % n) * n
+                let dst = (mp + b - 1) * w + b - 1
+
+                for m in -(b - 1) .. b - 1 do
+                    let s = row + (m + n) % n
+                    let t = if p = 0 then dst + m else dst - m
+                    pr[t] <- v * re[s]
+                    pi[t] <- v * im[s]
+
+    /// The forward transform on split samples; returns split coefficients. Parallel over β pairs, each worker
+    /// accumulating into its own coefficient arrays (summed at the end).
+    let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
+        let b = plan.Bandwidth
+        let w = 2 * b - 1
+        let total = count b
+
+        let workers =
+            max 1 (min ((b + GroupSize - 1) / GroupSize) Environment.ProcessorCount)
+
+        let accs =
+            Array.init workers (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float> total))
+
+        forEachGroup plan (fun worker js s ->
+            let acc = accs[worker]
+            let ds = Array.map (tableOf plan) js
+
+            for q in 0 .. js.Length - 1 do
+                analysisPlanes plan sRe sIm js[q] s s.PlaneSets[q]
+
+            for l in 0 .. b - 1 do
+                let len = 2 * l + 1
+                let off = index l -l -l
+
+                for mp in -l .. l do
+                    let dst = off + (mp + l) * len
+                    let src = (mp + b - 1) * w + b - 1 - l
+
+                    for q in 0 .. js.Length - 1 do
+                        let p = s.PlaneSets[q]
+                        mulAdd4 len p[0] p[1] p[2] p[3] src ds[q] dst acc[0] acc[1] acc[2] acc[3] dst)
+
+        for wk in 1 .. workers - 1 do
+            for q in 0..3 do
+                let dst = accs[0][q]
+                let src = accs[wk][q]
+
+                for i in 0 .. total - 1 do
+                    dst[i] <- dst[i] + src[i]
+
+        let fRe, fIm, gRe, gIm = accs[0][0], accs[0][1], accs[0][2], accs[0][3]
+        let n = 2 * b
+
+        // f^l_{m'm} += (−1)^{l+m'} g^l_{m',−m}, then the normalization (2l+1)/(8π²) · (2π/2B)².
+        let h = 2.0 * Math.PI / float n
+
+        for l in 0 .. b - 1 do
+            let scale = float (2 * l + 1) / (8.0 * Math.PI * Math.PI) * h * h
+
+            for mp in -l .. l do
+                let sign = if (l + mp) % 2 = 0 then 1.0 else -1.0
+                let row = index l mp 0
+
+                for m in -l .. l do
+                    fRe[row + m] <- scale * (fRe[row + m] + sign * gRe[row - m])
+                    fIm[row + m] <- scale * (fIm[row + m] + sign * gIm[row - m])
+
+        fRe, fIm
+
+    /// Forward transform (analysis) of (2B)³ complex samples f(α_i, β_j, γ_k), flat [α, β, γ] row-major, to
+    /// B(4B²−1)/3 coefficients f^l_{m'm} = (2l+1)/(8π²) ∫ f conj D^l_{m'm} dR (exact by quadrature for band-limited
+    /// f). Law: forward (inverse c) = c.
+    let forward (plan: So3FftPlan) (samples: Complex[]) : Complex[] =
+        if isNull samples then
+            nullArg (nameof samples)
+
+        checkSamples (nameof samples) plan.Bandwidth samples.Length
+        let re = samples |> Array.map (fun z -> z.Real)
+        let im = samples |> Array.map (fun z -> z.Imaginary)
+        let fRe, fIm = forwardSplit plan re im
+        Array.init fRe.Length (fun i -> Complex(fRe[i], fIm[i]))
+
+    /// Inverse transform (synthesis): f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at the (2B)³ SOFT grid rotations,
+    /// flat [α, β, γ] row-major. Law: inverse (forward f) = f for band-limited f.
+    let inverse (plan: So3FftPlan) (coeffs: Complex[]) : Complex[] =
+        if isNull coeffs then
+            nullArg (nameof coeffs)
+
+        checkCoefficients (nameof coeffs) plan.Bandwidth coeffs.Length
+        let re = coeffs |> Array.map (fun z -> z.Real)
+        let im = coeffs |> Array.map (fun z -> z.Imaginary)
+        let oRe, oIm = inverseSplit plan re im
+        Array.init oRe.Length (fun i -> Complex(oRe[i], oIm[i]))
+
+    /// Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at one rotation R (B = bandwidth of the coefficient vector); O(B³).
+    let evaluate (b: int) (coeffs: Complex[]) (r: Rotation) : Complex =
+        Check.bandwidth (nameof b) b
+
+        if isNull coeffs then
+            nullArg (nameof coeffs)
+
+        checkCoefficients (nameof coeffs) b coeffs.Length
+        let alpha, beta, gamma = Rotation.toEulerZyz r
+        let lmax = b - 1
+        let n = 2 * lmax + 1
+        let mutable sum = Complex.Zero
+
+        let ea =
+            Array.init n (fun i -> Complex.FromPolarCoordinates(1.0, -float(i - lmax) * alpha))
+
+        let eg =
+            Array.init n (fun i -> Complex.FromPolarCoordinates(1.0, -float(i - lmax) * gamma))
+
+        Wigner.iterate lmax beta (fun l d ->
+            for mp in -l .. l do
+                let mutable row = Complex.Zero
+                let src = (mp + lmax) * n + lmax
+
+                for m in -l .. l do
+                    row <- row + coeffs[index l mp m] * (d[src + m] * eg[m + lmax])
+
+                sum <- sum + ea[mp + lmax] * row)
+
+        sum
