@@ -34,6 +34,26 @@ public static class Renderer
     public static float[,] Render(Mesh mesh, double[,] rotation, int size) =>
         RenderAll(mesh, rotation, size, false).Shading;
 
+    /// <summary>The gray view [size, size] of the mesh in pose R.</summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The size is not a power of two ≥ 4.</exception>
+    public static float[,] Render(Mesh mesh, Rotation pose, int size)
+    {
+        ArgumentNullException.ThrowIfNull(mesh);
+        ArgumentNullException.ThrowIfNull(pose);
+        return RenderCore(mesh, pose.Core, size, false).Shading;
+    }
+
+    /// <summary>Shading, depth and silhouette [size, size] of the mesh in pose R (see the matrix overload).</summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The size is not a power of two ≥ 4.</exception>
+    public static RenderedView RenderAll(Mesh mesh, Rotation pose, int size, bool perspective)
+    {
+        ArgumentNullException.ThrowIfNull(mesh);
+        ArgumentNullException.ThrowIfNull(pose);
+        return RenderCore(mesh, pose.Core, size, perspective);
+    }
+
     /// <summary>The gray view [size, size] of the mesh in the pose of a unit quaternion (normalized first).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="mesh"/> is null.</exception>
     /// <exception cref="ArgumentException">The quaternion is zero or not finite, or the size is not a power of two ≥ 4.</exception>

@@ -57,8 +57,23 @@ public static class SphericalSignal
     {
         ArgumentNullException.ThrowIfNull(mesh);
         ArgumentNullException.ThrowIfNull(rotation);
+        return RayCastRotatedCore(mesh, Harmonics.RotationModule.ofMatrix(rotation), bandwidth);
+    }
+
+    /// <summary>The signal of the mesh in pose R, r(R M)(x) = r(M)(R⁻¹x), without moving the mesh.</summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The bandwidth is out of range.</exception>
+    public static float[,,] RayCastRotated(Mesh mesh, Rotation pose, int bandwidth)
+    {
+        ArgumentNullException.ThrowIfNull(mesh);
+        ArgumentNullException.ThrowIfNull(pose);
+        return RayCastRotatedCore(mesh, pose.Core, bandwidth);
+    }
+
+    private static float[,,] RayCastRotatedCore(Mesh mesh, Harmonics.Rotation pose, int bandwidth)
+    {
         var options = Options(bandwidth, false, DefaultRadius);
-        var flat = G.RayCast.castRotated(options, Harmonics.RotationModule.ofMatrix(rotation), G.RayCast.scene(options, mesh.Core));
+        var flat = G.RayCast.castRotated(options, pose, G.RayCast.scene(options, mesh.Core));
         var n = 2 * bandwidth;
         var result = new float[3, n, n];
         Buffer.BlockCopy(flat, 0, result, 0, flat.Length * sizeof(float));
