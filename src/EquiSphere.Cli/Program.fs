@@ -22,6 +22,7 @@ let private benchSuites: (string * string * (unit -> unit)) list =
         "meshio", "Mesh file formats: read and write in memory, every format side by side", MeshesBench.run
         "png", "PNG decode/encode vs zlib alone, colormapped heat maps", GeometryImageBench.run
         "geometry", "BVH build, ray casting r(M) 64 × 64, rendering 64 × 64 views", GeometryBench.run
+        "sht", "Spherical harmonic transforms f64/f32, own FFT vs MathNet, libsharp peer", HarmonicsShtBench.run
     ]
 
 let private benchCommand () =

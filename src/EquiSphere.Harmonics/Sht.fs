@@ -1,0 +1,883 @@
+namespace EquiSphere.Harmonics
+
+open System
+open System.Numerics
+open System.Runtime.InteropServices
+open System.Threading.Tasks
+
+/// Where an SHT plan gets its Legendre values λ_l^m(θ_j) from.
+[<RequireQualifiedAccess>]
+type LegendreTables =
+    /// Tables of all λ_l^m(θ_j) (B³/2 doubles) are built once with the plan: fastest, O(B³) memory.
+    | Precomputed
+    /// Values are recomputed per order m by the l-recurrence during each transform: O(B²) memory, slower.
+    | Recomputed
+    /// Precomputed for B ≤ 64 (a table of at most 1 MiB, cache-resident), recomputed above: measured faster.
+    | Automatic
+
+/// Settings of an SHT plan. Use `ShtOptions.Default` and copy-and-update.
+type ShtOptions =
+    {
+        /// How Legendre values are stored.
+        Tables: LegendreTables
+        /// Threads used by one transform (Parallel.For over orders m and rings): −1 = all cores, 1 = sequential.
+        MaxDegreeOfParallelism: int
+    }
+
+    /// Automatic tables (precomputed for B ≤ 64), all cores.
+    static member Default =
+        {
+            Tables = LegendreTables.Automatic
+            MaxDegreeOfParallelism = -1
+        }
+
+/// A spherical harmonic transform plan for one bandwidth B on the Driscoll–Healy grid (2B × 2B, [θ, φ]):
+/// quadrature weights, Legendre recurrence coefficients, seeds and (optionally) tables, FFT plans.
+/// Immutable and safe to share across threads; build it once per bandwidth with `Sht.plan`.
+[<Sealed>]
+type ShtPlan
+    internal
+    (
+        b: int,
+        options: ShtOptions,
+        weights: float[],
+        cosines: float[],
+        coefficients: Legendre.Coefficients,
+        seedValues: float[],
+        seedExponents: int[],
+        table: float[] option,
+        blockOffsets: int[],
+        realFft: RealFftPlan,
+        complexFft: FftPlan
+    ) =
+    let table32 =
+        lazy
+            (table
+             |> Option.map (fun t ->
+                 let t32 = Array.zeroCreate t.Length
+
+                 for i in 0 .. t.Length - 1 do
+                     t32[i] <- float32 t[i]
+
+                 t32))
+
+    /// The bandwidth B: degrees l &lt; B, grid 2B × 2B.
+    member _.Bandwidth = b
+    /// The settings the plan was built with.
+    member _.Options = options
+    /// Whether the Legendre values are held in precomputed tables (else recomputed per transform).
+    member _.HasTables = table.IsSome
+
+    /// Bytes held by the plan's arrays (float64 tables, the float32 table once the float32 path has run,
+    /// seeds, recurrence coefficients, weights; FFT twiddles, O(B), and the pooled per-worker scratch, O(B) per
+    /// concurrent worker, are not counted).
+    member _.MemoryBytes: int64 =
+        let t = table |> Option.map (fun t -> int64 t.Length * 8L) |> Option.defaultValue 0L
+
+        let t32 =
+            if table32.IsValueCreated then
+                table32.Value
+                |> Option.map (fun t -> int64 t.Length * 4L)
+                |> Option.defaultValue 0L
+            else
+                0L
+
+        t
+        + t32
+        + int64 seedValues.Length * 12L
+        + int64 (coefficients.A.Length + coefficients.B.Length) * 8L
+        + int64 (weights.Length + cosines.Length + blockOffsets.Length) * 8L
+
+    member internal _.N = 2 * b
+    member internal _.Weights = weights
+    member internal _.Cosines = cosines
+    member internal _.Coefficients = coefficients
+    member internal _.SeedValues = seedValues
+    member internal _.SeedExponents = seedExponents
+    member internal _.Table = table
+    member internal _.Table32 = table32.Value
+    member internal _.BlockOffsets = blockOffsets
+    member internal _.RealFft = realFft
+    member internal _.ComplexFft = complexFft
+
+    /// Reusable per-worker scratch objects by (kind, sets): transforms rent and return them, so repeated calls
+    /// do not allocate. Thread-safe.
+    member val internal ScratchPool =
+        Collections.Concurrent.ConcurrentDictionary<struct (int * int), Collections.Concurrent.ConcurrentBag<obj>>()
+
+/// Per-thread scratch of one transform.
+type internal ShtScratch(b: int, fftScratch: int, sets: int) =
+    member val Acc: float[] = Array.zeroCreate (4 * b * Vector<float>.Count)
+    member val CsRe: float[] = Array.zeroCreate b
+    member val CsIm: float[] = Array.zeroCreate b
+    member val ERe: float[] = Array.zeroCreate (sets * b)
+    member val EIm: float[] = Array.zeroCreate (sets * b)
+    member val ORe: float[] = Array.zeroCreate (sets * b)
+    member val OIm: float[] = Array.zeroCreate (sets * b)
+    member val CRe: float[] = Array.zeroCreate (sets * b)
+    member val CIm: float[] = Array.zeroCreate (sets * b)
+    member val Row: float[] = Array.zeroCreate (2 * b)
+    member val XRe: float[] = Array.zeroCreate (2 * b + 1)
+    member val XIm: float[] = Array.zeroCreate (2 * b + 1)
+    member val ZRe: float[] = Array.zeroCreate (max fftScratch (2 * b))
+    member val ZIm: float[] = Array.zeroCreate (max fftScratch (2 * b))
+    member val WRe: float[] = Array.zeroCreate (max fftScratch (2 * b))
+    member val WIm: float[] = Array.zeroCreate (max fftScratch (2 * b))
+
+/// Per-thread scratch of one batched float32 transform over `sets` channels.
+type internal ShtScratch32(b: int, blockLength: int, fftScratch: int, sets: int) =
+    member val Block: float[] = Array.zeroCreate blockLength
+    member val Rows = Legendre.RowWork b
+    member val Block32: float32[] = Array.zeroCreate blockLength
+    member val ERe: float32[] = Array.zeroCreate (sets * b)
+    member val EIm: float32[] = Array.zeroCreate (sets * b)
+    member val ORe: float32[] = Array.zeroCreate (sets * b)
+    member val OIm: float32[] = Array.zeroCreate (sets * b)
+    member val CRe: float32[] = Array.zeroCreate (sets * b)
+    member val CIm: float32[] = Array.zeroCreate (sets * b)
+    member val Row: float[] = Array.zeroCreate (2 * b)
+    member val XRe: float[] = Array.zeroCreate (2 * b + 1)
+    member val XIm: float[] = Array.zeroCreate (2 * b + 1)
+    member val ZRe: float[] = Array.zeroCreate (max fftScratch (2 * b))
+    member val ZIm: float[] = Array.zeroCreate (max fftScratch (2 * b))
+    member val WRe: float[] = Array.zeroCreate (max fftScratch (2 * b))
+    member val WIm: float[] = Array.zeroCreate (max fftScratch (2 * b))
+
+/// Spherical harmonic transforms on the Driscoll–Healy grid of bandwidth B (DESIGN.md conventions).
+/// Analysis: f_l^m = Σ_{j,k} w_j f(θ_j, φ_k) conj Y_l^m(θ_j, φ_k) (exact for band-limited f, l &lt; B).
+/// Synthesis: f(θ_j, φ_k) = Σ_{l&lt;B} Σ_{|m|≤l} f_l^m Y_l^m(θ_j, φ_k). Coefficients are packed at l² + l + m.
+/// Algorithm: an FFT per ring over φ, then per order m a Legendre sum over rings, using the ring symmetry
+/// λ_l^m(π − θ) = (−1)^{l+m} λ_l^m(θ) to halve the work (even/odd ring-pair sums), SIMD over rings,
+/// Parallel.For over m. Laws: inverse (forward f) = f for band-limited f; forward (inverse a) = a;
+/// Parseval Σ|f_l^m|² = ∫|f|² dΩ; real signals satisfy f_l^{−m} = (−1)^m conj f_l^m.
+[<RequireQualifiedAccess>]
+module Sht =
+
+    /// The largest bandwidth for which `LegendreTables.Automatic` precomputes tables.
+    let private automaticMaxBandwidth = 64
+
+    /// A plan for bandwidth b with explicit options.
+    let planWith (options: ShtOptions) (b: int) : ShtPlan =
+        Check.bandwidth (nameof b) b
+
+        if options.MaxDegreeOfParallelism = 0 || options.MaxDegreeOfParallelism < -1 then
+            invalidArg
+                (nameof options)
+                (sprintf "Expected MaxDegreeOfParallelism = -1 (all cores) or >= 1, got %d" options.MaxDegreeOfParallelism)
+
+        let n = 2 * b
+        let thetas = Grid.colatitudes b
+        let weights = Grid.quadratureWeights b
+        let cosines = Array.init b (fun j -> cos thetas[j])
+        let coefficients = Legendre.coefficients (b - 1)
+        let seedValues = Array.zeroCreate (b * b)
+        let seedExponents = Array.zeroCreate (b * b)
+
+        for j in 0 .. b - 1 do
+            let v, e = Legendre.seeds (b - 1) (sin thetas[j])
+
+            for m in 0 .. b - 1 do
+                seedValues[m * b + j] <- v[m]
+                seedExponents[m * b + j] <- e[m]
+
+        let blockOffsets = Array.zeroCreate (b + 1)
+
+        for m in 0 .. b - 1 do
+            blockOffsets[m + 1] <- blockOffsets[m] + (b - m) * b
+
+        let precompute =
+            match options.Tables with
+            | LegendreTables.Precomputed -> true
+            | LegendreTables.Recomputed -> false
+            | LegendreTables.Automatic -> b <= automaticMaxBandwidth
+
+        let table =
+            if precompute then
+                let t = Array.zeroCreate blockOffsets[b]
+                let work = Legendre.RowWork b
+
+                for m in 0 .. b - 1 do
+                    Legendre.fillRows coefficients m (b - 1) cosines seedValues seedExponents (m * b) b t blockOffsets[m] b work
+
+                Some t
+            else
+                None
+
+        ShtPlan(b, options, weights, cosines, coefficients, seedValues, seedExponents, table, blockOffsets, Fft.planReal n, Fft.plan n)
+
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048) with `ShtOptions.Default`.
+    let plan (b: int) : ShtPlan = planWith ShtOptions.Default b
+
+    let private newScratch (plan: ShtPlan) (sets: int) =
+        ShtScratch(plan.Bandwidth, Fft.realScratchLength plan.RealFft, sets)
+
+    /// Rents a scratch object of the given kind and set count from the plan's pool, or makes one.
+    let private rent (plan: ShtPlan) (key: struct (int * int)) (make: unit -> 'S) : 'S =
+        match plan.ScratchPool.TryGetValue key with
+        | true, bag ->
+            match bag.TryTake() with
+            | true, o -> unbox<'S> o
+            | _ -> make ()
+        | _ -> make ()
+
+    let private giveBack (plan: ShtPlan) (key: struct (int * int)) (scratch: 'S) =
+        plan.ScratchPool.GetOrAdd(key, fun _ -> Collections.Concurrent.ConcurrentBag<obj>()).Add(box scratch)
+
+    /// Runs body over 0..count−1 with one scratch per worker (rented from the plan's pool under `key`, made by
+    /// `make` when the pool is empty), in parallel when the plan allows and `large` says it pays.
+    let internal forEachWith
+        (plan: ShtPlan)
+        (large: bool)
+        (count: int)
+        (key: struct (int * int))
+        (make: unit -> 'S)
+        (body: int -> 'S -> unit)
+        =
+        let dop = plan.Options.MaxDegreeOfParallelism
+
+        if dop = 1 || not large || count < 2 then
+            let s = rent plan key make
+
+            for i in 0 .. count - 1 do
+                body i s
+
+            giveBack plan key s
+        else
+            let po = ParallelOptions(MaxDegreeOfParallelism = dop)
+
+            Parallel.For(
+                0,
+                count,
+                po,
+                Func<'S>(fun () -> rent plan key make),
+                Func<int, ParallelLoopState, 'S, 'S>(fun i _ s ->
+                    body i s
+                    s),
+                Action<'S>(fun s -> giveBack plan key s)
+            )
+            |> ignore
+
+    /// `forEachWith` with the float64 scratch; parallel from B = 32 on.
+    let internal forEach (plan: ShtPlan) (count: int) (sets: int) (body: int -> ShtScratch -> unit) =
+        forEachWith plan (plan.Bandwidth >= 32) count (struct (0, sets)) (fun () -> newScratch plan sets) body
+
+    /// A pooled work array of at least `length` elements (contents undefined; every use writes before reading).
+    let inline private pooled<'T> (length: int) =
+        Buffers.ArrayPool<'T>.Shared.Rent length
+
+    /// Returns a pooled work array.
+    let inline private release<'T> (a: 'T[]) = Buffers.ArrayPool<'T>.Shared.Return a
+
+    /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
+    /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].
+    let private analysisOrder (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) (m: int) (s: ShtScratch) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+
+        for set in 0 .. sets - 1 do
+            let src = (set * b + m) * n
+            let o = set * b
+
+            for j in 0 .. b - 1 do
+                let nr, ni = specRe[src + j], specIm[src + j]
+                let sr, si = specRe[src + n - 1 - j], specIm[src + n - 1 - j]
+                s.ERe[o + j] <- nr + sr
+                s.EIm[o + j] <- ni + si
+                s.ORe[o + j] <- nr - sr
+                s.OIm[o + j] <- ni - si
+
+        match plan.Table with
+        | Some t ->
+            let off = plan.BlockOffsets[m]
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+                ShtKernels.analysis64 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
+        | None ->
+            let c = plan.Coefficients
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+
+                ShtKernels.analysisFused64
+                    c.A
+                    c.B
+                    c.Alpha
+                    c.Scale
+                    m
+                    b
+                    plan.Cosines
+                    plan.SeedValues
+                    plan.SeedExponents
+                    (m * b)
+                    s.ERe
+                    s.EIm
+                    s.ORe
+                    s.OIm
+                    o
+                    s.CRe
+                    s.CIm
+                    o
+                    s.Acc
+
+    /// Synthesis for order m over `sets` coefficient sets in s.CRe/s.CIm at [set·B + l] (l = m..B−1); writes
+    /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + j].
+    let private synthesisOrder (plan: ShtPlan) (sets: int) (gRe: float[]) (gIm: float[]) (m: int) (s: ShtScratch) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+
+        match plan.Table with
+        | Some t ->
+            let off = plan.BlockOffsets[m]
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+                ShtKernels.synthesis64 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
+        | None ->
+            let c = plan.Coefficients
+
+            for set in 0 .. sets - 1 do
+                let o = set * b
+
+                ShtKernels.synthesisFused64
+                    c.A
+                    c.B
+                    c.Alpha
+                    c.Scale
+                    m
+                    b
+                    plan.Cosines
+                    plan.SeedValues
+                    plan.SeedExponents
+                    (m * b)
+                    s.CRe
+                    s.CIm
+                    o
+                    s.ERe
+                    s.EIm
+                    s.ORe
+                    s.OIm
+                    o
+                    s.CsRe
+                    s.CsIm
+
+        for set in 0 .. sets - 1 do
+            let dst = (set * b + m) * n
+            let o = set * b
+
+            for j in 0 .. b - 1 do
+                let er, ei, orr, oi = s.ERe[o + j], s.EIm[o + j], s.ORe[o + j], s.OIm[o + j]
+                gRe[dst + j] <- er + orr
+                gIm[dst + j] <- ei + oi
+                gRe[dst + n - 1 - j] <- er - orr
+                gIm[dst + n - 1 - j] <- ei - oi
+
+    /// Weighted ring spectra of a real grid (`fill j row` copies ring j): spec[(set·B + m)·n + j] = w_j Σ_k f(θ_j, φ_k) e^{−imφ_k}, m &lt; B.
+    let private ringSpectra (plan: ShtPlan) (set: int) (fill: int -> float[] -> unit) (specRe: float[]) (specIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+
+        forEach plan n 1 (fun j s ->
+            fill j s.Row
+
+            Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
+
+            let w = plan.Weights[j]
+
+            for m in 0 .. b - 1 do
+                let i = (set * b + m) * n + j
+                specRe[i] <- w * s.XRe[m]
+                specIm[i] <- w * s.XIm[m])
+
+    /// Analysis of `sets` real grids whose weighted ring spectra are in spec; returns the m ≥ 0 coefficients as
+    /// re/im arrays at [set·B² + l² + l + m].
+    let private analyze (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) =
+        let b = plan.Bandwidth
+        let outRe = pooled<float>(sets * b * b)
+        let outIm = pooled<float>(sets * b * b)
+
+        forEach plan b sets (fun m s ->
+            analysisOrder plan sets specRe specIm m s
+
+            for set in 0 .. sets - 1 do
+                for l in m .. b - 1 do
+                    let i = set * b * b + l * l + l + m
+                    outRe[i] <- s.CRe[set * b + l]
+                    outIm[i] <- s.CIm[set * b + l])
+
+        outRe, outIm
+
+    let private checkSignal (plan: ShtPlan) (name: string) (rows: int) (cols: int) =
+        Check.gridShape name plan.Bandwidth rows cols
+
+    /// `forward` writing the B² coefficients into `out` (length B²) instead of allocating them.
+    let forwardInto (plan: ShtPlan) (signal: float[,]) (out: Complex[]) : unit =
+        if isNull signal then
+            nullArg (nameof signal)
+
+        if isNull out then
+            nullArg (nameof out)
+
+        checkSignal plan (nameof signal) (Array2D.length1 signal) (Array2D.length2 signal)
+        Check.coefficientCount (nameof out) plan.Bandwidth out.Length
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let specRe = pooled<float>(b * n)
+        let specIm = pooled<float>(b * n)
+
+        ringSpectra
+            plan
+            0
+            (fun j row ->
+                for k in 0 .. n - 1 do
+                    row[k] <- signal[j, k])
+            specRe
+            specIm
+
+        let re, im = analyze plan 1 specRe specIm
+
+        for l in 0 .. b - 1 do
+            let c = l * l + l
+            out[c] <- Complex(re[c], im[c])
+
+            for m in 1..l do
+                let sign = if m % 2 = 0 then 1.0 else -1.0
+                out[c + m] <- Complex(re[c + m], im[c + m])
+                out[c - m] <- Complex(sign * re[c + m], -sign * im[c + m])
+
+        release specRe
+        release specIm
+        release re
+        release im
+
+    /// Forward transform (analysis) of real samples [2B, 2B] indexed [θ, φ] on the Driscoll–Healy grid:
+    /// B² complex coefficients f_l^m = ∫ f conj Y_l^m dΩ packed at l² + l + m (f_l^{−m} = (−1)^m conj f_l^m).
+    let forward (plan: ShtPlan) (signal: float[,]) : Complex[] =
+        let out = Array.zeroCreate (plan.Bandwidth * plan.Bandwidth)
+        forwardInto plan signal out
+        out
+
+    /// Forward transform (analysis) of complex samples [2B, 2B] indexed [θ, φ]: B² coefficients at l² + l + m.
+    /// Equals forward(Re f) + i · forward(Im f).
+    let forwardComplex (plan: ShtPlan) (signal: Complex[,]) : Complex[] =
+        if isNull signal then
+            nullArg (nameof signal)
+
+        checkSignal plan (nameof signal) (Array2D.length1 signal) (Array2D.length2 signal)
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let specRe = pooled<float>(2 * b * n)
+        let specIm = pooled<float>(2 * b * n)
+
+        ringSpectra
+            plan
+            0
+            (fun j row ->
+                for k in 0 .. n - 1 do
+                    row[k] <- signal[j, k].Real)
+            specRe
+            specIm
+
+        ringSpectra
+            plan
+            1
+            (fun j row ->
+                for k in 0 .. n - 1 do
+                    row[k] <- signal[j, k].Imaginary)
+            specRe
+            specIm
+
+        let re, im = analyze plan 2 specRe specIm
+        let out = Array.zeroCreate (b * b)
+        let bb = b * b
+
+        for l in 0 .. b - 1 do
+            let c = l * l + l
+
+            for m in 0..l do
+                // u = real part's coefficients, v = imaginary part's; f = u + i v.
+                let ur, ui, vr, vi = re[c + m], im[c + m], re[bb + c + m], im[bb + c + m]
+                out[c + m] <- Complex(ur - vi, ui + vr)
+
+                if m > 0 then
+                    let sign = if m % 2 = 0 then 1.0 else -1.0
+                    // u_{l,−m} = (−1)^m conj u_lm, likewise v.
+                    let unr, uni, vnr, vni = sign * ur, -sign * ui, sign * vr, -sign * vi
+                    out[c - m] <- Complex(unr - vni, uni + vnr)
+
+        release specRe
+        release specIm
+        release re
+        release im
+        out
+
+    /// `inverse` writing the samples into `out` ([2B, 2B]) instead of allocating them.
+    let inverseInto (plan: ShtPlan) (coeffs: Complex[]) (out: float[,]) : unit =
+        if isNull coeffs then
+            nullArg (nameof coeffs)
+
+        if isNull out then
+            nullArg (nameof out)
+
+        let b = plan.Bandwidth
+        Check.coefficientCount (nameof coeffs) b coeffs.Length
+        checkSignal plan (nameof out) (Array2D.length1 out) (Array2D.length2 out)
+        let n = 2 * b
+        let gRe = pooled<float>(b * n)
+        let gIm = pooled<float>(b * n)
+
+        forEach plan b 1 (fun m s ->
+            for l in m .. b - 1 do
+                let c = l * l + l
+
+                if m = 0 then
+                    s.CRe[l] <- coeffs[c].Real
+                    s.CIm[l] <- 0.0
+                else
+                    // H_m = G_m + conj G_{−m} halves to the c2r spectrum X_m = H_m / 2.
+                    let sign = if m % 2 = 0 then 1.0 else -1.0
+                    let p, q = coeffs[c + m], coeffs[c - m]
+                    s.CRe[l] <- 0.5 * (p.Real + sign * q.Real)
+                    s.CIm[l] <- 0.5 * (p.Imaginary - sign * q.Imaginary)
+
+            synthesisOrder plan 1 gRe gIm m s)
+
+        forEach plan n 1 (fun j s ->
+            for m in 0 .. b - 1 do
+                s.XRe[m] <- gRe[m * n + j]
+                s.XIm[m] <- gIm[m * n + j]
+
+            s.XRe[b] <- 0.0
+            s.XIm[b] <- 0.0
+
+            Fft.backwardRealSplit
+                plan.RealFft
+                (ReadOnlySpan(s.XRe, 0, b + 1))
+                (ReadOnlySpan(s.XIm, 0, b + 1))
+                (Span s.Row)
+                s.ZRe
+                s.ZIm
+                s.WRe
+                s.WIm
+
+            for k in 0 .. n - 1 do
+                out[j, k] <- s.Row[k])
+
+        release gRe
+        release gIm
+
+    /// Inverse transform (synthesis): Re Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] Driscoll–Healy samples [θ, φ].
+    /// For coefficients of a real signal (f_l^{−m} = (−1)^m conj f_l^m) the imaginary part dropped is zero.
+    let inverse (plan: ShtPlan) (coeffs: Complex[]) : float[,] =
+        let n = 2 * plan.Bandwidth
+        let out = Array2D.zeroCreate n n
+        inverseInto plan coeffs out
+        out
+
+    /// Inverse transform (synthesis) to complex samples: Σ_{l&lt;B} Σ_m f_l^m Y_l^m at the [2B, 2B] grid [θ, φ].
+    let inverseComplex (plan: ShtPlan) (coeffs: Complex[]) : Complex[,] =
+        if isNull coeffs then
+            nullArg (nameof coeffs)
+
+        let b = plan.Bandwidth
+        Check.coefficientCount (nameof coeffs) b coeffs.Length
+        let n = 2 * b
+        // set 0: orders m ≥ 0; set 1: orders −m through λ_l^{−m} = (−1)^m λ_l^m.
+        let gRe = pooled<float>(2 * b * n)
+        let gIm = pooled<float>(2 * b * n)
+
+        forEach plan b 2 (fun m s ->
+            let sign = if m % 2 = 0 then 1.0 else -1.0
+
+            for l in m .. b - 1 do
+                let c = l * l + l
+                let p = coeffs[c + m]
+                s.CRe[l] <- p.Real
+                s.CIm[l] <- p.Imaginary
+
+                if m > 0 then
+                    let q = coeffs[c - m]
+                    s.CRe[b + l] <- sign * q.Real
+                    s.CIm[b + l] <- sign * q.Imaginary
+                else
+                    s.CRe[b + l] <- 0.0
+                    s.CIm[b + l] <- 0.0
+
+            synthesisOrder plan 2 gRe gIm m s)
+
+        let out = Array2D.zeroCreate n n
+
+        forEach plan n 1 (fun j s ->
+            Array.Clear(s.XRe, 0, n)
+            Array.Clear(s.XIm, 0, n)
+
+            for m in 0 .. b - 1 do
+                s.XRe[m] <- gRe[m * n + j]
+                s.XIm[m] <- gIm[m * n + j]
+
+                if m > 0 then
+                    s.XRe[n - m] <- gRe[(b + m) * n + j]
+                    s.XIm[n - m] <- gIm[(b + m) * n + j]
+
+            Fft.backwardSplit plan.ComplexFft s.XRe s.XIm s.ZRe s.ZIm
+
+            for k in 0 .. n - 1 do
+                out[j, k] <- Complex(s.XRe[k], s.XIm[k]))
+
+        release gRe
+        release gIm
+        out
+
+    /// Forward transform of a real signal to real-harmonic coefficients (`SphericalHarmonics.real`), packed at
+    /// l² + l + m: f = Σ r_{lm} Y_{lm} on band-limited signals.
+    let forwardRealHarmonics (plan: ShtPlan) (signal: float[,]) : float[] =
+        forward plan signal |> SphericalHarmonics.toRealCoefficients
+
+    /// Synthesis Σ r_{lm} Y_{lm} from real-harmonic coefficients packed at l² + l + m (length B²).
+    let inverseRealHarmonics (plan: ShtPlan) (coeffs: float[]) : float[,] =
+        if isNull coeffs then
+            nullArg (nameof coeffs)
+
+        Check.coefficientCount (nameof coeffs) plan.Bandwidth coeffs.Length
+        inverse plan (SphericalHarmonics.ofRealCoefficients coeffs)
+
+    let private newScratch32 (plan: ShtPlan) (sets: int) =
+        let b = plan.Bandwidth
+        let blockLength = if plan.Table.IsSome then 0 else b * b
+        ShtScratch32(b, blockLength, Fft.realScratchLength plan.RealFft, sets)
+
+    /// The float32 Legendre block of order m (layout as `block`).
+    let private block32 (plan: ShtPlan) (m: int) (scratch: ShtScratch32) =
+        match plan.Table32 with
+        | Some t -> t, plan.BlockOffsets[m]
+        | None ->
+            let b = plan.Bandwidth
+            let dst = scratch.Block
+
+            Legendre.fillRows plan.Coefficients m (b - 1) plan.Cosines plan.SeedValues plan.SeedExponents (m * b) b dst 0 b scratch.Rows
+
+            let count = (b - m) * b
+
+            for i in 0 .. count - 1 do
+                scratch.Block32[i] <- float32 dst[i]
+
+            scratch.Block32, 0
+
+    let private checkBatch (plan: ShtPlan) (channels: int) (name: string) (length: int) (perChannel: int) (layout: string) =
+        if channels < 1 then
+            invalidArg (nameof channels) (sprintf "Expected a channel count >= 1, got %d" channels)
+
+        if int64 length <> int64 channels * int64 perChannel then
+            invalidArg
+                name
+                (sprintf "Expected %s = %d values for C = %d, B = %d, got %d" layout (channels * perChannel) channels plan.Bandwidth length)
+
+    /// Without tables, batches of fewer channels than this go through the fused float64 kernels channel by
+    /// channel: a float32 Legendre block per order only pays when many channels share it.
+    let private fusedBatchBelow = 4
+
+    /// `forwardBatch32` through `forwardInto` per channel (float64 inside, float32 in and out).
+    let private forwardBatchViaFloat64 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let grid = Array2D.zeroCreate n n
+        let spectrum = Array.zeroCreate (b * b)
+        let out: float32[] = Array.zeroCreate (channels * b * b * 2)
+
+        for c in 0 .. channels - 1 do
+            for j in 0 .. n - 1 do
+                for k in 0 .. n - 1 do
+                    grid[j, k] <- float signals[(c * n + j) * n + k]
+
+            forwardInto plan grid spectrum
+
+            for i in 0 .. b * b - 1 do
+                out[(c * b * b + i) * 2] <- float32 spectrum[i].Real
+                out[(c * b * b + i) * 2 + 1] <- float32 spectrum[i].Imaginary
+
+        out
+
+    /// `inverseBatch32` through `inverseInto` per channel (float64 inside, float32 in and out).
+    let private inverseBatchViaFloat64 (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let grid = Array2D.zeroCreate n n
+        let spectrum = Array.zeroCreate (b * b)
+        let out: float32[] = Array.zeroCreate (channels * n * n)
+
+        for c in 0 .. channels - 1 do
+            for i in 0 .. b * b - 1 do
+                spectrum[i] <- Complex(float coeffs[(c * b * b + i) * 2], float coeffs[(c * b * b + i) * 2 + 1])
+
+            inverseInto plan spectrum grid
+
+            for j in 0 .. n - 1 do
+                for k in 0 .. n - 1 do
+                    out[(c * n + j) * n + k] <- float32 grid[j, k]
+
+        out
+
+    /// Batched float32 forward transform of C real signals: `signals` is [C, 2B, 2B] ([channel, θ, φ] row-major),
+    /// the result [C, B², 2]: coefficient l² + l + m of each channel as interleaved (re, im). FFTs run in float64,
+    /// the Legendre sums in float32 with SIMD over a float32 Legendre block per order shared by all channels
+    /// (without precomputed tables and for fewer than 4 channels, the fused float64 path per channel);
+    /// matches `forward` to about 1e-6 relative.
+    let rec forwardBatch32 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
+        if isNull signals then
+            nullArg (nameof signals)
+
+        let b = plan.Bandwidth
+        let n = 2 * b
+        checkBatch plan channels (nameof signals) signals.Length (n * n) (sprintf "[C, 2B=%d, 2B=%d]" n n)
+
+        if plan.Table.IsNone && channels < fusedBatchBelow then
+            forwardBatchViaFloat64 plan channels signals
+        else
+            forwardBatchWithBlocks plan channels signals
+
+    /// The float32-block path of `forwardBatch32` (validated arguments).
+    and private forwardBatchWithBlocks (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let specRe = pooled<float32>(channels * b * n)
+        let specIm = pooled<float32>(channels * b * n)
+        let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
+
+        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
+            let c, j = cj / n, cj % n
+            let src = (c * n + j) * n
+
+            for k in 0 .. n - 1 do
+                s.Row[k] <- float signals[src + k]
+
+            Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
+            let w = plan.Weights[j]
+
+            for m in 0 .. b - 1 do
+                let i = (c * b + m) * n + j
+                specRe[i] <- float32 (w * s.XRe[m])
+                specIm[i] <- float32 (w * s.XIm[m]))
+
+        let out: float32[] = Array.zeroCreate (channels * b * b * 2)
+
+        forEachWith plan large b (struct (1, channels)) (fun () -> newScratch32 plan channels) (fun m s ->
+            let t, off = block32 plan m s
+
+            for c in 0 .. channels - 1 do
+                let src = (c * b + m) * n
+                let o = c * b
+
+                for j in 0 .. b - 1 do
+                    let nr, ni = specRe[src + j], specIm[src + j]
+                    let sr, si = specRe[src + n - 1 - j], specIm[src + n - 1 - j]
+                    s.ERe[o + j] <- nr + sr
+                    s.EIm[o + j] <- ni + si
+                    s.ORe[o + j] <- nr - sr
+                    s.OIm[o + j] <- ni - si
+
+            let sign = if m % 2 = 0 then 1.0f else -1.0f
+
+            for c in 0 .. channels - 1 do
+                let o = c * b
+                ShtKernels.analysis32 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
+
+                for l in m .. b - 1 do
+                    let re, im = s.CRe[o + l], s.CIm[o + l]
+                    let i = (c * b * b + l * l + l + m) * 2
+                    out[i] <- re
+                    out[i + 1] <- im
+
+                    if m > 0 then
+                        let i = (c * b * b + l * l + l - m) * 2
+                        out[i] <- sign * re
+                        out[i + 1] <- -sign * im)
+
+        release specRe
+        release specIm
+        out
+
+    /// Batched float32 inverse transform: `coeffs` is [C, B², 2] (interleaved re/im at l² + l + m per channel),
+    /// the result [C, 2B, 2B] holds Re Σ_l Σ_m f_l^m Y_l^m per channel (as `inverse`). Legendre sums in float32
+    /// with SIMD, FFTs in float64 (paths as in `forwardBatch32`).
+    let rec inverseBatch32 (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
+        if isNull coeffs then
+            nullArg (nameof coeffs)
+
+        let b = plan.Bandwidth
+        checkBatch plan channels (nameof coeffs) coeffs.Length (2 * b * b) (sprintf "[C, B²=%d, 2]" (b * b))
+
+        if plan.Table.IsNone && channels < fusedBatchBelow then
+            inverseBatchViaFloat64 plan channels coeffs
+        else
+            inverseBatchWithBlocks plan channels coeffs
+
+    /// The float32-block path of `inverseBatch32` (validated arguments).
+    and private inverseBatchWithBlocks (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let gRe = pooled<float32>(channels * b * n)
+        let gIm = pooled<float32>(channels * b * n)
+        let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
+
+        forEachWith plan large b (struct (1, channels)) (fun () -> newScratch32 plan channels) (fun m s ->
+            let t, off = block32 plan m s
+            let sign = if m % 2 = 0 then 1.0f else -1.0f
+
+            for c in 0 .. channels - 1 do
+                let o = c * b
+
+                for l in m .. b - 1 do
+                    let p = (c * b * b + l * l + l + m) * 2
+
+                    if m = 0 then
+                        s.CRe[o + l] <- coeffs[p]
+                        s.CIm[o + l] <- 0.0f
+                    else
+                        // As in `inverse`: X_m = (G_m + conj G_{−m}) / 2 feeds the real backward FFT.
+                        let q = (c * b * b + l * l + l - m) * 2
+                        s.CRe[o + l] <- 0.5f * (coeffs[p] + sign * coeffs[q])
+                        s.CIm[o + l] <- 0.5f * (coeffs[p + 1] - sign * coeffs[q + 1])
+
+                ShtKernels.synthesis32 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
+
+            for c in 0 .. channels - 1 do
+                let dst = (c * b + m) * n
+                let o = c * b
+
+                for j in 0 .. b - 1 do
+                    let er, ei, orr, oi = s.ERe[o + j], s.EIm[o + j], s.ORe[o + j], s.OIm[o + j]
+                    gRe[dst + j] <- er + orr
+                    gIm[dst + j] <- ei + oi
+                    gRe[dst + n - 1 - j] <- er - orr
+                    gIm[dst + n - 1 - j] <- ei - oi)
+
+        let out: float32[] = Array.zeroCreate (channels * n * n)
+
+        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
+            let c, j = cj / n, cj % n
+
+            for m in 0 .. b - 1 do
+                s.XRe[m] <- float gRe[(c * b + m) * n + j]
+                s.XIm[m] <- float gIm[(c * b + m) * n + j]
+
+            s.XRe[b] <- 0.0
+            s.XIm[b] <- 0.0
+
+            Fft.backwardRealSplit
+                plan.RealFft
+                (ReadOnlySpan(s.XRe, 0, b + 1))
+                (ReadOnlySpan(s.XIm, 0, b + 1))
+                (Span s.Row)
+                s.ZRe
+                s.ZIm
+                s.WRe
+                s.WIm
+
+            let dst = (c * n + j) * n
+
+            for k in 0 .. n - 1 do
+                out[dst + k] <- float32 s.Row[k])
+
+        release gRe
+        release gIm
+        out
