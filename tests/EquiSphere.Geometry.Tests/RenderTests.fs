@@ -398,3 +398,29 @@ let ``a prepared scene describes its mesh`` () =
     throwsWith<ArgumentNullException> [ "scene" ] (fun () ->
         Render.viewScene RenderOptions.defaults Rotation.identity (Unchecked.defaultof<RenderScene>)
         |> ignore)
+
+[<Fact>]
+let ``the vectorized sample loop agrees exactly with the scalar one`` () =
+    property 8 (fun (seed: int) ->
+        let m = Shapes.generate Shapes.all[abs seed % 6] seed 1.0
+        let pose = Rotation.random seed
+        let scene = Render.prepare m
+
+        for camera in [ Orthographic 1.0; RenderOptions.perspectiveFitting 2.5 ] do
+            let o =
+                { RenderOptions.defaults with
+                    Camera = camera
+                    Size = 32
+                    Supersampling = 1 + abs seed % 3
+                }
+
+            let fast = Render.renderScene o pose scene
+            let slow = Render.renderScalar o pose scene
+
+            for name, x, y in
+                [
+                    "shading", slow.Shading, fast.Shading
+                    "depth", slow.Depth, fast.Depth
+                    "silhouette", slow.Silhouette, fast.Silhouette
+                ] do
+                Assert.True((x.Pixels = y.Pixels), sprintf "%s differs between the scalar and vector loops" name))
