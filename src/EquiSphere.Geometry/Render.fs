@@ -213,6 +213,13 @@ module Render =
                 w.Shade <- Array.zeroCreate samples
                 w.Nearness <- Array.zeroCreate samples
 
+        /// Drops sample buffers above 4 Mi samples (e.g. 1024 × 1024 at 2 × 2) so that one large render does not
+        /// keep tens of megabytes alive per thread.
+        member w.Trim() =
+            if w.Shade.Length > (1 <<< 22) then
+                w.Shade <- Array.empty
+                w.Nearness <- Array.empty
+
     let private workspace = new ThreadLocal<Workspace>(fun () -> Workspace())
 
     /// Rasterizes into the workspace's sample buffers of side s = Size·Supersampling: `Shade` (gray) and
@@ -464,6 +471,8 @@ module Render =
                     else
                         min 1.0f (max 0.0f ((1.0f - toZ best) / 2.0f))
 
+        ws.Trim()
+
         {
             Shading = Image.ofPixels n n 1 gray
             Depth = Image.ofPixels n n 1 depth
@@ -512,6 +521,7 @@ module Render =
 
                     gray[y * n + x] <- sum * per
 
+        ws.Trim()
         Image.ofPixels n n 1 gray
 
     /// Whether the mesh is a union of closed, outward-wound surfaces: within each connected part (triangles linked
@@ -534,15 +544,15 @@ module Render =
             // Connected parts by union-find over vertex indices.
             let parent = Array.init v.Length id
 
-            let rec root (i: int) =
-                let p = parent[i]
+            // Iterative, with path halving: no recursion depth however long the chains grow.
+            let root (i: int) =
+                let mutable x = i
 
-                if p = i then
-                    i
-                else
-                    let r = root p
-                    parent[i] <- r
-                    r
+                while parent[x] <> x do
+                    parent[x] <- parent[parent[x]]
+                    x <- parent[x]
+
+                x
 
             let join a b =
                 let ra, rb = root a, root b

@@ -424,3 +424,19 @@ let ``the vectorized sample loop agrees exactly with the scalar one`` () =
                     "silhouette", slow.Silhouette, fast.Silhouette
                 ] do
                 Assert.True((x.Pixels = y.Pixels), sprintf "%s differs between the scalar and vector loops" name))
+
+[<Fact>]
+let ``the closedness test handles long vertex chains`` () =
+    // A closed triangulated tube of 20,000 rings: union-find chains get long, which must not exhaust the stack.
+    let rings = 20000
+    let e = Primitive.ellipse 3 Vector3.Zero Vector3.UnitX Vector3.UnitZ 0.1f 0.1f
+
+    let tube =
+        Primitive.sweep
+            [
+                for i in 0 .. rings - 1 -> e |> Array.map (fun p -> p + Vector3(0.0f, float32 i * 1e-4f, 0.0f))
+            ]
+
+    let m = Mesh.create tube.Vertices tube.Faces
+    Assert.True(Render.isClosedOutward m, "a swept tube with end caps is closed and outward wound")
+    Assert.False(Render.isClosedOutward (flipped m), "the tube wound inward")
