@@ -40,7 +40,10 @@ let view =
     Render.view RenderOptions.defaults (Rotation.ofAzimuthElevation 0.6 0.35) chair
 
 let poses = Array.init 8 (fun i -> Rotation.random (100 + i))
-let views = Render.views RenderOptions.defaults poses chair
+// A prepared scene serves many views; the chair is closed and outward wound, so back faces are culled for free.
+let scene = Render.prepare chair
+printfn "chair closed and outward wound: %b" scene.ClosedOutward
+let views = Render.viewsScene RenderOptions.defaults poses scene
 let out = Path.Combine(Path.GetTempPath(), "equisphere-geometry-doc")
 Directory.CreateDirectory out |> ignore
 Png.write (Path.Combine(out, "chair.png")) view

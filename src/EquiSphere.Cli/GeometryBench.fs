@@ -36,9 +36,11 @@ module GeometryBench =
         let cast = castMesh ()
         let draw = renderMesh ()
         let options = RayCastOptions.defaults
-        let scene = RayCast.scene options cast
+        let castPrepared = RayCast.scene options cast
         let poses = Array.init 64 Rotation.random
         let ro = RenderOptions.defaults
+        let scene = Render.prepare draw
+        let open' = Render.prepareAsOpen draw
         let tri (m: Mesh) = sprintf "%d tri" m.Faces.Length
 
         let perView (r: BenchRow) =
@@ -50,20 +52,32 @@ module GeometryBench =
             [
                 measure "bvh" (sprintf "build, binned SAH (%s)" (tri cast)) (fun () -> Bvh.build cast |> ignore)
                 { measure "ray cast" (sprintf "64 × 64, prepared scene (%s)" (tri cast)) (fun () ->
-                      RayCast.castScene options scene |> ignore) with
+                      RayCast.castScene options castPrepared |> ignore) with
                     Note = "target ≤ 5 ms"
                 }
                 measure "ray cast" (sprintf "64 × 64 incl. BVH build (%s)" (tri cast)) (fun () -> RayCast.signal options cast |> ignore)
                 measure "ray cast" (sprintf "64 × 64 + hull channels incl. quickhull (%s)" (tri cast)) (fun () ->
                     RayCast.signal { options with ConvexHull = true } cast |> ignore)
+                measure "render" (sprintf "prepare scene: flat arrays + closed/outward check (%s)" (tri draw)) (fun () ->
+                    Render.prepare draw |> ignore)
                 measure "render" (sprintf "1 view 64 × 64, 2×2 SSAA (%s)" (tri draw)) (fun () -> Render.view ro poses[0] draw |> ignore)
                 perView (
-                    measure "render" (sprintf "64 views 64 × 64 in parallel (%s)" (tri draw)) (fun () ->
+                    measure "render" (sprintf "64 views 64 × 64 one after another, one thread (%s)" (tri draw)) (fun () ->
+                        for p in poses do
+                            Render.viewScene ro p scene |> ignore)
+                )
+                perView (
+                    measure "render" (sprintf "64 views 64 × 64 one thread, never culled (%s)" (tri draw)) (fun () ->
+                        for p in poses do
+                            Render.viewScene ro p open' |> ignore)
+                )
+                perView (
+                    measure "render" (sprintf "64 views 64 × 64 in parallel, default (auto-culled) (%s)" (tri draw)) (fun () ->
                         Render.views ro poses draw |> ignore)
                 )
                 perView (
-                    measure "render" (sprintf "64 views 64 × 64, back-face culling (%s)" (tri draw)) (fun () ->
-                        Render.views { ro with CullBackFaces = true } poses draw |> ignore)
+                    measure "render" (sprintf "64 views 64 × 64 in parallel, never culled (%s)" (tri draw)) (fun () ->
+                        Render.viewsScene ro poses open' |> ignore)
                 )
                 perView (
                     measure "render" (sprintf "64 views 64 × 64, no SSAA (%s)" (tri draw)) (fun () ->

@@ -226,3 +226,60 @@ let ``options are validated with clear messages`` () =
         |> ignore)
 
     Assert.Equal<string[]>([| "distance"; "cos"; "sin" |], RayCast.channelNames RayCastOptions.defaults)
+
+/// Degrees l < 8 of the spectrum compared by the arbitrary-rotation law.
+let private lowDegrees = 8
+
+/// The per-degree amplitudes sqrt(Σ_m |f_l^m|²), l < `lowDegrees`, of the distance channel of a signal at
+/// bandwidth b (the SHT of the [2B, 2B] grid). Rotations act on each degree by a unitary Wigner matrix, so these
+/// are rotation invariant.
+let private amplitudes (plan: ShtPlan) (b: int) (signal: float32[]) =
+    let n = 2 * b
+
+    let coeffs =
+        Sht.forward plan (Array2D.init n n (fun j k -> float signal[j * n + k]))
+
+    Array.init lowDegrees (fun l -> sqrt (Seq.sum (seq { for m in -l .. l -> coeffs[l * l + l + m].Magnitude ** 2.0 })))
+
+/// The largest per-degree amplitude difference relative to the total amplitude of `a` over l < `lowDegrees`.
+let private spectralGap (a: float[]) (b: float[]) =
+    let total = sqrt (Array.sumBy (fun x -> x * x) a)
+    Array.map2 (fun x y -> abs (x - y)) a b |> Array.max |> fun d -> d / total
+
+/// Band-limited agreement under arbitrary rotations: the rays sample silhouette discontinuities, so r(R M) is not
+/// exactly r(M) moved on the grid, but the degree-l parts of both have equal power for every rotation R. At B = 64
+/// the measured gap was ≤ 0.41 % over 24 random shapes and rotations, and ≥ 1.3 % between two different shapes.
+let private spectralTolerance = 0.01
+
+[<Fact>]
+let ``the low-degree power spectrum of r(M) is invariant under arbitrary rotations`` () =
+    let b = 64
+    let plan = Sht.plan b
+    let o = opts b
+
+    let ofMesh (m: Mesh) = amplitudes plan b (RayCast.signal o m)
+
+    let shape kind seed =
+        Shapes.generate kind seed 1.0 |> Mesh.normalize BoundingBoxCenter 1.0f
+
+    property 6 (fun (seed: int) ->
+        let m = shape Shapes.all[abs seed % 6] seed
+        let r = Rotation.random seed
+        let before = ofMesh m
+        let after = ofMesh (Mesh.rotate r m)
+        let gap = spectralGap before after
+        Assert.True(gap <= spectralTolerance, sprintf "spectral gap %.3e of r(M) and r(R M) > %g" gap spectralTolerance)
+        // The same law through the pose argument of a prepared scene (rays turned instead of the mesh).
+        let turned = amplitudes plan b (RayCast.castRotated o r (RayCast.scene o m))
+
+        let gap2 = spectralGap before turned
+        Assert.True(gap2 <= spectralTolerance, sprintf "spectral gap %.3e via castRotated > %g" gap2 spectralTolerance))
+
+    // Control: a different shape of the same category (other knobs) must fail the same comparison.
+    let m = shape Airplane 6
+
+    let other = ofMesh (Mesh.rotate (Rotation.random 6) (shape Airplane 56))
+
+    let gap = spectralGap (ofMesh m) other
+
+    Assert.True(gap > spectralTolerance, sprintf "a different shape passed the spectral comparison (gap %.3e)" gap)

@@ -264,3 +264,179 @@ let ``options are validated with clear messages`` () =
         Render.view { o with Supersampling = 9 } Rotation.identity m |> ignore)
 
     throwsWith<ArgumentException> [ "distance > 1"; "0.5" ] (fun () -> RenderOptions.perspectiveFitting 0.5 |> ignore)
+
+/// The slow, obviously correct closedness test: every directed edge (u, v) of a face, with vertices compared by
+/// position, is run by exactly one face, and (v, u) by exactly one face.
+let private closedByCounting (mesh: Mesh) =
+    let edges =
+        [
+            for f in mesh.Faces do
+                for a, b in [ f.A, f.B; f.B, f.C; f.C, f.A ] -> mesh.Vertices[a], mesh.Vertices[b]
+        ]
+
+    let count e =
+        edges |> List.filter (fun x -> x = e) |> List.length
+
+    edges |> List.forall (fun (a, b) -> count (a, b) = 1 && count (b, a) = 1)
+
+let private flipped (mesh: Mesh) =
+    Mesh.create mesh.Vertices (mesh.Faces |> Array.map (fun f -> { A = f.A; B = f.C; C = f.B }))
+
+[<Fact>]
+let ``closed outward-wound meshes are recognized and opened or inverted ones are not`` () =
+    property 12 (fun (seed: int) ->
+        let rng = Random seed
+        let m = Shapes.generate Shapes.all[abs seed % 6] seed 1.0
+        Assert.True(Render.isClosedOutward m, "a procedural shape is closed and outward wound")
+        Assert.False(Render.isClosedOutward (flipped m), "the same shape wound inward")
+        let drop = rng.Next m.Faces.Length
+        let opened = Mesh.create m.Vertices (m.Faces |> Array.removeAt drop)
+        Assert.False(Render.isClosedOutward opened, sprintf "the shape without face %d" drop))
+
+    let c = cube (Vector3(0.5f))
+    let small = cube (Vector3(0.2f))
+    Assert.True(closedByCounting c)
+    Assert.True(Render.isClosedOutward c)
+    // Two overlapping outward parts are a union of closed surfaces; an inward part spoils it.
+    Assert.True(Render.isClosedOutward (Primitive.merge [ c; small ]))
+    Assert.False(Render.isClosedOutward (Primitive.merge [ c; flipped small ]))
+    Assert.False(Render.isClosedOutward (Mesh.create [||] [||]))
+
+[<Fact>]
+let ``the closedness test agrees with counting directed edges`` () =
+    property 10 (fun (seed: int) ->
+        let rng = Random seed
+        let b = Primitive.box (Vector3(-0.5f)) (Vector3(0.5f))
+        // Random faces removed or flipped: the edge-counting oracle decides closedness (the box is outward).
+        let faces =
+            b.Faces
+            |> Array.choose (fun f ->
+                match rng.Next 8 with
+                | 0 -> None
+                | 1 -> Some { A = f.A; B = f.C; C = f.B }
+                | _ -> Some f)
+
+        let m = Mesh.create b.Vertices faces
+        Assert.Equal(closedByCounting m, Render.isClosedOutward m))
+
+[<Fact>]
+let ``automatic back-face culling leaves the image unchanged`` () =
+    property 8 (fun (seed: int) ->
+        let m = Shapes.generate Shapes.all[abs seed % 6] seed 1.0
+        let pose = Rotation.random seed
+        let auto = Render.prepare m
+        let reference = Render.prepareAsOpen m
+        Assert.True(auto.ClosedOutward)
+        Assert.False(reference.ClosedOutward)
+
+        for camera in [ Orthographic 1.0; RenderOptions.perspectiveFitting 2.5 ] do
+            let o =
+                { RenderOptions.defaults with
+                    Camera = camera
+                }
+
+            let a = Render.renderScene o pose auto
+            let r = Render.renderScene o pose reference
+
+            for name, x, y in [ "shading", a.Shading, r.Shading; "depth", a.Depth, r.Depth ] do
+                Assert.True(fractionDiffering 1e-4f y.Pixels x.Pixels < 0.005, sprintf "%s differs with automatic culling" name)
+
+            close "coverage" 1e-3 (sum r.Silhouette) (sum a.Silhouette))
+
+[<Fact>]
+let ``a perspective camera inside the bounding ball disables automatic culling`` () =
+    // A large closed box around the camera: seen from inside, only its back faces are visible.
+    let big = cube (Vector3(4.0f))
+    let scene = Render.prepare big
+    Assert.True(scene.ClosedOutward)
+
+    let o =
+        { RenderOptions.defaults with
+            Camera = RenderOptions.perspectiveFitting 2.0
+        }
+
+    let inside = Render.renderScene o Rotation.identity scene
+    Assert.True(sum inside.Silhouette > 0.99 * 4096.0, "the walls around the camera fill the view")
+
+    let culled =
+        Render.renderScene { o with CullBackFaces = true } Rotation.identity scene
+
+    close "culled coverage" 0.0 0.0 (sum culled.Silhouette)
+
+[<Fact>]
+let ``prepared scenes render exactly like meshes in one view and in batches`` () =
+    property 4 (fun (seed: int) ->
+        let m = Shapes.generate Shapes.all[abs seed % 6] seed 1.0
+        let scene = Render.prepare m
+        let poses = Array.init 5 (fun i -> Rotation.random (seed + i))
+
+        let o =
+            { RenderOptions.defaults with
+                Supersampling = 1 + abs seed % 3
+            }
+
+        let batch = Render.viewsScene o poses scene
+        let viaMesh = Render.views o poses m
+
+        for i in 0 .. poses.Length - 1 do
+            let one = Render.viewScene o poses[i] scene
+            Assert.Equal<float32>(one.Pixels, batch[i].Pixels)
+            Assert.Equal<float32>(one.Pixels, viaMesh[i].Pixels)
+            Assert.Equal<float32>(one.Pixels, (Render.renderScene o poses[i] scene).Shading.Pixels)
+            Assert.Equal<float32>(one.Pixels, (Render.view o poses[i] m).Pixels))
+
+[<Fact>]
+let ``a prepared scene describes its mesh`` () =
+    let m = Shapes.generate Chair 1 1.0
+    let scene = Render.prepare m
+    Assert.Same(m, scene.Mesh)
+    Assert.Equal(m.Vertices.Length, scene.VertexCount)
+    Assert.Equal(m.Faces.Length, scene.FaceCount)
+    close "radius" Tol.f32 (m.Vertices |> Array.map (fun v -> float (v.Length())) |> Array.max) (float scene.Radius)
+    throwsWith<ArgumentNullException> [ "mesh" ] (fun () -> Render.prepare (Unchecked.defaultof<Mesh>) |> ignore)
+
+    throwsWith<ArgumentNullException> [ "scene" ] (fun () ->
+        Render.viewScene RenderOptions.defaults Rotation.identity (Unchecked.defaultof<RenderScene>)
+        |> ignore)
+
+[<Fact>]
+let ``the vectorized sample loop agrees exactly with the scalar one`` () =
+    property 8 (fun (seed: int) ->
+        let m = Shapes.generate Shapes.all[abs seed % 6] seed 1.0
+        let pose = Rotation.random seed
+        let scene = Render.prepare m
+
+        for camera in [ Orthographic 1.0; RenderOptions.perspectiveFitting 2.5 ] do
+            let o =
+                { RenderOptions.defaults with
+                    Camera = camera
+                    Size = 32
+                    Supersampling = 1 + abs seed % 3
+                }
+
+            let fast = Render.renderScene o pose scene
+            let slow = Render.renderScalar o pose scene
+
+            for name, x, y in
+                [
+                    "shading", slow.Shading, fast.Shading
+                    "depth", slow.Depth, fast.Depth
+                    "silhouette", slow.Silhouette, fast.Silhouette
+                ] do
+                Assert.True((x.Pixels = y.Pixels), sprintf "%s differs between the scalar and vector loops" name))
+
+[<Fact>]
+let ``the closedness test handles long vertex chains`` () =
+    // A closed triangulated tube of 20,000 rings: union-find chains get long, which must not exhaust the stack.
+    let rings = 20000
+    let e = Primitive.ellipse 3 Vector3.Zero Vector3.UnitX Vector3.UnitZ 0.1f 0.1f
+
+    let tube =
+        Primitive.sweep
+            [
+                for i in 0 .. rings - 1 -> e |> Array.map (fun p -> p + Vector3(0.0f, float32 i * 1e-4f, 0.0f))
+            ]
+
+    let m = Mesh.create tube.Vertices tube.Faces
+    Assert.True(Render.isClosedOutward m, "a swept tube with end caps is closed and outward wound")
+    Assert.False(Render.isClosedOutward (flipped m), "the tube wound inward")
