@@ -25,6 +25,7 @@ let private benchSuites: (string * string * (unit -> unit)) list =
         "sht", "Spherical harmonic transforms f64/f32, own FFT vs MathNet, libsharp peer", HarmonicsShtBench.run
         "tensor-kernels", "GEMM GF/s next to the FMA roof; conv2d forward/backward for the conv-net layers", TensorKernelsBench.run
         "tensor-train", "Training steps of a 4-conv net and the image encoder (fwd + bwd + SGD)", TensorTrainBench.run
+        "tensor-profile", "Per-op time, phases and GC work of the tensor-train steps; GC latency modes", TensorProfileBench.run
     ]
 
 let private benchCommand () =

@@ -87,36 +87,73 @@ module Conv =
             | (:? (float[]) as a), (:? (float[]) as b), (:? (float[]) as o) -> f64 a b o
             | _ -> invalidOp "conv: dtype mismatch"
 
-    /// Adds bias[c] to every element of channel c of [N; C; plane] storage (in place).
+    /// Adds bias[c] to every element of channel c of [N; C; plane] storage (in place), the element range cut by
+    /// `RawSplit.run` (each element gets one addition, so the chunking does not change the result).
     let private addBias (n: int) (c: int) (plane: int) (y: Storage) (b: Storage) =
+        let overPlanes (body: int -> int -> int -> unit) =
+            RawSplit.run (n * c * plane) (fun start count ->
+                let stop = start + count
+                let mutable k = start / plane
+
+                while k * plane < stop do
+                    let lo = max start (k * plane)
+                    let hi = min stop ((k + 1) * plane)
+                    body (k % c) lo (hi - lo)
+                    k <- k + 1)
+
         match y, b with
         | S32 a, S32 bv ->
-            for i in 0 .. n * c - 1 do
-                let s = System.Span<float32>(a, i * plane, plane)
-                System.Numerics.Tensors.TensorPrimitives.Add(System.ReadOnlySpan<float32>(a, i * plane, plane), bv[i % c], s)
+            overPlanes (fun ch lo len ->
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.ReadOnlySpan<float32>(a, lo, len),
+                    bv[ch],
+                    System.Span<float32>(a, lo, len)
+                ))
         | S64 a, S64 bv ->
-            for i in 0 .. n * c - 1 do
-                let v = bv[i % c]
-
-                for j in i * plane .. (i + 1) * plane - 1 do
-                    a[j] <- a[j] + v
+            overPlanes (fun ch lo len ->
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.ReadOnlySpan<float>(a, lo, len),
+                    bv[ch],
+                    System.Span<float>(a, lo, len)
+                ))
         | _ -> invalidArg "bias" (sprintf "conv: expected a bias of the input's dtype, got %A" b.Dtype)
 
-    /// The sum of [N; C; plane] over N and the plane, per channel: the adjoint of `addBias`.
+    /// The sum of [N; C; plane] over N and the plane, per channel: the adjoint of `addBias`. Channels are summed
+    /// in parallel (a fixed split by channel), each over n = 0, 1, .. in order, so the result does not depend
+    /// on the thread count.
     let private channelSum (n: int) (c: int) (plane: int) (g: Storage) =
         let acc = Array.zeroCreate c
 
+        let perChannel (sum: int -> float) =
+            if RawSplit.parts (n * c * plane) > 1 then
+                System.Threading.Tasks.Parallel.For(0, c, fun ch -> acc[ch] <- sum ch) |> ignore
+            else
+                for ch in 0 .. c - 1 do
+                    acc[ch] <- sum ch
+
         match g with
         | S32 a ->
-            for i in 0 .. n * c - 1 do
-                acc[i % c] <-
-                    acc[i % c]
-                    + float (System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(a, i * plane, plane)))
+            perChannel (fun ch ->
+                let mutable s = 0.0
+
+                for i in 0 .. n - 1 do
+                    s <-
+                        s
+                        + float (
+                            System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(a, (i * c + ch) * plane, plane))
+                        )
+
+                s)
         | S64 a ->
-            for i in 0 .. n * c - 1 do
-                acc[i % c] <-
-                    acc[i % c]
-                    + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float>(a, i * plane, plane))
+            perChannel (fun ch ->
+                let mutable s = 0.0
+
+                for i in 0 .. n - 1 do
+                    s <-
+                        s
+                        + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float>(a, (i * c + ch) * plane, plane))
+
+                s)
 
         Storage.ofFloats g.Dtype acc
 
