@@ -167,3 +167,25 @@ let ``the profiler counts one forward and one reverse call per recorded op`` () 
         // nothing is recorded outside a session
         Activation.relu x |> ignore
         Assert.Empty(Profile.stop ()))
+
+[<Fact>]
+let ``pad2d split over planes equals padding each plane alone, forward and adjoint`` () =
+    property 4 (fun (seed: int) ->
+        let rng = Random seed
+        let modes = [| PadMode.Zeros; PadMode.Reflect; PadMode.Circular |]
+        let rowMode, colMode = modes[rng.Next 3], modes[rng.Next 3]
+        let planes, h, w = rng.Next(7, 12), rng.Next(110, 130), rng.Next(110, 130)
+        let t, b, l, r = rng.Next(0, 4), rng.Next(0, 4), rng.Next(0, 4), rng.Next(0, 4)
+        let pad = Pad.pad2d (rowMode, t, b) (colMode, l, r)
+        // [1; planes; h; w] pads as one call (split when large); each [1; 1; h; w] plane alone is below the split size
+        let x = Tensor.convert Float32 (random rng [| 1; planes; h; w |])
+        let y = pad x
+        let dy = Tensor.convert Float32 (random rng y.Shape)
+        let whole = Tensor.valueAndGrad (fun x -> Tensor.sum (pad x * dy)) x |> snd
+
+        for p in 0 .. planes - 1 do
+            let xp = Tensor.narrow 1 p 1 x
+            let dyp = Tensor.narrow 1 p 1 dy
+            bitEqual (sprintf "forward plane %d" p) ((pad xp).ToArray()) ((Tensor.narrow 1 p 1 y).ToArray())
+            let gp = Tensor.grad (fun xp -> Tensor.sum (pad xp * dyp)) xp
+            bitEqual (sprintf "adjoint plane %d" p) (gp.ToArray()) ((Tensor.narrow 1 p 1 whole).ToArray()))
