@@ -14,6 +14,30 @@ open EquiSphere.Tensor
 [<RequireQualifiedAccess>]
 module TensorProfileBench =
 
+    /// The conv4 network of `TensorTrainBench.Conv4` with each conv + bias + ReLU as one fused op
+    /// (`Conv2d.ForwardRelu`); the same parameters for the same `rng`.
+    type Conv4Fused(rng: Random) as this =
+        inherit Model()
+        let c1 = this.AddChild("conv1", Conv2d(3, 32, 3, rng, padding = 1))
+        let c2 = this.AddChild("conv2", Conv2d(32, 32, 3, rng, padding = 1))
+        let c3 = this.AddChild("conv3", Conv2d(32, 64, 3, rng, padding = 1))
+        let c4 = this.AddChild("conv4", Conv2d(64, 64, 3, rng, padding = 1))
+        let fc = this.AddChild("fc", Linear(64 * 16 * 16, 10, rng))
+
+        /// Logits [N; 10] of images [N; 3; 64; 64].
+        override _.Forward(x) =
+            let pool = Pool.maxPool2d (2, 2) (2, 2) (0, 0)
+
+            x
+            |> c1.ForwardRelu
+            |> c2.ForwardRelu
+            |> pool
+            |> c3.ForwardRelu
+            |> c4.ForwardRelu
+            |> pool
+            |> Tensor.flatten 1
+            |> fc.Forward
+
     /// Totals of profiled steps: per-op timings, phase seconds and GC work, all summed over `Steps`.
     type private Totals =
         {

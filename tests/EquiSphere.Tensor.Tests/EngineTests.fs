@@ -189,3 +189,88 @@ let ``pad2d split over planes equals padding each plane alone, forward and adjoi
             bitEqual (sprintf "forward plane %d" p) ((pad xp).ToArray()) ((Tensor.narrow 1 p 1 y).ToArray())
             let gp = Tensor.grad (fun xp -> Tensor.sum (pad xp * dyp)) xp
             bitEqual (sprintf "adjoint plane %d" p) (gp.ToArray()) ((Tensor.narrow 1 p 1 whole).ToArray()))
+
+/// Values and the input, weight and bias gradients of `f input weight bias` against the seed adjoint `dy`.
+let private convAndGrads (f: Tensor -> Tensor -> Tensor -> Tensor) (x: Tensor) (w: Tensor) (b: Tensor) (dy: Tensor) =
+    let xs = [| x.Detach(); w.Detach(); b.Detach() |]
+
+    for t in xs do
+        t.RequiresGrad <- true
+
+    let y = f xs[0] xs[1] xs[2]
+    y.Backward dy
+    y.ToArray(), xs |> Array.map (fun t -> t.Grad.ToArray())
+
+[<Fact>]
+let ``fused conv2dRelu equals relu of conv2d bit for bit in values and all gradients`` () =
+    property 12 (fun (seed: int) ->
+        let rng = Random seed
+        let big = seed % 4 = 0
+        let groups = if rng.Next 3 = 0 then 2 else 1
+
+        let cfg =
+            {
+                Stride = (rng.Next(1, 3), rng.Next(1, 3))
+                Padding = (rng.Next(0, 3), rng.Next(0, 2))
+                Dilation = (rng.Next(1, 3), 1)
+                Groups = groups
+            }
+
+        // big cases make the output exceed the split size, so the fused pass runs on several chunks
+        let n, hw =
+            (if big then
+                 4, rng.Next(100, 110)
+             else
+                 rng.Next(1, 3), rng.Next(6, 11))
+
+        let x = Tensor.convert Float32 (random rng [| n; groups * rng.Next(1, 3); hw; hw |])
+        let o = groups * rng.Next(2, 4)
+
+        let w =
+            Tensor.convert Float32 (random rng [| o; x.Shape[1] / groups; rng.Next(1, 4); rng.Next(1, 4) |])
+
+        let b = Tensor.convert Float32 (random rng [| o |])
+        let yShape = (Conv.conv2d cfg w (Some b) x).Shape
+        let dy = Tensor.convert Float32 (random rng yShape)
+
+        let y1, g1 =
+            convAndGrads (fun x w b -> Activation.relu (Conv.conv2d cfg w (Some b) x)) x w b dy
+
+        let y2, g2 = convAndGrads (fun x w b -> Conv.conv2dRelu cfg w (Some b) x) x w b dy
+        bitEqual "values" y1 y2
+
+        for i, name in [ 0, "input"; 1, "weight"; 2, "bias" ] do
+            bitEqual (name + " gradient") g1[i] g2[i]
+
+        // without bias
+        let y3 = Activation.relu (Conv.conv2d cfg w None x)
+        bitEqual "values without bias" (y3.ToArray()) ((Conv.conv2dRelu cfg w None x).ToArray()))
+
+[<Fact>]
+let ``reverse rule of fused conv2dRelu matches finite differences`` () =
+    property 15 (fun (seed: int) ->
+        let rng = Random seed
+
+        let cfg =
+            { Conv2dConfig.Default with
+                Padding = (1, 1)
+            }
+
+        let x =
+            random rng [| rng.Next(1, 3); rng.Next(1, 3); rng.Next(4, 7); rng.Next(4, 7) |]
+
+        let w = random rng [| rng.Next(1, 3); x.Shape[1]; 3; 3 |]
+        let b = random rng [| w.Shape[0] |]
+        check "conv2dRelu" rng (fun xs -> Conv.conv2dRelu cfg xs[1] (Some xs[2]) xs[0]) [| x; w; b |])
+
+[<Fact>]
+let ``Conv2d ForwardRelu equals relu of Forward for every padding mode`` () =
+    property 6 (fun (seed: int) ->
+        let rng = Random seed
+        let mode = [| PadMode.Zeros; PadMode.Reflect |][rng.Next 2]
+
+        let layer =
+            Conv2d(2, 3, 3, Random seed, padding = 1, rowMode = mode, colMode = mode)
+
+        let x = Tensor.convert Float32 (random rng [| 2; 2; 6; 7 |])
+        bitEqual "layer" ((Activation.relu (layer.Forward x)).ToArray()) ((layer.ForwardRelu x).ToArray()))
