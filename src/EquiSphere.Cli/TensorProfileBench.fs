@@ -214,3 +214,26 @@ module TensorProfileBench =
             Bench.measure "tensor-profile" "conv4 step, default GC latency mode (again)" 0.0 step
 
         Bench.print "tensor-profile: GC latency mode (same process, interleaved)" [ a; b; c ]
+
+        let fused = Conv4Fused(Random 1)
+        let optF = SGD(fused.Parameters, 0.01)
+
+        let stepFused () =
+            optF.ZeroGrad()
+            (loss4 (fused.Forward x4)).Backward()
+            optF.Step()
+
+        printTotals "tensor-profile: conv4 step with fused conv + bias + ReLU" (profileSteps 2 5 fused optF loss4 x4)
+        let flops = 3.0 * TensorTrainBench.conv4Flops 32
+        let u1 = Bench.measure "tensor-profile" "conv4 step, conv2d then relu" flops step
+
+        let f1 =
+            Bench.measure "tensor-profile" "conv4 step, fused conv2dRelu" flops stepFused
+
+        let u2 =
+            Bench.measure "tensor-profile" "conv4 step, conv2d then relu (again)" flops step
+
+        let f2 =
+            Bench.measure "tensor-profile" "conv4 step, fused conv2dRelu (again)" flops stepFused
+
+        Bench.print "tensor-profile: fused conv + bias + ReLU (same process, interleaved)" [ u1; f1; u2; f2 ]
