@@ -68,4 +68,10 @@ opt.ZeroGrad()
 let timings = Profile.stop ()
 
 for t in timings |> Array.truncate 4 do
-    printfn "%-12s fwd %d calls %.3f ms   bwd %d calls %.3f ms" t.Op t.ForwardCalls (t.ForwardSeconds * 1e3) t.BackwardCalls (t.BackwardSeconds * 1e3)
+    printfn
+        "%-12s fwd %d calls %.3f ms   bwd %d calls %.3f ms"
+        t.Op
+        t.ForwardCalls
+        (t.ForwardSeconds * 1e3)
+        t.BackwardCalls
+        (t.BackwardSeconds * 1e3)
