@@ -60,3 +60,18 @@ Checkpoint.save path (Map [ ("example", "docs/tensor.fsx") ]) net (Some(opt :> O
 let meta = Checkpoint.load path net (Some(opt :> Optimizer))
 printfn "checkpoint metadata: %A" meta
 IO.File.Delete path
+
+// Profiling: per-op forward and reverse wall time of one training step on this thread.
+Profile.start ()
+opt.ZeroGrad()
+(Loss.mse (net.Forward x) target).Backward()
+let timings = Profile.stop ()
+
+for t in timings |> Array.truncate 4 do
+    printfn
+        "%-12s fwd %d calls %.3f ms   bwd %d calls %.3f ms"
+        t.Op
+        t.ForwardCalls
+        (t.ForwardSeconds * 1e3)
+        t.BackwardCalls
+        (t.BackwardSeconds * 1e3)

@@ -26,6 +26,7 @@ let private benchSuites: (string * string * (unit -> unit)) list =
         "tensor-kernels", "GEMM GF/s next to the FMA roof; conv2d forward/backward for the conv-net layers", TensorKernelsBench.run
         "tensor-train", "Training steps of a 4-conv net and the image encoder (fwd + bwd + SGD)", TensorTrainBench.run
         "so3", "SO(3) FFT forward/inverse B = 16..128, correlation pairs/s, Wigner-d", HarmonicsSo3Bench.run
+        "tensor-profile", "Per-op time, phases and GC work of the tensor-train steps; GC latency modes", TensorProfileBench.run
     ]
 
 let private benchCommand () =

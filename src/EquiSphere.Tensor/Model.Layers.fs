@@ -84,15 +84,19 @@ type Conv2d
     /// The bias [out], if any.
     member _.Bias = b
 
-    /// Pads (unless zeros), then convolves.
-    override _.Forward(x) =
-        let x =
-            if fused || padding = 0 then
-                x
-            else
-                Pad.pad2d (rowMode, padding, padding) (colMode, padding, padding) x
+    member private _.Padded(x: Tensor) =
+        if fused || padding = 0 then
+            x
+        else
+            Pad.pad2d (rowMode, padding, padding) (colMode, padding, padding) x
 
-        Conv.conv2d cfg weight b x
+    /// Pads (unless zeros), then convolves.
+    override c.Forward(x) = Conv.conv2d cfg weight b (c.Padded x)
+
+    /// ReLU(Forward x) as one fused op (`Conv.conv2dRelu`): the same values and gradients bit for bit, without
+    /// a separate ReLU pass and tensor.
+    member c.ForwardRelu(x: Tensor) =
+        Conv.conv2dRelu cfg weight b (c.Padded x)
 
 /// Transposed 2D convolution layer: weight [in; out/groups; k; k] (Kaiming normal), optional bias [out].
 /// Output size (H − 1)·stride − 2·padding + k + outputPadding.

@@ -10,9 +10,9 @@ module Activation =
     /// max(x, 0); the adjoint passes where x > 0.
     let relu (x: Tensor) =
         let y =
-            RawElementwise.unary
-                (fun a o -> Numerics.Tensors.TensorPrimitives.Max(ReadOnlySpan a, 0.0f, Span o))
-                (fun a o -> Numerics.Tensors.TensorPrimitives.Max(ReadOnlySpan a, 0.0, Span o))
+            RawElementwise.unarySplit
+                (fun a o i n -> Numerics.Tensors.TensorPrimitives.Max(ReadOnlySpan(a, i, n), 0.0f, Span(o, i, n)))
+                (fun a o i n -> Numerics.Tensors.TensorPrimitives.Max(ReadOnlySpan(a, i, n), 0.0, Span(o, i, n)))
                 x.Storage
 
         let sh = x.ShapeRef

@@ -87,36 +87,73 @@ module Conv =
             | (:? (float[]) as a), (:? (float[]) as b), (:? (float[]) as o) -> f64 a b o
             | _ -> invalidOp "conv: dtype mismatch"
 
-    /// Adds bias[c] to every element of channel c of [N; C; plane] storage (in place).
+    /// Adds bias[c] to every element of channel c of [N; C; plane] storage (in place), the element range cut by
+    /// `RawSplit.run` (each element gets one addition, so the chunking does not change the result).
     let private addBias (n: int) (c: int) (plane: int) (y: Storage) (b: Storage) =
+        let overPlanes (body: int -> int -> int -> unit) =
+            RawSplit.run (n * c * plane) (fun start count ->
+                let stop = start + count
+                let mutable k = start / plane
+
+                while k * plane < stop do
+                    let lo = max start (k * plane)
+                    let hi = min stop ((k + 1) * plane)
+                    body (k % c) lo (hi - lo)
+                    k <- k + 1)
+
         match y, b with
         | S32 a, S32 bv ->
-            for i in 0 .. n * c - 1 do
-                let s = System.Span<float32>(a, i * plane, plane)
-                System.Numerics.Tensors.TensorPrimitives.Add(System.ReadOnlySpan<float32>(a, i * plane, plane), bv[i % c], s)
+            overPlanes (fun ch lo len ->
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.ReadOnlySpan<float32>(a, lo, len),
+                    bv[ch],
+                    System.Span<float32>(a, lo, len)
+                ))
         | S64 a, S64 bv ->
-            for i in 0 .. n * c - 1 do
-                let v = bv[i % c]
-
-                for j in i * plane .. (i + 1) * plane - 1 do
-                    a[j] <- a[j] + v
+            overPlanes (fun ch lo len ->
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.ReadOnlySpan<float>(a, lo, len),
+                    bv[ch],
+                    System.Span<float>(a, lo, len)
+                ))
         | _ -> invalidArg "bias" (sprintf "conv: expected a bias of the input's dtype, got %A" b.Dtype)
 
-    /// The sum of [N; C; plane] over N and the plane, per channel: the adjoint of `addBias`.
+    /// The sum of [N; C; plane] over N and the plane, per channel: the adjoint of `addBias`. Channels are summed
+    /// in parallel (a fixed split by channel), each over n = 0, 1, .. in order, so the result does not depend
+    /// on the thread count.
     let private channelSum (n: int) (c: int) (plane: int) (g: Storage) =
         let acc = Array.zeroCreate c
 
+        let perChannel (sum: int -> float) =
+            if RawSplit.parts (n * c * plane) > 1 then
+                System.Threading.Tasks.Parallel.For(0, c, fun ch -> acc[ch] <- sum ch) |> ignore
+            else
+                for ch in 0 .. c - 1 do
+                    acc[ch] <- sum ch
+
         match g with
         | S32 a ->
-            for i in 0 .. n * c - 1 do
-                acc[i % c] <-
-                    acc[i % c]
-                    + float (System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(a, i * plane, plane)))
+            perChannel (fun ch ->
+                let mutable s = 0.0
+
+                for i in 0 .. n - 1 do
+                    s <-
+                        s
+                        + float (
+                            System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float32>(a, (i * c + ch) * plane, plane))
+                        )
+
+                s)
         | S64 a ->
-            for i in 0 .. n * c - 1 do
-                acc[i % c] <-
-                    acc[i % c]
-                    + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float>(a, i * plane, plane))
+            perChannel (fun ch ->
+                let mutable s = 0.0
+
+                for i in 0 .. n - 1 do
+                    s <-
+                        s
+                        + System.Numerics.Tensors.TensorPrimitives.Sum(System.ReadOnlySpan<float>(a, (i * c + ch) * plane, plane))
+
+                s)
 
         Storage.ofFloats g.Dtype acc
 
@@ -126,10 +163,49 @@ module Conv =
             invalidArg "bias" (sprintf "Expected a bias of shape [O=%d], got %s" o (Shape.format b.ShapeRef))
         | _ -> ()
 
-    /// y[n, o] = Σ_c w[o, c] ⋆ x[n, c] (+ bias[o]): input [N; C; H; W], weight [O; C/groups; kh; kw], optional bias
-    /// [O] → [N; O; Ho; Wo] with Ho = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1. Reverse: backward-data, backward-weight
-    /// and the per-channel sum of the adjoint.
-    let conv2d (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
+    /// The input, weight and bias adjoints of conv2d for the output adjoint dy (null where not tracked).
+    let private conv2dReverse
+        (s: Kernels.Conv2dSpec)
+        (t: int)
+        (input: Tensor)
+        (weight: Tensor)
+        (bias: Tensor option)
+        (out: int[])
+        (dy: Storage)
+        =
+        [|
+            if input.IsTracked then
+                let dx =
+                    run2
+                        "conv2d"
+                        s.InputLength
+                        (call (fun g w dx -> Kernels.Conv.backwardData t s g 0 w 0 dx 0) (fun g w dx ->
+                            Kernels.Conv.backwardData t s g 0 w 0 dx 0))
+                        dy
+                        weight.Storage
+
+                Tensor.Leaf(dx, input.ShapeRef)
+            else
+                null
+            if weight.IsTracked then
+                let dw =
+                    run2
+                        "conv2d"
+                        s.WeightLength
+                        (call (fun x g dw -> Kernels.Conv.backwardWeight t s x 0 g 0 dw 0) (fun x g dw ->
+                            Kernels.Conv.backwardWeight t s x 0 g 0 dw 0))
+                        input.Storage
+                        dy
+
+                Tensor.Leaf(dw, weight.ShapeRef)
+            else
+                null
+            if bias.IsSome then
+                Tensor.Leaf(channelSum out[0] out[1] (out[2] * out[3]) dy, [| out[1] |])
+        |]
+
+    /// The convolution without bias: output shape, kernel spec, thread count and values.
+    let private conv2dValues (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
         let out =
             Shape.conv2d input.ShapeRef weight.ShapeRef cfg.Stride cfg.Padding cfg.Dilation cfg.Groups
 
@@ -145,46 +221,70 @@ module Conv =
                 input.Storage
                 weight.Storage
 
+        out, s, t, y
+
+    /// y[n, o] = Σ_c w[o, c] ⋆ x[n, c] (+ bias[o]): input [N; C; H; W], weight [O; C/groups; kh; kw], optional bias
+    /// [O] → [N; O; Ho; Wo] with Ho = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1. Reverse: backward-data, backward-weight
+    /// and the per-channel sum of the adjoint.
+    let conv2d (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
+        let out, s, t, y = conv2dValues cfg weight bias input
+
+        bias
+        |> Option.iter (fun b -> addBias out[0] out[1] (out[2] * out[3]) y b.Storage)
+
+        let inputs = Array.append [| input; weight |] (Option.toArray bias)
+        Tensor.Make(y, out, "conv2d", inputs, fun dy -> conv2dReverse s t input weight bias out dy.Storage)
+
+    /// ReLU(conv2d cfg weight bias input) as one op: the bias add and max(·, 0) run in one pass over the
+    /// convolution's output (no separate ReLU tensor), and the reverse rule masks the adjoint where the output is
+    /// 0 before the convolution's reverse. Law: equal, value and gradients bit for bit, to
+    /// `Activation.relu (conv2d cfg weight bias input)`.
+    let conv2dRelu (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
+        let out, s, t, y = conv2dValues cfg weight bias input
         let plane = out[2] * out[3]
-        bias |> Option.iter (fun b -> addBias out[0] out[1] plane y b.Storage)
+        let c = out[1]
+
+        RawSplit.run (out[0] * c * plane) (fun start count ->
+            let stop = start + count
+            let mutable k = start / plane
+
+            while k * plane < stop do
+                let lo = max start (k * plane)
+                let len = min stop ((k + 1) * plane) - lo
+
+                match y, bias |> Option.map (fun b -> b.Storage) with
+                | S32 a, Some(S32 bv) ->
+                    let span = System.Span<float32>(a, lo, len)
+                    System.Numerics.Tensors.TensorPrimitives.Add(System.ReadOnlySpan<float32>(a, lo, len), bv[k % c], span)
+                    System.Numerics.Tensors.TensorPrimitives.Max(System.ReadOnlySpan<float32>(a, lo, len), 0.0f, span)
+                | S64 a, Some(S64 bv) ->
+                    let span = System.Span<float>(a, lo, len)
+                    System.Numerics.Tensors.TensorPrimitives.Add(System.ReadOnlySpan<float>(a, lo, len), bv[k % c], span)
+                    System.Numerics.Tensors.TensorPrimitives.Max(System.ReadOnlySpan<float>(a, lo, len), 0.0, span)
+                | S32 a, None ->
+                    System.Numerics.Tensors.TensorPrimitives.Max(
+                        System.ReadOnlySpan<float32>(a, lo, len),
+                        0.0f,
+                        System.Span<float32>(a, lo, len)
+                    )
+                | S64 a, None ->
+                    System.Numerics.Tensors.TensorPrimitives.Max(
+                        System.ReadOnlySpan<float>(a, lo, len),
+                        0.0,
+                        System.Span<float>(a, lo, len)
+                    )
+                | _ -> invalidArg "bias" (sprintf "conv: expected a bias of the input's dtype, got %A" bias.Value.Dtype)
+
+                k <- k + 1)
+
         let inputs = Array.append [| input; weight |] (Option.toArray bias)
 
         Tensor.Make(
             y,
             out,
-            "conv2d",
+            "conv2dRelu",
             inputs,
-            fun dy ->
-                [|
-                    if input.IsTracked then
-                        let dx =
-                            run2
-                                "conv2d"
-                                s.InputLength
-                                (call (fun g w dx -> Kernels.Conv.backwardData t s g 0 w 0 dx 0) (fun g w dx ->
-                                    Kernels.Conv.backwardData t s g 0 w 0 dx 0))
-                                dy.Storage
-                                weight.Storage
-
-                        Tensor.Leaf(dx, input.ShapeRef)
-                    else
-                        null
-                    if weight.IsTracked then
-                        let dw =
-                            run2
-                                "conv2d"
-                                s.WeightLength
-                                (call (fun x g dw -> Kernels.Conv.backwardWeight t s x 0 g 0 dw 0) (fun x g dw ->
-                                    Kernels.Conv.backwardWeight t s x 0 g 0 dw 0))
-                                input.Storage
-                                dy.Storage
-
-                        Tensor.Leaf(dw, weight.ShapeRef)
-                    else
-                        null
-                    if bias.IsSome then
-                        Tensor.Leaf(channelSum out[0] out[1] plane dy.Storage, [| out[1] |])
-                |]
+            fun dy -> conv2dReverse s t input weight bias out (RawElementwise.leakyMask 0.0 y dy.Storage)
         )
 
     /// The transposed convolution (the adjoint of conv2d in its input, as in PyTorch): input [N; C; H; W],

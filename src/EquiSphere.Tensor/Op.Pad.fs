@@ -6,6 +6,29 @@ namespace EquiSphere.Tensor
 [<RequireQualifiedAccess>]
 module Pad =
 
+    /// Runs `body spec' xOffset yOffset` on contiguous groups of whole planes (a fixed split from
+    /// `RawSplit.parts` of the output length): planes are padded independently, so the result does not depend
+    /// on the split.
+    let private overPlanes (spec: Kernels.Pad2dSpec) (outLength: int) (body: Kernels.Pad2dSpec -> int -> int -> unit) =
+        let parts = min spec.Planes (RawSplit.parts outLength)
+
+        if parts <= 1 then
+            body spec 0 0
+        else
+            let per = (spec.Planes + parts - 1) / parts
+
+            System.Threading.Tasks.Parallel.For(
+                0,
+                parts,
+                fun k ->
+                    let p0 = k * per
+                    let count = min per (spec.Planes - p0)
+
+                    if count > 0 then
+                        body { spec with Planes = count } (p0 * spec.Height * spec.Width) (p0 * spec.OutHeight * spec.OutWidth)
+            )
+            |> ignore
+
     /// Pads a tensor of rank ≥ 2 by (top, bottom) rows filled by `rowMode` and (left, right) columns filled by
     /// `colMode`: [..; H; W] → [..; H + top + bottom; W + left + right]. Reflect padding must be smaller than
     /// its axis.
@@ -45,12 +68,12 @@ module Pad =
         let y =
             match x.Storage with
             | S32 a ->
-                let y = Array.zeroCreate n
-                Kernels.Pad.forward spec a 0 y 0
+                let y = System.GC.AllocateUninitializedArray n
+                overPlanes spec n (fun s xo yo -> Kernels.Pad.forward s a xo y yo)
                 S32 y
             | S64 a ->
-                let y = Array.zeroCreate n
-                Kernels.Pad.forward spec a 0 y 0
+                let y = System.GC.AllocateUninitializedArray n
+                overPlanes spec n (fun s xo yo -> Kernels.Pad.forward s a xo y yo)
                 S64 y
 
         let sh = x.ShapeRef
@@ -64,12 +87,12 @@ module Pad =
                 let back =
                     match g.Storage with
                     | S32 a ->
-                        let dx = Array.zeroCreate x.Numel
-                        Kernels.Pad.adjoint spec a 0 dx 0
+                        let dx = System.GC.AllocateUninitializedArray x.Numel
+                        overPlanes spec n (fun s xo yo -> Kernels.Pad.adjoint s a yo dx xo)
                         S32 dx
                     | S64 a ->
-                        let dx = Array.zeroCreate x.Numel
-                        Kernels.Pad.adjoint spec a 0 dx 0
+                        let dx = System.GC.AllocateUninitializedArray x.Numel
+                        overPlanes spec n (fun s xo yo -> Kernels.Pad.adjoint s a yo dx xo)
                         S64 dx
 
                 [| Tensor.Leaf(back, sh) |]

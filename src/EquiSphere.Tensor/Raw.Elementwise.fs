@@ -41,25 +41,59 @@ module RawElementwise =
             S64 o
         | _ -> invalidOp "unreachable: dtypes were checked"
 
+    /// The binary op `f32`/`f64` on `a` and `b` broadcast to `outShape`, each call filling `count` elements of
+    /// the destination from `start` on; the range is cut by `RawSplit.run` (results do not depend on the
+    /// chunking). The destination is allocated without zeroing, so the op must write every element of its range.
+    let binarySplit
+        (op: string)
+        (f32: float32[] -> float32[] -> float32[] -> int -> int -> unit)
+        (f64: float[] -> float[] -> float[] -> int -> int -> unit)
+        (aShape: int[])
+        (a: Storage)
+        (bShape: int[])
+        (b: Storage)
+        (outShape: int[])
+        =
+        Storage.sameDtype op a b
+
+        match expandTo aShape outShape a, expandTo bShape outShape b with
+        | S32 x, S32 y ->
+            let o = GC.AllocateUninitializedArray<float32> x.Length
+            RawSplit.run x.Length (f32 x y o)
+            S32 o
+        | S64 x, S64 y ->
+            let o = GC.AllocateUninitializedArray<float> x.Length
+            RawSplit.run x.Length (f64 x y o)
+            S64 o
+        | _ -> invalidOp "unreachable: dtypes were checked"
+
     /// a + b with broadcasting.
     let add =
-        binary "add" (fun x y o -> TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
-            TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span o))
+        binarySplit
+            "add"
+            (fun x y o i n -> TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
+            (fun x y o i n -> TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
 
     /// a − b with broadcasting.
     let sub =
-        binary "sub" (fun x y o -> TensorPrimitives.Subtract(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
-            TensorPrimitives.Subtract(ReadOnlySpan x, ReadOnlySpan y, Span o))
+        binarySplit
+            "sub"
+            (fun x y o i n -> TensorPrimitives.Subtract(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
+            (fun x y o i n -> TensorPrimitives.Subtract(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
 
     /// a · b with broadcasting.
     let mul =
-        binary "mul" (fun x y o -> TensorPrimitives.Multiply(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
-            TensorPrimitives.Multiply(ReadOnlySpan x, ReadOnlySpan y, Span o))
+        binarySplit
+            "mul"
+            (fun x y o i n -> TensorPrimitives.Multiply(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
+            (fun x y o i n -> TensorPrimitives.Multiply(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
 
     /// a / b with broadcasting.
     let div =
-        binary "div" (fun x y o -> TensorPrimitives.Divide(ReadOnlySpan x, ReadOnlySpan y, Span o)) (fun x y o ->
-            TensorPrimitives.Divide(ReadOnlySpan x, ReadOnlySpan y, Span o))
+        binarySplit
+            "div"
+            (fun x y o i n -> TensorPrimitives.Divide(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
+            (fun x y o i n -> TensorPrimitives.Divide(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
 
     /// a^b with broadcasting.
     let pow =
@@ -76,6 +110,20 @@ module RawElementwise =
         | S64 x ->
             let o = Array.zeroCreate x.Length
             f64 x o
+            S64 o
+
+    /// The unary op `f32`/`f64` on a new storage of the same dtype, each call filling `count` elements from
+    /// `start` on; the range is cut by `RawSplit.run`. The destination is allocated without zeroing, so the op
+    /// must write every element of its range.
+    let unarySplit (f32: float32[] -> float32[] -> int -> int -> unit) (f64: float[] -> float[] -> int -> int -> unit) (s: Storage) =
+        match s with
+        | S32 x ->
+            let o = GC.AllocateUninitializedArray<float32> x.Length
+            RawSplit.run x.Length (f32 x o)
+            S32 o
+        | S64 x ->
+            let o = GC.AllocateUninitializedArray<float> x.Length
+            RawSplit.run x.Length (f64 x o)
             S64 o
 
     /// A scalar function applied elementwise (float64 arithmetic for Float64, float32 for Float32).
@@ -106,9 +154,9 @@ module RawElementwise =
 
     /// a · s for a scalar s.
     let scale (s: float) (a: Storage) =
-        unary
-            (fun x o -> TensorPrimitives.Multiply(ReadOnlySpan x, float32 s, Span o))
-            (fun x o -> TensorPrimitives.Multiply(ReadOnlySpan x, s, Span o))
+        unarySplit
+            (fun x o i n -> TensorPrimitives.Multiply(ReadOnlySpan(x, i, n), float32 s, Span(o, i, n)))
+            (fun x o i n -> TensorPrimitives.Multiply(ReadOnlySpan(x, i, n), s, Span(o, i, n)))
             a
 
     /// s / a for a scalar s.
@@ -120,25 +168,25 @@ module RawElementwise =
 
     /// a + s for a scalar s.
     let shift (s: float) (a: Storage) =
-        unary
-            (fun x o -> TensorPrimitives.Add(ReadOnlySpan x, float32 s, Span o))
-            (fun x o -> TensorPrimitives.Add(ReadOnlySpan x, s, Span o))
+        unarySplit
+            (fun x o i n -> TensorPrimitives.Add(ReadOnlySpan(x, i, n), float32 s, Span(o, i, n)))
+            (fun x o i n -> TensorPrimitives.Add(ReadOnlySpan(x, i, n), s, Span(o, i, n)))
             a
 
-    let inline private maskKernel (slope: ^T) (x: ^T[]) (g: ^T[]) : ^T[] =
-        let o = Array.zeroCreate x.Length
+    let inline private maskRange (slope: ^T) (x: ^T[]) (g: ^T[]) (o: ^T[]) (start: int) (count: int) =
         let w = Numerics.Vector< ^T>.Count
         let zero = Numerics.Vector< ^T>.Zero
         let vs = Numerics.Vector< ^T>(slope)
-        let mutable i = 0
+        let stop = start + count
+        let mutable i = start
 
-        while i <= x.Length - w do
+        while i <= stop - w do
             let xv = Numerics.Vector< ^T>(x, i)
             let gv = Numerics.Vector< ^T>(g, i)
             Numerics.Vector.ConditionalSelect(Numerics.Vector.GreaterThan(xv, zero), gv, gv * vs).CopyTo(o, i)
             i <- i + w
 
-        while i < x.Length do
+        while i < stop do
             o[i] <-
                 (if x[i] > LanguagePrimitives.GenericZero then
                      g[i]
@@ -147,6 +195,9 @@ module RawElementwise =
 
             i <- i + 1
 
+    let inline private maskKernel (slope: ^T) (x: ^T[]) (g: ^T[]) : ^T[] =
+        let o = GC.AllocateUninitializedArray< ^T> x.Length
+        RawSplit.run x.Length (fun start count -> maskRange slope x g o start count)
         o
 
     /// g where x > 0, else slope·g (SIMD): the adjoint of ReLU (slope 0) and leaky ReLU.

@@ -120,6 +120,8 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
     /// A tensor produced by op `name` from `inputs`: records a node with the reverse rule (output adjoint →
     /// input adjoints, null where an input needs none) when gradients are enabled and an input is tracked.
     static member internal Make(storage: Storage, shape: int[], name: string, inputs: Tensor[], reverse: Tensor -> Tensor[]) =
+        Profile.forwardDone name
+
         if GradMode.Enabled && inputs |> Array.exists (fun t -> t.IsTracked) then
             Tensor(storage, shape, Node(name, inputs, reverse))
         else
@@ -137,27 +139,15 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
     /// adjoints of the tracked leaves reached.
     static member internal Sweep(root: Tensor, seed: Tensor) =
         let cmp = HashIdentity.Reference
-        let order = List<Tensor>()
-        let visited = HashSet<Tensor>(cmp)
-        let stack = Stack<struct (Tensor * bool)>()
-        stack.Push(struct (root, false))
 
-        while stack.Count > 0 do
-            let struct (t, expanded) = stack.Pop()
-
-            if expanded then
-                order.Add t
-            elif visited.Add t then
-                stack.Push(struct (t, true))
-
-                if not (isNull t.Node) then
-                    for i in t.Node.Inputs do
-                        if i.IsTracked && not (visited.Contains i) then
-                            stack.Push(struct (i, false))
+        let order: List<Tensor> =
+            Profile.backward "(graph order)" (fun () -> Tensor.Order root)
 
         let adj = Dictionary<Tensor, Tensor>(cmp)
         adj[root] <- seed
         let leaves = Dictionary<Tensor, Tensor>(cmp)
+        // sums made by the sweep itself and referenced only from `adj`: safe to accumulate into in place
+        let owned = HashSet<Tensor>(cmp)
 
         use _ = GradMode.Suspend()
 
@@ -167,12 +157,14 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
             match adj.TryGetValue t with
             | true, g ->
                 adj.Remove t |> ignore
+                // from here on g may be shared (a rule can pass it through to several inputs)
+                owned.Remove g |> ignore
 
                 if isNull t.Node then
                     leaves[t] <- g
                 else
                     let n = t.Node
-                    let grads = n.Reverse g
+                    let grads = Profile.backward n.Name (fun () -> n.Reverse g)
 
                     if grads.Length <> n.Inputs.Length then
                         invalidOp (sprintf "Op '%s': reverse rule returned %d adjoints for %d inputs" n.Name grads.Length n.Inputs.Length)
@@ -194,11 +186,56 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
                                 )
 
                             match adj.TryGetValue input with
-                            | true, prev -> adj[input] <- Tensor.AddSame(prev, gi)
+                            | true, prev ->
+                                Profile.backward "(adjoint sum)" (fun () ->
+                                    if owned.Contains prev && not (Tensor.SameBuffer(prev, gi)) then
+                                        Tensor.AddInPlace(prev, gi)
+                                    else
+                                        let sum = Tensor.AddSame(prev, gi)
+                                        owned.Add sum |> ignore
+                                        adj[input] <- sum)
                             | _ -> adj[input] <- gi
             | _ -> ()
 
         leaves
+
+    /// The tracked tensors reachable from `root`, inputs before the tensors made from them (an explicit
+    /// stack, so deep graphs do not overflow).
+    static member internal Order(root: Tensor) : List<Tensor> =
+        let order = List<Tensor>()
+        let visited = HashSet<Tensor>(HashIdentity.Reference)
+        let stack = Stack<struct (Tensor * bool)>()
+        stack.Push(struct (root, false))
+
+        while stack.Count > 0 do
+            let struct (t, expanded) = stack.Pop()
+
+            if expanded then
+                order.Add t
+            elif visited.Add t then
+                stack.Push(struct (t, true))
+
+                if not (isNull t.Node) then
+                    for i in t.Node.Inputs do
+                        if i.IsTracked && not (visited.Contains i) then
+                            stack.Push(struct (i, false))
+
+        order
+
+    /// True when both tensors view the same element array.
+    static member internal SameBuffer(a: Tensor, b: Tensor) =
+        match a.Storage, b.Storage with
+        | S32 x, S32 y -> obj.ReferenceEquals(x, y)
+        | S64 x, S64 y -> obj.ReferenceEquals(x, y)
+        | _ -> false
+
+    /// acc += b elementwise (equal shapes and dtypes) in place; only for buffers the sweep owns exclusively.
+    /// Same rounding as `AddSame` (one IEEE addition per element), so results are bit-identical.
+    static member internal AddInPlace(acc: Tensor, b: Tensor) =
+        match acc.Storage, b.Storage with
+        | S32 x, S32 y -> Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span x)
+        | S64 x, S64 y -> Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span x)
+        | _ -> invalidOp "unreachable: adjoint dtypes were checked"
 
     /// Elementwise sum of two tensors of equal shape without recording (for adjoint accumulation).
     static member internal AddSame(a: Tensor, b: Tensor) =
