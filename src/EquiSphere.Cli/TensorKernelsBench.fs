@@ -149,8 +149,28 @@ let private convRows (threads: int) (s: Conv2dSpec) =
     ]
     |> List.map withBest
 
+/// Max pooling 2 × 2 / stride 2 forward and backward (float32) on the conv-net's two pooled activations,
+/// [32, 32, 64, 64] and [32, 64, 32, 32]; "flops" counts one comparison per input element.
+let private poolRows (planes: int) (side: int) =
+    let s = Pool.spec planes (side, side) 2 2 0
+    let rng = Random 3
+
+    let x =
+        Array.init (planes * side * side) (fun _ -> float32 (rng.NextDouble() - 0.5))
+
+    let outLength = planes * s.OutHeight * s.OutWidth
+    let y = Array.zeroCreate<float32> outLength
+    let arg = Array.zeroCreate<int> outLength
+    let dx = Array.zeroCreate<float32> x.Length
+    let case = sprintf "2×2/2 on %d planes of %d×%d" planes side side
+
+    [
+        Bench.measure "maxpool forward" case (float x.Length) (fun () -> Pool.maxForward s x 0 y 0 arg 0)
+        Bench.measure "maxpool backward" case (float x.Length) (fun () -> Pool.maxBackward s y 0 arg 0 dx 0)
+    ]
+
 /// Runs the suite and prints its table: measured FMA roof, sgemm 1024³ and 64 × 4096 × 576 on 1 and 2 threads,
-/// and conv2d forward / backwardData / backwardWeight for the conv-net layers on 2 threads.
+/// conv2d forward / backwardData / backwardWeight for the conv-net layers on 2 threads, and 2 × 2 max pooling.
 let run () =
     let roof1 = fmaRoof 1
     let roof2 = fmaRoof 2
@@ -165,5 +185,6 @@ let run () =
         ]
 
     let conv = convLayers |> List.collect (convRows 2)
+    let pool = poolRows (32 * 32) 64 @ poolRows (32 * 64) 32
 
-    Bench.print (sprintf "tensor-kernels (float32; Vector512 micro-kernels: %b)" Gemm.usesVector512) ([ roof1; roof2 ] @ gemm @ conv)
+    Bench.print (sprintf "tensor-kernels (float32; Vector512 micro-kernels: %b)" Gemm.usesVector512) ([ roof1; roof2 ] @ gemm @ conv @ pool)
