@@ -336,10 +336,13 @@ module Conv =
     let private isShifted (s: Conv2dSpec) =
         s.StrideH = 1 && s.StrideW = 1 && not (isPointwise s)
 
-    /// (Hp, Wp, wide columns n = (OH − 1)·Wp + OW, row offsets of the column matrix into xp).
-    let private shiftedLayout (s: Conv2dSpec) (cig: int) =
+    /// Small images are stacked: nb padded images of one channel lie one below the other in xp
+    /// [Cig, nb·Hp, Wp], so one GEMM covers nb images (the rows between two images' outputs are computed and
+    /// dropped). Returns (Hp, Wp, wide columns n = ((nb − 1)·Hp + OH − 1)·Wp + OW, row offsets of the column
+    /// matrix into xp); image b's output row r is wide row b·Hp + r.
+    let private shiftedLayout (s: Conv2dSpec) (cig: int) (nb: int) =
         let hp, wp = s.Height + 2 * s.PadH, s.Width + 2 * s.PadW
-        let nw = (s.OutHeight - 1) * wp + s.OutWidth
+        let nw = ((nb - 1) * hp + s.OutHeight - 1) * wp + s.OutWidth
 
         let rows =
             Array.init (cig * s.KernelHeight * s.KernelWidth) (fun r ->
@@ -347,17 +350,59 @@ module Conv =
                     r / (s.KernelHeight * s.KernelWidth), r % (s.KernelHeight * s.KernelWidth)
 
                 let kh, kw = tap / s.KernelWidth, tap % s.KernelWidth
-                ci * hp * wp + kh * s.DilationH * wp + kw * s.DilationW)
+                ci * nb * hp * wp + kh * s.DilationH * wp + kw * s.DilationW)
 
         hp, wp, nw, rows
 
-    /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp.
-    let private padImage (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (hp: int) (wp: int) (xp: 'T[]) =
-        Array.Clear(xp, 0, channels * hp * wp)
+    /// Wide columns a stack aims for: below this a GEMM's n is too small to fill the register tiles and amortize
+    /// the packing of the weights (the 2 × 2 … 16 × 16 stages of the encoder); 34 × 34 padded images and larger
+    /// are never stacked.
+    let private stackColumns = 2048
 
+    /// Images per stack for images of `plane` = Hp·Wp padded samples when a worker handles `chunk` images.
+    let private stackSize (plane: int) (chunk: int) =
+        max 1 (min chunk (stackColumns / plane))
+
+    /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp, channel c at dst + c·channelStride (xp is
+    /// cleared by the caller).
+    let private padImage (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (wp: int) (channelStride: int) (dst: int) (xp: 'T[]) =
         for ci in 0 .. channels - 1 do
             for h in 0 .. s.Height - 1 do
-                Im2col.copyRun x (xBase + (ci * s.Height + h) * s.Width) xp ((ci * hp + s.PadH + h) * wp + s.PadW) s.Width
+                Im2col.copyRun x (xBase + (ci * s.Height + h) * s.Width) xp (dst + ci * channelStride + (s.PadH + h) * wp + s.PadW) s.Width
+
+    /// Runs `perStack scratch t n0 n1` over stacks [n0, n1) of at most `stack images` images each (a function of
+    /// the images one worker handles), spread over threads as `forImages` spreads images.
+    let private forStacks
+        (threads: int)
+        (batch: int)
+        (stack: int -> int)
+        (init: int -> 'S)
+        (perStack: 'S -> int -> int -> int -> unit)
+        (release: 'S -> unit)
+        =
+        let run (scratch: 'S) (size: int) (t: int) (lo: int) (hi: int) =
+            for n0 in lo..size .. hi - 1 do
+                perStack scratch t n0 (min hi (n0 + size))
+
+        if threads > 1 && batch >= threads then
+            let chunk = (batch + threads - 1) / threads
+            let size = stack chunk
+
+            Parallel.For(
+                0,
+                threads,
+                ParallelOptions(MaxDegreeOfParallelism = threads),
+                fun t ->
+                    let scratch = init size
+                    run scratch size 1 (t * chunk) (min batch ((t + 1) * chunk))
+                    release scratch
+            )
+            |> ignore
+        else
+            let size = stack batch
+            let scratch = init size
+            run scratch size threads 0 batch
+            release scratch
 
     /// y ← conv(x, w): x [N, Cin, H, W] at xOff, w [Cout, Cin/G, KH, KW] at wOff, y [N, Cout, OH, OW] at yOff.
     let forward (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (w: 'T[]) (wOff: int) (y: 'T[]) (yOff: int) =
@@ -373,23 +418,35 @@ module Conv =
         let hw = s.Height * s.Width
 
         if isShifted s then
-            let hp, wp, nw, bRows = shiftedLayout s cig
+            let hp, wp, _, _ = shiftedLayout s cig 1
+            let plane = hp * wp
             let oh, ow = s.OutHeight, s.OutWidth
 
-            forImages
+            forStacks
                 threads
                 s.Batch
-                (fun () -> rent<'T>(cig * hp * wp), rent<'T>(cog * nw))
-                (fun (xp, yw) t n ->
+                (stackSize plane)
+                (fun size ->
+                    let _, _, nw, _ = shiftedLayout s cig size
+                    rent<'T>(cig * size * plane), rent<'T>(cog * nw))
+                (fun (xp, yw) t n0 n1 ->
+                    let nb = n1 - n0
+                    let _, _, nw, bRows = shiftedLayout s cig nb
+
                     for g in 0 .. s.Groups - 1 do
-                        let xBase = xOff + (n * s.InChannels + g * cig) * hw
-                        let yBase = yOff + (n * s.OutChannels + g * cog) * ohw
-                        padImage s x xBase cig hp wp xp
+                        Array.Clear(xp, 0, cig * nb * plane)
+
+                        for b in 0 .. nb - 1 do
+                            padImage s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+
                         Gemm.gemmRows t MatOp.AsIs MatOp.AsIs cog nw kg 1.0 w (wOff + g * cog * kg) kg xp bRows 0.0 yw 0 nw
 
-                        for co in 0 .. cog - 1 do
-                            for r in 0 .. oh - 1 do
-                                Im2col.copyRun yw (co * nw + r * wp) y (yBase + (co * oh + r) * ow) ow)
+                        for b in 0 .. nb - 1 do
+                            let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+
+                            for co in 0 .. cog - 1 do
+                                for r in 0 .. oh - 1 do
+                                    Im2col.copyRun yw (co * nw + (b * hp + r) * wp) y (yBase + (co * oh + r) * ow) ow)
                 (fun (xp, yw) ->
                     giveBack xp
                     giveBack yw)
@@ -513,26 +570,34 @@ module Conv =
         let parts = min threads s.Batch
         let chunk = (s.Batch + parts - 1) / parts
 
-        // Stride 1: the GEMM reads the gathered rows of the padded image against dy on the wide grid (zero in the
-        // Wp − OW columns past each output row).
+        // Stride 1: the GEMM reads the gathered rows of the padded images (stacked when small) against dy on the
+        // wide grid (zero in the columns that are no output pixel).
         let accumulateShifted (target: 'T[]) (tOff: int) (t: int) (n0: int) (n1: int) =
-            let hp, wp, nw, bRows = shiftedLayout s cig
+            let hp, wp, _, _ = shiftedLayout s cig 1
+            let plane = hp * wp
+            let size = stackSize plane (n1 - n0)
+            let _, _, nwMax, _ = shiftedLayout s cig size
             let oh, ow = s.OutHeight, s.OutWidth
-            let xp = rent<'T>(cig * hp * wp)
-            let dyw = rent<'T>(cog * nw)
+            let xp = rent<'T>(cig * size * plane)
+            let dyw = rent<'T>(cog * nwMax)
 
-            for n in n0 .. n1 - 1 do
-                let beta = if n = n0 then 0.0 else 1.0
+            for m0 in n0..size .. n1 - 1 do
+                let nb = min size (n1 - m0)
+                let _, _, nw, bRows = shiftedLayout s cig nb
+                let beta = if m0 = n0 then 0.0 else 1.0
 
                 for g in 0 .. s.Groups - 1 do
-                    let xBase = xOff + (n * s.InChannels + g * cig) * hw
-                    let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
-                    padImage s x xBase cig hp wp xp
+                    Array.Clear(xp, 0, cig * nb * plane)
                     Array.Clear(dyw, 0, cog * nw)
 
-                    for co in 0 .. cog - 1 do
-                        for r in 0 .. oh - 1 do
-                            Im2col.copyRun dy (dyBase + (co * oh + r) * ow) dyw (co * nw + r * wp) ow
+                    for b in 0 .. nb - 1 do
+                        let n = m0 + b
+                        padImage s x (xOff + (n * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+                        let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
+
+                        for co in 0 .. cog - 1 do
+                            for r in 0 .. oh - 1 do
+                                Im2col.copyRun dy (dyBase + (co * oh + r) * ow) dyw (co * nw + (b * hp + r) * wp) ow
 
                     Gemm.gemmRows t MatOp.AsIs MatOp.Transposed cog kg nw 1.0 dyw 0 nw xp bRows beta target (tOff + g * cog * kg) kg
 

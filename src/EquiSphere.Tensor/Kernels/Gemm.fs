@@ -285,18 +285,20 @@ module Gemm =
 
                     if cols < nr then
                         row.Slice(cols).Clear()
-            | MatOp.Transposed when cols = nr && nr % 8 = 0 && transposes && typeof<'T> = typeof<float32> ->
+            | MatOp.Transposed when transposes && typeof<'T> = typeof<float32> ->
                 // Eight stored rows (columns of op(B)) at a time, read front to back side by side (eight streams
-                // stay clear of the L1 set conflicts of reading all NR), in 8 × 8 blocks transposed into the panel.
+                // stay clear of the L1 set conflicts of reading all NR), in 8 × 8 blocks transposed into the panel;
+                // the k tail, the columns past the last group of eight and the zero columns go one by one.
                 let k8 = kc / 8 * 8
+                let c8 = cols / 8 * 8
+                let out = cast<'T, float32> panel
 
-                for c0 in 0..8 .. nr - 1 do
-                    let row c =
-                        cast<'T, float32>(NativePtr.add b (rowStart (cBase + c0 + c) + p0))
+                let row c =
+                    cast<'T, float32>(NativePtr.add b (rowStart (cBase + c) + p0))
 
-                    let s0, s1, s2, s3 = row 0, row 1, row 2, row 3
-                    let s4, s5, s6, s7 = row 4, row 5, row 6, row 7
-                    let out = cast<'T, float32>(NativePtr.add panel c0)
+                for c0 in 0..8 .. c8 - 1 do
+                    let s0, s1, s2, s3 = row c0, row (c0 + 1), row (c0 + 2), row (c0 + 3)
+                    let s4, s5, s6, s7 = row (c0 + 4), row (c0 + 5), row (c0 + 6), row (c0 + 7)
 
                     for p in 0..8 .. k8 - 1 do
                         transpose8
@@ -308,14 +310,25 @@ module Gemm =
                             (NativePtr.add s5 p)
                             (NativePtr.add s6 p)
                             (NativePtr.add s7 p)
-                            (NativePtr.add out (p * nr))
+                            (NativePtr.add out (p * nr + c0))
                             nr
 
-                    for c in 0..7 do
+                    for c in c0 .. c0 + 7 do
                         let src = row c
 
                         for p in k8 .. kc - 1 do
                             NativePtr.set out (p * nr + c) (NativePtr.get src p)
+
+                for c in c8 .. cols - 1 do
+                    let src = row c
+
+                    for p in 0 .. kc - 1 do
+                        NativePtr.set out (p * nr + c) (NativePtr.get src p)
+
+                if cols < nr then
+                    for p in 0 .. kc - 1 do
+                        for c in cols .. nr - 1 do
+                            NativePtr.set out (p * nr + c) 0.0f
             | MatOp.Transposed ->
                 // Column c of op(B) is row cBase + c of the stored matrix: read it front to back (reading the NR
                 // rows side by side would thrash L1 sets when ldb is a multiple of 4 KB) and deal it into the panel.
