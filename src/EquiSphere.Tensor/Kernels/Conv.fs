@@ -221,7 +221,8 @@ module internal Im2col =
 /// 2D convolution on NCHW float32[] or float[] (float64) arrays with offsets, as one GEMM per image and group: a
 /// 1 × 1, stride 1, unpadded convolution multiplies the image directly; other stride-1 convolutions read the columns
 /// as shifted rows of the zero-padded image (no im2col; the input gradient is the forward convolution with the
-/// flipped kernel); strided ones use im2col in chunks of output rows. The three functions are the forward map and
+/// flipped kernel); strided ones use im2col in chunks of output rows. Small images share a GEMM: stride-1 ones
+/// stacked one below the other in the padded buffer, strided ones with their column matrices side by side. The three functions are the forward map and
 /// its two adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array
 /// is overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
 /// each GEMM); forward and backwardData are bit-identical for every thread count, backwardWeight for a fixed one
