@@ -195,7 +195,8 @@ module Pool =
                     let mutable best = NativePtr.get xp corner
                     let mutable at = corner
 
-                    for q in [| corner + 1; corner + wd; corner + wd + 1 |] do
+                    for step in 1..3 do
+                        let q = corner + (step >>> 1) * wd + (step &&& 1)
                         let v = NativePtr.get xp q
 
                         if (v > best || v <> v) && best = best then
