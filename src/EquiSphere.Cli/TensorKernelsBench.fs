@@ -121,6 +121,29 @@ let private convLayers =
     ]
     |> List.map (fun s -> { s with PadH = 1; PadW = 1 })
 
+/// Encoder layers at batch 32 (DESIGN.md; reflect padding is applied before the kernel, so the 3 × 3 layers run
+/// unpadded on inputs 2 larger): 3 × 3 at 16 × 16, 8 × 8, 4 × 4 and 2 × 2, the stride-2 3 × 3 into 8 × 8, the
+/// stride-2 1 × 1 projection and the 7 × 7 stride-2 stem.
+let private encoderLayers =
+    [
+        Conv.spec 32 128 128 (18, 18) (3, 3)
+        Conv.spec 32 256 256 (10, 10) (3, 3)
+        Conv.spec 32 256 256 (6, 6) (3, 3)
+        Conv.spec 32 256 256 (4, 4) (3, 3)
+        { Conv.spec 32 128 256 (18, 18) (3, 3) with
+            StrideH = 2
+            StrideW = 2
+        }
+        { Conv.spec 32 128 256 (16, 16) (1, 1) with
+            StrideH = 2
+            StrideW = 2
+        }
+        { Conv.spec 32 1 64 (70, 70) (7, 7) with
+            StrideH = 2
+            StrideW = 2
+        }
+    ]
+
 let private convRows (threads: int) (s: Conv2dSpec) =
     let rng = Random 2
     let x = Array.init s.InputLength (fun _ -> float32 (rng.NextDouble() - 0.5))
@@ -135,7 +158,18 @@ let private convRows (threads: int) (s: Conv2dSpec) =
         * float (s.InChannels * s.KernelHeight * s.KernelWidth)
 
     let case =
-        sprintf "%d→%d at %d×%d, batch %d, %d thr" s.InChannels s.OutChannels s.Height s.Width s.Batch threads
+        sprintf
+            "%d→%d %d×%d/%d at %d×%d pad %d, batch %d, %d thr"
+            s.InChannels
+            s.OutChannels
+            s.KernelHeight
+            s.KernelWidth
+            s.StrideH
+            s.Height
+            s.Width
+            s.PadH
+            s.Batch
+            threads
 
     let withBest (row: BenchRow) =
         { row with
@@ -149,8 +183,28 @@ let private convRows (threads: int) (s: Conv2dSpec) =
     ]
     |> List.map withBest
 
+/// Max pooling 2 × 2 / stride 2 forward and backward (float32) on the conv-net's two pooled activations,
+/// [32, 32, 64, 64] and [32, 64, 32, 32]; "flops" counts one comparison per input element.
+let private poolRows (planes: int) (side: int) =
+    let s = Pool.spec planes (side, side) 2 2 0
+    let rng = Random 3
+
+    let x =
+        Array.init (planes * side * side) (fun _ -> float32 (rng.NextDouble() - 0.5))
+
+    let outLength = planes * s.OutHeight * s.OutWidth
+    let y = Array.zeroCreate<float32> outLength
+    let arg = Array.zeroCreate<int> outLength
+    let dx = Array.zeroCreate<float32> x.Length
+    let case = sprintf "2×2/2 on %d planes of %d×%d" planes side side
+
+    [
+        Bench.measure "maxpool forward" case (float x.Length) (fun () -> Pool.maxForward s x 0 y 0 arg 0)
+        Bench.measure "maxpool backward" case (float x.Length) (fun () -> Pool.maxBackward s y 0 arg 0 dx 0)
+    ]
+
 /// Runs the suite and prints its table: measured FMA roof, sgemm 1024³ and 64 × 4096 × 576 on 1 and 2 threads,
-/// and conv2d forward / backwardData / backwardWeight for the conv-net layers on 2 threads.
+/// conv2d forward / backwardData / backwardWeight for the conv-net and encoder layers on 2 threads, and 2 × 2 max pooling.
 let run () =
     let roof1 = fmaRoof 1
     let roof2 = fmaRoof 2
@@ -164,6 +218,7 @@ let run () =
                     gemmRow perCore m n k t
         ]
 
-    let conv = convLayers |> List.collect (convRows 2)
+    let conv = convLayers @ encoderLayers |> List.collect (convRows 2)
+    let pool = poolRows (32 * 32) 64 @ poolRows (32 * 64) 32
 
-    Bench.print (sprintf "tensor-kernels (float32; Vector512 micro-kernels: %b)" Gemm.usesVector512) ([ roof1; roof2 ] @ gemm @ conv)
+    Bench.print (sprintf "tensor-kernels (float32; Vector512 micro-kernels: %b)" Gemm.usesVector512) ([ roof1; roof2 ] @ gemm @ conv @ pool)

@@ -119,11 +119,17 @@ let ``sgemm equals the triple loop for all transposes, odd sizes, leading dimens
 
 [<Fact>]
 let ``gemm equals the triple loop across the cache-block boundaries`` () =
-    // Shapes that cross KC = 256 (k), MC (m) and NC (n) blocks, and partial register tiles on every edge.
+    // Shapes that cross KC = 256 (k), MC (m) and NC (n) blocks, and partial register tiles on every edge; A and B
+    // read as stored and transposed (the packers' SIMD transposes and their k tails).
     let rng = Random 7
 
     for m, n, k in [ 9, 3100, 300; 140, 50, 520; 67, 200, 257 ] do
-        for opA in [ MatOp.AsIs; MatOp.Transposed ] do
+        for opA, opB in
+            [
+                MatOp.AsIs, MatOp.AsIs
+                MatOp.Transposed, MatOp.AsIs
+                MatOp.AsIs, MatOp.Transposed
+            ] do
             let p =
                 { problem rng 1 1 1 with
                     OpA = opA
@@ -131,12 +137,12 @@ let ``gemm equals the triple loop across the cache-block boundaries`` () =
                     N = n
                     K = k
                     Lda = (if opA = MatOp.AsIs then k else m)
-                    Ldb = n
+                    Ldb = (if opB = MatOp.AsIs then n else k)
                     Ldc = n
                     OffA = 0
                     OffB = 0
                     OffC = 0
-                    OpB = MatOp.AsIs
+                    OpB = opB
                     Beta = 0.5
                 }
 

@@ -172,6 +172,29 @@ let maxPool (s: Pool2dSpec) (x: float[]) =
         }
         |> Seq.max)
 
+/// The argmax of max pooling from the definition: the in-plane index h·W + w of the first NaN of the window in
+/// row-major order if there is one, else of the first sample equal to the window maximum.
+let maxPoolArgmax (s: Pool2dSpec) (x: float[]) =
+    Array.init (s.Planes * s.OutHeight * s.OutWidth) (fun k ->
+        let p, r = k / (s.OutHeight * s.OutWidth), k % (s.OutHeight * s.OutWidth)
+        let i, j = r / s.OutWidth, r % s.OutWidth
+
+        let window =
+            [
+                for kh in 0 .. s.KernelHeight - 1 do
+                    for kw in 0 .. s.KernelWidth - 1 do
+                        let h, w = i * s.StrideH - s.PadH + kh, j * s.StrideW - s.PadW + kw
+
+                        if h >= 0 && h < s.Height && w >= 0 && w < s.Width then
+                            yield h * s.Width + w, x[(p * s.Height + h) * s.Width + w]
+            ]
+
+        match window |> List.tryFind (fun (_, v) -> Double.IsNaN v) with
+        | Some(at, _) -> at
+        | None ->
+            let top = window |> List.map snd |> List.max
+            window |> List.find (fun (_, v) -> v = top) |> fst)
+
 /// Average pooling from the definition (window sum over the area or over the samples inside the input).
 let avgPool (s: Pool2dSpec) (countPad: bool) (x: float[]) =
     Array.init (s.Planes * s.OutHeight * s.OutWidth) (fun k ->

@@ -52,6 +52,34 @@ let ``max pooling equals the window maximum and argmax points at it`` () =
         Assert.Equal<float[]>(y, Array.map float y32))
 
 [<Fact>]
+let ``2 × 2 stride 2 max pooling of float32 picks the first maximum in window order, NaN first`` () =
+    // The SIMD path (16 outputs per step) with a scalar tail: widths around multiples of 32, samples from a small
+    // set of values (ties everywhere) with some NaNs, at an offset.
+    property 60 (fun (seed: int) ->
+        let rng = Random seed
+        let h, w = 2 * rng.Next(1, 5), rng.Next(32, 100)
+
+        let s = Pool.spec (rng.Next(1, 4)) (h, w) 2 2 0
+
+        let x =
+            Array.init (inLen s) (fun _ -> if rng.Next 20 = 0 then nan else float (rng.Next 4))
+
+        let off = rng.Next 5
+        let x32 = Array.append (Array.zeroCreate off) (Array.map float32 x)
+        let y32 = Array.zeroCreate<float32>(off + outLen s)
+        let arg = Array.zeroCreate<int>(off + outLen s)
+        Pool.maxForward s x32 off y32 off arg off
+        let expectedArg = maxPoolArgmax s x
+        Assert.Equal<int[]>(expectedArg, arg[off..])
+        let planeOut = s.OutHeight * s.OutWidth
+
+        let expected =
+            expectedArg
+            |> Array.mapi (fun k at -> x[(k / planeOut) * s.Height * s.Width + at])
+
+        Assert.Equal<float[]>(expected, Array.map float y32[off..]))
+
+[<Fact>]
 let ``max pooling backward is the adjoint of gathering at argmax`` () =
     property 100 (fun (seed: int) ->
         let rng = Random seed

@@ -103,16 +103,15 @@ module internal Im2col =
         for i in di .. di + count - 1 do
             dst[i] <- Unchecked.defaultof<'T>
 
-    /// Fills `col` (from 0) with the columns of output rows [y0, y1) of the column matrix of `channels` channels of
-    /// the image at `xBase`: a Kg × (y1 − y0)·OW row-major matrix.
-    let pack (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (y0: int) (y1: int) (col: 'T[]) =
+    /// Fills the columns of output rows [y0, y1) of the column matrix of `channels` channels of the image at
+    /// `xBase` into `col`: a Kg × (y1 − y0)·OW block at colOff with leading dimension ld (row r at colOff + r·ld).
+    let packAt (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (y0: int) (y1: int) (col: 'T[]) (colOff: int) (ld: int) =
         let ow = s.OutWidth
-        let ohw = (y1 - y0) * ow
 
         for ci in 0 .. channels - 1 do
             for kh in 0 .. s.KernelHeight - 1 do
                 for kw in 0 .. s.KernelWidth - 1 do
-                    let row = ((ci * s.KernelHeight + kh) * s.KernelWidth + kw) * ohw
+                    let row = colOff + ((ci * s.KernelHeight + kh) * s.KernelWidth + kw) * ld
                     let startW = kw * s.DilationW - s.PadW
                     let lo, hi = validRange startW s.StrideW s.Width ow
 
@@ -134,6 +133,10 @@ module internal Im2col =
 
                             zeroRun col (dst + hi) (ow - hi)
 
+    /// `packAt` from col[0] with leading dimension (y1 − y0)·OW: a Kg × (y1 − y0)·OW row-major matrix.
+    let pack (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (y0: int) (y1: int) (col: 'T[]) =
+        packAt s x xBase channels y0 y1 col 0 ((y1 - y0) * s.OutWidth)
+
     /// dst[di + i] += src[si + i] for i < count, SIMD-wide (System.Numerics.Vector) with a scalar tail.
     let inline addRun (dst: ^T[]) (di: int) (src: ^T[]) (si: int) (count: int) =
         let w = System.Numerics.Vector< ^T>.Count
@@ -151,16 +154,15 @@ module internal Im2col =
             dst[di + i] <- dst[di + i] + src[si + i]
             i <- i + 1
 
-    /// Adds the chunk `col` of output rows [y0, y1) back onto channels of the image at `dxBase` (the adjoint of
-    /// `pack`).
-    let inline unpack (s: Conv2dSpec) (col: ^T[]) (channels: int) (y0: int) (y1: int) (dx: ^T[]) (dxBase: int) =
+    /// Adds the chunk of output rows [y0, y1) at colOff (leading dimension ld) of `col` back onto channels of the
+    /// image at `dxBase` (the adjoint of `packAt`).
+    let inline unpack (s: Conv2dSpec) (col: ^T[]) (colOff: int) (ld: int) (channels: int) (y0: int) (y1: int) (dx: ^T[]) (dxBase: int) =
         let ow = s.OutWidth
-        let ohw = (y1 - y0) * ow
 
         for ci in 0 .. channels - 1 do
             for kh in 0 .. s.KernelHeight - 1 do
                 for kw in 0 .. s.KernelWidth - 1 do
-                    let row = ((ci * s.KernelHeight + kh) * s.KernelWidth + kw) * ohw
+                    let row = colOff + ((ci * s.KernelHeight + kh) * s.KernelWidth + kw) * ld
                     let startW = kw * s.DilationW - s.PadW
                     let lo, hi = validRange startW s.StrideW s.Width ow
 
@@ -178,14 +180,17 @@ module internal Im2col =
                                     let i = dst + xo * s.StrideW
                                     dx[i] <- dx[i] + col[src + xo]
 
-    let private unpack32 s (col: float32[]) channels y0 y1 (dx: float32[]) dxBase = unpack s col channels y0 y1 dx dxBase
-    let private unpack64 s (col: float[]) channels y0 y1 (dx: float[]) dxBase = unpack s col channels y0 y1 dx dxBase
+    let private unpack32 s (col: float32[]) colOff ld channels y0 y1 (dx: float32[]) dxBase =
+        unpack s col colOff ld channels y0 y1 dx dxBase
+
+    let private unpack64 s (col: float[]) colOff ld channels y0 y1 (dx: float[]) dxBase =
+        unpack s col colOff ld channels y0 y1 dx dxBase
 
     /// `unpack` on float32[] or float[] arrays.
-    let unpackAny (s: Conv2dSpec) (col: 'T[]) (channels: int) (y0: int) (y1: int) (dx: 'T[]) (dxBase: int) =
+    let unpackAny (s: Conv2dSpec) (col: 'T[]) (colOff: int) (ld: int) (channels: int) (y0: int) (y1: int) (dx: 'T[]) (dxBase: int) =
         match box col, box dx with
-        | (:? (float32[]) as c), (:? (float32[]) as d) -> unpack32 s c channels y0 y1 d dxBase
-        | (:? (float[]) as c), (:? (float[]) as d) -> unpack64 s c channels y0 y1 d dxBase
+        | (:? (float32[]) as c), (:? (float32[]) as d) -> unpack32 s c colOff ld channels y0 y1 d dxBase
+        | (:? (float[]) as c), (:? (float[]) as d) -> unpack64 s c colOff ld channels y0 y1 d dxBase
         | _ -> KernelCheck.floatType<'T> "dx"
 
     /// Σ of `parts` arrays element-wise into dst[dOff ..], in order (float32[] or float[]).
@@ -216,7 +221,8 @@ module internal Im2col =
 /// 2D convolution on NCHW float32[] or float[] (float64) arrays with offsets, as one GEMM per image and group: a
 /// 1 × 1, stride 1, unpadded convolution multiplies the image directly; other stride-1 convolutions read the columns
 /// as shifted rows of the zero-padded image (no im2col; the input gradient is the forward convolution with the
-/// flipped kernel); strided ones use im2col in chunks of output rows. The three functions are the forward map and
+/// flipped kernel); strided ones use im2col in chunks of output rows. Small images share a GEMM: stride-1 ones
+/// stacked one below the other in the padded buffer, strided ones with their column matrices side by side. The three functions are the forward map and
 /// its two adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array
 /// is overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
 /// each GEMM); forward and backwardData are bit-identical for every thread count, backwardWeight for a fixed one
@@ -336,10 +342,13 @@ module Conv =
     let private isShifted (s: Conv2dSpec) =
         s.StrideH = 1 && s.StrideW = 1 && not (isPointwise s)
 
-    /// (Hp, Wp, wide columns n = (OH − 1)·Wp + OW, row offsets of the column matrix into xp).
-    let private shiftedLayout (s: Conv2dSpec) (cig: int) =
+    /// Small images are stacked: nb padded images of one channel lie one below the other in xp
+    /// [Cig, nb·Hp, Wp], so one GEMM covers nb images (the rows between two images' outputs are computed and
+    /// dropped). Returns (Hp, Wp, wide columns n = ((nb − 1)·Hp + OH − 1)·Wp + OW, row offsets of the column
+    /// matrix into xp); image b's output row r is wide row b·Hp + r.
+    let private shiftedLayout (s: Conv2dSpec) (cig: int) (nb: int) =
         let hp, wp = s.Height + 2 * s.PadH, s.Width + 2 * s.PadW
-        let nw = (s.OutHeight - 1) * wp + s.OutWidth
+        let nw = ((nb - 1) * hp + s.OutHeight - 1) * wp + s.OutWidth
 
         let rows =
             Array.init (cig * s.KernelHeight * s.KernelWidth) (fun r ->
@@ -347,17 +356,71 @@ module Conv =
                     r / (s.KernelHeight * s.KernelWidth), r % (s.KernelHeight * s.KernelWidth)
 
                 let kh, kw = tap / s.KernelWidth, tap % s.KernelWidth
-                ci * hp * wp + kh * s.DilationH * wp + kw * s.DilationW)
+                ci * nb * hp * wp + kh * s.DilationH * wp + kw * s.DilationW)
 
         hp, wp, nw, rows
 
-    /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp.
-    let private padImage (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (hp: int) (wp: int) (xp: 'T[]) =
-        Array.Clear(xp, 0, channels * hp * wp)
+    /// Wide columns a stack aims for: below this a GEMM's n is too small to fill the register tiles and amortize
+    /// the packing of the weights (the 2 × 2 … 16 × 16 stages of the encoder); 34 × 34 padded images and larger
+    /// are never stacked.
+    let private stackColumns = 2048
 
+    /// Images per stack for images of `plane` = Hp·Wp padded samples when a worker handles `chunk` images.
+    let private stackSize (plane: int) (chunk: int) =
+        max 1 (min chunk (stackColumns / plane))
+
+    /// Whether the im2col path stacks images: not 1 × 1 unpadded, a whole image's column matrix in one chunk, and
+    /// outputs small enough (OH·OW ≤ 1024) that two or more images fit one stack.
+    let private stacksIm2col (s: Conv2dSpec) (kg: int) (elementBytes: int) =
+        not (isPointwise s)
+        && Im2col.chunkRows s kg elementBytes >= s.OutHeight
+        && 2 * s.OutHeight * s.OutWidth <= stackColumns
+
+    /// Images per im2col stack when a worker handles `chunk` images: about `stackColumns` output columns, and a
+    /// column matrix of at most 2²⁰ elements.
+    let private im2colStack (kg: int) (ohw: int) (chunk: int) =
+        max 1 (min chunk (min (stackColumns / ohw) ((1 <<< 20) / (kg * ohw))))
+
+    /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp, channel c at dst + c·channelStride (xp is
+    /// cleared by the caller).
+    let private padImage (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (wp: int) (channelStride: int) (dst: int) (xp: 'T[]) =
         for ci in 0 .. channels - 1 do
             for h in 0 .. s.Height - 1 do
-                Im2col.copyRun x (xBase + (ci * s.Height + h) * s.Width) xp ((ci * hp + s.PadH + h) * wp + s.PadW) s.Width
+                Im2col.copyRun x (xBase + (ci * s.Height + h) * s.Width) xp (dst + ci * channelStride + (s.PadH + h) * wp + s.PadW) s.Width
+
+    /// Runs `perStack scratch t n0 n1` over stacks [n0, n1) of at most `stack images` images each (a function of
+    /// the images one worker handles), spread over threads as `forImages` spreads images.
+    let private forStacks
+        (threads: int)
+        (batch: int)
+        (stack: int -> int)
+        (init: int -> 'S)
+        (perStack: 'S -> int -> int -> int -> unit)
+        (release: 'S -> unit)
+        =
+        let run (scratch: 'S) (size: int) (t: int) (lo: int) (hi: int) =
+            for n0 in lo..size .. hi - 1 do
+                perStack scratch t n0 (min hi (n0 + size))
+
+        if threads > 1 && batch >= threads then
+            let chunk = (batch + threads - 1) / threads
+            let size = stack chunk
+
+            Parallel.For(
+                0,
+                threads,
+                ParallelOptions(MaxDegreeOfParallelism = threads),
+                fun t ->
+                    let scratch = init size
+                    run scratch size 1 (t * chunk) (min batch ((t + 1) * chunk))
+                    release scratch
+            )
+            |> ignore
+        else
+            let size = stack batch
+            let scratch = init size
+            run scratch size threads 0 batch
+            release scratch
 
     /// y ← conv(x, w): x [N, Cin, H, W] at xOff, w [Cout, Cin/G, KH, KW] at wOff, y [N, Cout, OH, OW] at yOff.
     let forward (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (w: 'T[]) (wOff: int) (y: 'T[]) (yOff: int) =
@@ -373,26 +436,61 @@ module Conv =
         let hw = s.Height * s.Width
 
         if isShifted s then
-            let hp, wp, nw, bRows = shiftedLayout s cig
+            let hp, wp, _, _ = shiftedLayout s cig 1
+            let plane = hp * wp
             let oh, ow = s.OutHeight, s.OutWidth
 
-            forImages
+            forStacks
                 threads
                 s.Batch
-                (fun () -> rent<'T>(cig * hp * wp), rent<'T>(cog * nw))
-                (fun (xp, yw) t n ->
+                (stackSize plane)
+                (fun size ->
+                    let _, _, nw, _ = shiftedLayout s cig size
+                    rent<'T>(cig * size * plane), rent<'T>(cog * nw))
+                (fun (xp, yw) t n0 n1 ->
+                    let nb = n1 - n0
+                    let _, _, nw, bRows = shiftedLayout s cig nb
+
                     for g in 0 .. s.Groups - 1 do
-                        let xBase = xOff + (n * s.InChannels + g * cig) * hw
-                        let yBase = yOff + (n * s.OutChannels + g * cog) * ohw
-                        padImage s x xBase cig hp wp xp
+                        Array.Clear(xp, 0, cig * nb * plane)
+
+                        for b in 0 .. nb - 1 do
+                            padImage s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+
                         Gemm.gemmRows t MatOp.AsIs MatOp.AsIs cog nw kg 1.0 w (wOff + g * cog * kg) kg xp bRows 0.0 yw 0 nw
 
-                        for co in 0 .. cog - 1 do
-                            for r in 0 .. oh - 1 do
-                                Im2col.copyRun yw (co * nw + r * wp) y (yBase + (co * oh + r) * ow) ow)
+                        for b in 0 .. nb - 1 do
+                            let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+
+                            for co in 0 .. cog - 1 do
+                                for r in 0 .. oh - 1 do
+                                    Im2col.copyRun yw (co * nw + (b * hp + r) * wp) y (yBase + (co * oh + r) * ow) ow)
                 (fun (xp, yw) ->
                     giveBack xp
                     giveBack yw)
+        elif stacksIm2col s kg sizeof<'T> then
+            // Small outputs: the column matrices of nb images side by side (image b's columns at b·OH·OW, leading
+            // dimension nb·OH·OW), one GEMM, and the nb output blocks copied out.
+            forStacks
+                threads
+                s.Batch
+                (im2colStack kg ohw)
+                (fun size -> rent<'T>(kg * size * ohw), rent<'T>(cog * size * ohw))
+                (fun (col, yc) t n0 n1 ->
+                    let ld = (n1 - n0) * ohw
+
+                    for g in 0 .. s.Groups - 1 do
+                        for b in 0 .. n1 - n0 - 1 do
+                            Im2col.packAt s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig 0 s.OutHeight col (b * ohw) ld
+
+                        Gemm.gemm t MatOp.AsIs MatOp.AsIs cog ld kg 1.0 w (wOff + g * cog * kg) kg col 0 ld 0.0 yc 0 ld
+
+                        for b in 0 .. n1 - n0 - 1 do
+                            for co in 0 .. cog - 1 do
+                                Im2col.copyRun yc (co * ld + b * ohw) y (yOff + ((n0 + b) * s.OutChannels + g * cog + co) * ohw) ohw)
+                (fun (col, yc) ->
+                    giveBack col
+                    giveBack yc)
         else
             let pointwise = isPointwise s
             let rows = Im2col.chunkRows s kg sizeof<'T>
@@ -464,6 +562,31 @@ module Conv =
                 }
 
             forward threads adjoint dy dyOff flipped 0 dx dxOff
+        elif stacksIm2col s kg sizeof<'T> then
+            // Small outputs: dy of nb images side by side (leading dimension nb·OH·OW), one GEMM for their column
+            // matrices, each image's block added back by col2im.
+            forStacks
+                threads
+                s.Batch
+                (im2colStack kg ohw)
+                (fun size -> rent<'T>(kg * size * ohw), rent<'T>(cog * size * ohw))
+                (fun (col, dys) t n0 n1 ->
+                    let ld = (n1 - n0) * ohw
+
+                    for g in 0 .. s.Groups - 1 do
+                        for b in 0 .. n1 - n0 - 1 do
+                            for co in 0 .. cog - 1 do
+                                Im2col.copyRun dy (dyOff + ((n0 + b) * s.OutChannels + g * cog + co) * ohw) dys (co * ld + b * ohw) ohw
+
+                        Gemm.gemm t MatOp.Transposed MatOp.AsIs kg ld cog 1.0 w (wOff + g * cog * kg) kg dys 0 ld 0.0 col 0 ld
+
+                        for b in 0 .. n1 - n0 - 1 do
+                            let dxBase = dxOff + ((n0 + b) * s.InChannels + g * cig) * hw
+                            Array.Clear(dx, dxBase, cig * hw)
+                            Im2col.unpackAny s col (b * ohw) ld cig 0 s.OutHeight dx dxBase)
+                (fun (col, dys) ->
+                    giveBack col
+                    giveBack dys)
         else
             let pointwise = isPointwise s
             let rows = Im2col.chunkRows s kg sizeof<'T>
@@ -488,7 +611,7 @@ module Conv =
                                 let y1 = min s.OutHeight (y0 + rows)
                                 let cols = (y1 - y0) * ow
                                 Gemm.gemm t MatOp.Transposed MatOp.AsIs kg cols cog 1.0 w wBase kg dy (dyBase + y0 * ow) ohw 0.0 col 0 cols
-                                Im2col.unpackAny s col cig y0 y1 dx dxBase)
+                                Im2col.unpackAny s col 0 cols cig y0 y1 dx dxBase)
                 (fun col ->
                     if not pointwise then
                         giveBack col)
@@ -513,26 +636,34 @@ module Conv =
         let parts = min threads s.Batch
         let chunk = (s.Batch + parts - 1) / parts
 
-        // Stride 1: the GEMM reads the gathered rows of the padded image against dy on the wide grid (zero in the
-        // Wp − OW columns past each output row).
+        // Stride 1: the GEMM reads the gathered rows of the padded images (stacked when small) against dy on the
+        // wide grid (zero in the columns that are no output pixel).
         let accumulateShifted (target: 'T[]) (tOff: int) (t: int) (n0: int) (n1: int) =
-            let hp, wp, nw, bRows = shiftedLayout s cig
+            let hp, wp, _, _ = shiftedLayout s cig 1
+            let plane = hp * wp
+            let size = stackSize plane (n1 - n0)
+            let _, _, nwMax, _ = shiftedLayout s cig size
             let oh, ow = s.OutHeight, s.OutWidth
-            let xp = rent<'T>(cig * hp * wp)
-            let dyw = rent<'T>(cog * nw)
+            let xp = rent<'T>(cig * size * plane)
+            let dyw = rent<'T>(cog * nwMax)
 
-            for n in n0 .. n1 - 1 do
-                let beta = if n = n0 then 0.0 else 1.0
+            for m0 in n0..size .. n1 - 1 do
+                let nb = min size (n1 - m0)
+                let _, _, nw, bRows = shiftedLayout s cig nb
+                let beta = if m0 = n0 then 0.0 else 1.0
 
                 for g in 0 .. s.Groups - 1 do
-                    let xBase = xOff + (n * s.InChannels + g * cig) * hw
-                    let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
-                    padImage s x xBase cig hp wp xp
+                    Array.Clear(xp, 0, cig * nb * plane)
                     Array.Clear(dyw, 0, cog * nw)
 
-                    for co in 0 .. cog - 1 do
-                        for r in 0 .. oh - 1 do
-                            Im2col.copyRun dy (dyBase + (co * oh + r) * ow) dyw (co * nw + r * wp) ow
+                    for b in 0 .. nb - 1 do
+                        let n = m0 + b
+                        padImage s x (xOff + (n * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+                        let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
+
+                        for co in 0 .. cog - 1 do
+                            for r in 0 .. oh - 1 do
+                                Im2col.copyRun dy (dyBase + (co * oh + r) * ow) dyw (co * nw + (b * hp + r) * wp) ow
 
                     Gemm.gemmRows t MatOp.AsIs MatOp.Transposed cog kg nw 1.0 dyw 0 nw xp bRows beta target (tOff + g * cog * kg) kg
 
@@ -582,7 +713,34 @@ module Conv =
             if not pointwise then
                 giveBack col
 
-        let accumulate = if isShifted s then accumulateShifted else accumulateIm2col
+        // Small outputs: images [n0, n1) in stacks, the column matrices and dy of a stack side by side.
+        let accumulateStacked (target: 'T[]) (tOff: int) (t: int) (n0: int) (n1: int) =
+            let size = im2colStack kg ohw (n1 - n0)
+            let col = rent<'T>(kg * size * ohw)
+            let dys = rent<'T>(cog * size * ohw)
+
+            for m0 in n0..size .. n1 - 1 do
+                let nb = min size (n1 - m0)
+                let ld = nb * ohw
+                let beta = if m0 = n0 then 0.0 else 1.0
+
+                for g in 0 .. s.Groups - 1 do
+                    for b in 0 .. nb - 1 do
+                        let n = m0 + b
+                        Im2col.packAt s x (xOff + (n * s.InChannels + g * cig) * hw) cig 0 s.OutHeight col (b * ohw) ld
+
+                        for co in 0 .. cog - 1 do
+                            Im2col.copyRun dy (dyOff + (n * s.OutChannels + g * cog + co) * ohw) dys (co * ld + b * ohw) ohw
+
+                    Gemm.gemm t MatOp.AsIs MatOp.Transposed cog kg ld 1.0 dys 0 ld col 0 ld beta target (tOff + g * cog * kg) kg
+
+            giveBack col
+            giveBack dys
+
+        let accumulate =
+            if isShifted s then accumulateShifted
+            elif stacksIm2col s kg sizeof<'T> then accumulateStacked
+            else accumulateIm2col
 
         if parts <= 1 then
             accumulate dw dwOff threads 0 s.Batch

@@ -5,6 +5,7 @@ namespace EquiSphere.Tensor.Kernels
 open System
 open System.Buffers
 open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
 
@@ -93,6 +94,46 @@ module Gemm =
     let inline private align64 (p: nativeptr<'T>) : nativeptr<'T> =
         NativePtr.ofNativeInt ((NativePtr.toNativeInt p + 63n) &&& ~~~63n)
 
+    /// Whether the float32 packers may use the AVX 8 × 8 transpose.
+    let private transposes = Avx.IsSupported
+
+    /// Transposes an 8 × 8 float32 block: row r is the 8 values at s_r, and output row q (the q-th value of every
+    /// input row) is stored at dst + q·ldd. Three stages of AVX shuffles: pairs, quads, 128-bit halves.
+    let inline private transpose8
+        (s0: nativeptr<float32>)
+        (s1: nativeptr<float32>)
+        (s2: nativeptr<float32>)
+        (s3: nativeptr<float32>)
+        (s4: nativeptr<float32>)
+        (s5: nativeptr<float32>)
+        (s6: nativeptr<float32>)
+        (s7: nativeptr<float32>)
+        (dst: nativeptr<float32>)
+        (ldd: int)
+        =
+        let r0, r1 = Avx.LoadVector256 s0, Avx.LoadVector256 s1
+        let r2, r3 = Avx.LoadVector256 s2, Avx.LoadVector256 s3
+        let r4, r5 = Avx.LoadVector256 s4, Avx.LoadVector256 s5
+        let r6, r7 = Avx.LoadVector256 s6, Avx.LoadVector256 s7
+        // t0 = a0 b0 a1 b1 | a4 b4 a5 b5, t1 = a2 b2 a3 b3 | a6 b6 a7 b7 (a, b = rows 0, 1), likewise t2 … t7.
+        let t0, t1 = Avx.UnpackLow(r0, r1), Avx.UnpackHigh(r0, r1)
+        let t2, t3 = Avx.UnpackLow(r2, r3), Avx.UnpackHigh(r2, r3)
+        let t4, t5 = Avx.UnpackLow(r4, r5), Avx.UnpackHigh(r4, r5)
+        let t6, t7 = Avx.UnpackLow(r6, r7), Avx.UnpackHigh(r6, r7)
+        // u0 = a0 b0 c0 d0 | a4 b4 c4 d4, u1 = a1 … d1 | a5 … d5, u2 = a2 … | a6 …, u3 = a3 … | a7 …
+        let u0, u1 = Avx.Shuffle(t0, t2, 0x44uy), Avx.Shuffle(t0, t2, 0xEEuy)
+        let u2, u3 = Avx.Shuffle(t1, t3, 0x44uy), Avx.Shuffle(t1, t3, 0xEEuy)
+        let u4, u5 = Avx.Shuffle(t4, t6, 0x44uy), Avx.Shuffle(t4, t6, 0xEEuy)
+        let u6, u7 = Avx.Shuffle(t5, t7, 0x44uy), Avx.Shuffle(t5, t7, 0xEEuy)
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20uy))
+        Avx.Store(NativePtr.add dst ldd, Avx.Permute2x128(u1, u5, 0x20uy))
+        Avx.Store(NativePtr.add dst (2 * ldd), Avx.Permute2x128(u2, u6, 0x20uy))
+        Avx.Store(NativePtr.add dst (3 * ldd), Avx.Permute2x128(u3, u7, 0x20uy))
+        Avx.Store(NativePtr.add dst (4 * ldd), Avx.Permute2x128(u0, u4, 0x31uy))
+        Avx.Store(NativePtr.add dst (5 * ldd), Avx.Permute2x128(u1, u5, 0x31uy))
+        Avx.Store(NativePtr.add dst (6 * ldd), Avx.Permute2x128(u2, u6, 0x31uy))
+        Avx.Store(NativePtr.add dst (7 * ldd), Avx.Permute2x128(u3, u7, 0x31uy))
+
     /// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) (stored at `a` with leading dimension `lda`) into
     /// micro-panels of MR rows: panel q holds Ã[p·MR + r] = op(A)[i0 + q·MR + r, p0 + p]; rows past mc are zero.
     let private packA<'T when 'T: unmanaged>
@@ -138,8 +179,27 @@ module Gemm =
                 let r6 = NativePtr.add r5 lda
                 let r7 = NativePtr.add r6 lda
                 let mutable out = panel
+                let mutable p0 = 0
 
-                for p in 0 .. kc - 1 do
+                if transposes && typeof<'T> = typeof<float32> then
+                    // Eight k at a time: an 8 × 8 block of the rows, transposed, is 64 contiguous panel values.
+                    while p0 + 8 <= kc do
+                        transpose8
+                            (cast (NativePtr.add r0 p0))
+                            (cast (NativePtr.add r1 p0))
+                            (cast (NativePtr.add r2 p0))
+                            (cast (NativePtr.add r3 p0))
+                            (cast (NativePtr.add r4 p0))
+                            (cast (NativePtr.add r5 p0))
+                            (cast (NativePtr.add r6 p0))
+                            (cast (NativePtr.add r7 p0))
+                            (cast out)
+                            8
+
+                        out <- NativePtr.add out 64
+                        p0 <- p0 + 8
+
+                for p in p0 .. kc - 1 do
                     NativePtr.set out 0 (NativePtr.get r0 p)
                     NativePtr.set out 1 (NativePtr.get r1 p)
                     NativePtr.set out 2 (NativePtr.get r2 p)
@@ -225,6 +285,50 @@ module Gemm =
 
                     if cols < nr then
                         row.Slice(cols).Clear()
+            | MatOp.Transposed when transposes && typeof<'T> = typeof<float32> ->
+                // Eight stored rows (columns of op(B)) at a time, read front to back side by side (eight streams
+                // stay clear of the L1 set conflicts of reading all NR), in 8 × 8 blocks transposed into the panel;
+                // the k tail, the columns past the last group of eight and the zero columns go one by one.
+                let k8 = kc / 8 * 8
+                let c8 = cols / 8 * 8
+                let out = cast<'T, float32> panel
+
+                let row c =
+                    cast<'T, float32>(NativePtr.add b (rowStart (cBase + c) + p0))
+
+                for c0 in 0..8 .. c8 - 1 do
+                    let s0, s1, s2, s3 = row c0, row (c0 + 1), row (c0 + 2), row (c0 + 3)
+                    let s4, s5, s6, s7 = row (c0 + 4), row (c0 + 5), row (c0 + 6), row (c0 + 7)
+
+                    for p in 0..8 .. k8 - 1 do
+                        transpose8
+                            (NativePtr.add s0 p)
+                            (NativePtr.add s1 p)
+                            (NativePtr.add s2 p)
+                            (NativePtr.add s3 p)
+                            (NativePtr.add s4 p)
+                            (NativePtr.add s5 p)
+                            (NativePtr.add s6 p)
+                            (NativePtr.add s7 p)
+                            (NativePtr.add out (p * nr + c0))
+                            nr
+
+                    for c in c0 .. c0 + 7 do
+                        let src = row c
+
+                        for p in k8 .. kc - 1 do
+                            NativePtr.set out (p * nr + c) (NativePtr.get src p)
+
+                for c in c8 .. cols - 1 do
+                    let src = row c
+
+                    for p in 0 .. kc - 1 do
+                        NativePtr.set out (p * nr + c) (NativePtr.get src p)
+
+                if cols < nr then
+                    for p in 0 .. kc - 1 do
+                        for c in cols .. nr - 1 do
+                            NativePtr.set out (p * nr + c) 0.0f
             | MatOp.Transposed ->
                 // Column c of op(B) is row cBase + c of the stored matrix: read it front to back (reading the NR
                 // rows side by side would thrash L1 sets when ldb is a multiple of 4 KB) and deal it into the panel.

@@ -1,5 +1,11 @@
 namespace EquiSphere.Tensor.Kernels
 
+#nowarn "9" // The 2 × 2 fast path reads and writes through pinned pointers; every bound is checked before.
+
+open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
+open Microsoft.FSharp.NativeInterop
+
 /// The geometry of 2D pooling over Planes (= N·C) row-major Height × Width planes: windows KernelHeight ×
 /// KernelWidth at strides StrideH, StrideW over the input padded by PadH, PadW on each side (padding never wins a
 /// max; 2·pad ≤ kernel as in PyTorch); output OutHeight × OutWidth, rounding down (PyTorch's ceil_mode = false).
@@ -118,7 +124,94 @@ module Pool =
                     y[yOff + o] <- best
                     arg[argOff + o] <- at
 
-    let private max32 s (x: float32[]) xOff (y: float32[]) yOff arg argOff = maxImpl s x xOff y yOff arg argOff
+    /// Whether a spec is 2 × 2 windows at stride 2 without padding (the conv-net's pooling), which has a SIMD path.
+    let private isPair (s: Pool2dSpec) =
+        s.KernelHeight = 2
+        && s.KernelWidth = 2
+        && s.StrideH = 2
+        && s.StrideW = 2
+        && s.PadH = 0
+        && s.PadW = 0
+
+    /// The tournament step of "first maximum, NaN wins" for a candidate r that comes after l in window order:
+    /// take r when r > l or r is NaN, unless l is already NaN.
+    let inline private takeRight (l: Vector512<float32>) (r: Vector512<float32>) =
+        Vector512.AndNot(Vector512.GreaterThan(r, l) ||| Vector512.IsNaN r, Vector512.IsNaN l)
+
+    /// 2 × 2 / stride 2 max pooling on float32 with AVX-512, 16 outputs per step. Each window (a, b / c, d) is
+    /// decided as first-max(first-max(a, b), first-max(c, d)), which equals the row-major scan: the left pair wins
+    /// ties and keeps its first NaN. Columns past the last multiple of 16 go through the scalar scan.
+    let private maxPair32 (s: Pool2dSpec) (x: float32[]) xOff (y: float32[]) yOff (arg: int[]) argOff =
+        let oh, ow, wd, hw = s.OutHeight, s.OutWidth, s.Width, s.Height * s.Width
+
+        let even =
+            Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+
+        let odd = even + Vector512<int>.One
+        let lanes2 = even
+        let offB = Vector512<int>.One
+        let offC = Vector512.Create wd
+        let offD = Vector512.Create(wd + 1)
+        let vectorCols = ow / 16 * 16
+        use px = fixed x
+        use py = fixed y
+        use pa = fixed arg
+
+        for p in 0 .. s.Planes - 1 do
+            let xp = NativePtr.add px (xOff + p * hw)
+
+            for i in 0 .. oh - 1 do
+                let r0 = NativePtr.add xp (2 * i * wd)
+                let r1 = NativePtr.add r0 wd
+                let o = (p * oh + i) * ow
+                let yRow = NativePtr.add py (yOff + o)
+                let aRow = NativePtr.add pa (argOff + o)
+                let mutable j = 0
+
+                while j < vectorCols do
+                    let t0 = Vector512.Load(NativePtr.add r0 (2 * j))
+                    let t1 = Vector512.Load(NativePtr.add r0 (2 * j + 16))
+                    let u0 = Vector512.Load(NativePtr.add r1 (2 * j))
+                    let u1 = Vector512.Load(NativePtr.add r1 (2 * j + 16))
+                    let a = Avx512F.PermuteVar16x32x2(t0, even, t1)
+                    let b = Avx512F.PermuteVar16x32x2(t0, odd, t1)
+                    let c = Avx512F.PermuteVar16x32x2(u0, even, u1)
+                    let d = Avx512F.PermuteVar16x32x2(u0, odd, u1)
+                    let mab = takeRight a b
+                    let top = Vector512.ConditionalSelect(mab, b, a)
+                    let topAt = mab.AsInt32() &&& offB
+                    let mcd = takeRight c d
+                    let bottom = Vector512.ConditionalSelect(mcd, d, c)
+                    let bottomAt = Vector512.ConditionalSelect(mcd.AsInt32(), offD, offC)
+                    let m = takeRight top bottom
+                    let at = Vector512.ConditionalSelect(m.AsInt32(), bottomAt, topAt)
+                    Vector512.Store(Vector512.ConditionalSelect(m, bottom, top), NativePtr.add yRow j)
+                    let cornerAt = Vector512.Create(2 * i * wd + 2 * j) + lanes2
+                    Vector512.Store(cornerAt + at, NativePtr.add aRow j)
+                    j <- j + 16
+
+                for jj in vectorCols .. ow - 1 do
+                    let corner = 2 * i * wd + 2 * jj
+                    let mutable best = NativePtr.get xp corner
+                    let mutable at = corner
+
+                    for step in 1..3 do
+                        let q = corner + (step >>> 1) * wd + (step &&& 1)
+                        let v = NativePtr.get xp q
+
+                        if (v > best || v <> v) && best = best then
+                            best <- v
+                            at <- q
+
+                    NativePtr.set yRow jj best
+                    NativePtr.set aRow jj at
+
+    let private max32 s (x: float32[]) xOff (y: float32[]) yOff arg argOff =
+        if isPair s && s.OutWidth >= 16 && Avx512F.IsSupported then
+            maxPair32 s x xOff y yOff arg argOff
+        else
+            maxImpl s x xOff y yOff arg argOff
+
     let private max64 s (x: float[]) xOff (y: float[]) yOff arg argOff = maxImpl s x xOff y yOff arg argOff
 
     /// Max pooling: y[p, i, j] = max of the window of output (i, j) in plane p, and argmax[p, i, j] = h·W + w of
