@@ -11,22 +11,25 @@ open System.Threading.Tasks
 /// `So3Fft.TableBudgetBytes` (B ≤ 64, 179 MB at B = 64), otherwise
 /// recomputed per β during each transform by Risbo's recursion. Immutable and safe to share across threads.
 [<Sealed>]
-type So3FftPlan internal (b: int, weights: float[], tables: float[][] option, fft: FftPlan, realFft: RealFftPlan) =
+type So3FftPlan
+    internal (b: int, weights: float[], tables: Lazy<float[][]> option, pairs: Lazy<So3Pairs.Setup>, fft: FftPlan, realFft: RealFftPlan) =
     /// The bandwidth B: degrees l < B, the grid has (2B)³ rotations.
     member _.Bandwidth = b
 
-    /// Whether the Wigner-d tables are precomputed (true) or recomputed per transform (false).
+    /// Whether the Wigner-d tables of the real-output inverse (correlation) are precomputed, on first use (true), or
+    /// recomputed per transform (false). `So3Fft.forward` and `So3Fft.inverse` use no tables either way.
     member _.HasTables = tables.IsSome
 
-    /// Bytes held by the plan's tables.
+    /// Bytes the plan's tables hold once built (0 without tables).
     member _.MemoryBytes: int64 =
-        tables
-        |> Option.map (Array.sumBy (fun t -> int64 t.Length * 8L))
-        |> Option.defaultValue 0L
+        match tables with
+        | Some _ -> int64 b * int64 (b * (4 * b * b - 1) / 3) * 8L
+        | None -> 0L
 
     /// Quadrature weights v_j with Σ_j v_j g(β_j) = ∫₀^π g(β) sin β dβ for g of degree < 2B in cos β.
     member internal _.Weights = weights
-    member internal _.Tables = tables
+    member internal _.Tables = tables |> Option.map (fun t -> t.Value)
+    member internal _.Pairs = pairs.Value
     member internal _.Fft = fft
     member internal _.RealFft = realFft
 
@@ -81,11 +84,11 @@ module So3Fft =
 
         let precomputed =
             if tables then
-                Some(Array.Parallel.init b (fun j -> table b betas[j]))
+                Some(lazy (Array.Parallel.init b (fun j -> table b betas[j])))
             else
                 None
 
-        So3FftPlan(b, weights, precomputed, Fft.plan n, Fft.planReal n)
+        So3FftPlan(b, weights, precomputed, lazy (So3Pairs.setup b), Fft.plan n, Fft.planReal n)
 
     /// A plan for bandwidth b (1 ≤ b ≤ 2048): tables precomputed while they fit `TableBudgetBytes` (B ≤ 64).
     let plan (b: int) : So3FftPlan =
@@ -158,7 +161,7 @@ module So3Fft =
         let sl = max n (Fft.scratchLength fft)
         let rl = max n (Fft.realScratchLength realFft)
         /// `GroupSize` sets of four coefficient planes, one per β pair of a group.
-        member val PlaneSets = Array.init 4 (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
+        member val PlaneSets = lazy Array.init 4 (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
         member val Re = Array.zeroCreate<float>(n * n)
         member val Im = Array.zeroCreate<float>(n * n)
         member val LineRe = Array.zeroCreate<float> n
@@ -394,8 +397,9 @@ module So3Fft =
                 re[i] <- tRe[s]
                 im[i] <- tIm[s]
 
-    /// The inverse on split coefficients; returns the (2B)³ samples as (re, im).
-    let internal inverseSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
+    /// The inverse on split coefficients through the precomputed (or per-β) d tables, grouped by β pairs: the table
+    /// reference of `inverseSplit`. Returns the (2B)³ samples as (re, im).
+    let internal inverseTables (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
         let b = plan.Bandwidth
         let n = 2 * b
         let gRe, gIm = mirror b fRe fIm
@@ -404,10 +408,10 @@ module So3Fft =
 
         forEachGroup plan (fun _ js s ->
             let re, im = s.Re, s.Im
-            synthesizeGroup b b false (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets
+            synthesizeGroup b b false (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets.Value
 
             for q in 0 .. js.Length - 1 do
-                let j, planes = js[q], s.PlaneSets[q]
+                let j, planes = js[q], s.PlaneSets.Value[q]
 
                 for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
                     scatter b flip pr pi re im
@@ -432,10 +436,10 @@ module So3Fft =
 
         forEachGroup plan (fun _ js s ->
             let yRe, yIm = s.Re, s.Im
-            synthesizeGroup b degrees true (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets
+            synthesizeGroup b degrees true (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets.Value
 
             for q in 0 .. js.Length - 1 do
-                let j, planes = js[q], s.PlaneSets[q]
+                let j, planes = js[q], s.PlaneSets.Value[q]
 
                 if s.Radix2.IsSome then
                     // Both β of the pair at once: W = T_j + i T_j̄, extended to m' < 0 by T(−m', −m) = conj T(m', m) (real
@@ -542,9 +546,9 @@ module So3Fft =
                     pr[t] <- v * re[s]
                     pi[t] <- v * im[s]
 
-    /// The forward transform on split samples; returns split coefficients. Parallel over β pairs, each worker
-    /// accumulating into its own coefficient arrays (summed at the end).
-    let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
+    /// The forward transform on split samples through the d tables, parallel over β pairs, each worker accumulating
+    /// into its own coefficient arrays (summed at the end): the table reference of `forwardSplit`.
+    let internal forwardTables (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
         let b = plan.Bandwidth
         let w = 2 * b - 1
         let total = count b
@@ -560,7 +564,7 @@ module So3Fft =
             let ds = Array.map (tableOf plan) js
 
             for q in 0 .. js.Length - 1 do
-                analysisPlanes plan sRe sIm js[q] s s.PlaneSets[q]
+                analysisPlanes plan sRe sIm js[q] s s.PlaneSets.Value[q]
 
             for l in 0 .. b - 1 do
                 let len = 2 * l + 1
@@ -571,7 +575,7 @@ module So3Fft =
                     let src = (mp + b - 1) * w + b - 1 - l
 
                     for q in 0 .. js.Length - 1 do
-                        let p = s.PlaneSets[q]
+                        let p = s.PlaneSets.Value[q]
                         mulAdd4 len p[0] p[1] p[2] p[3] src ds[q] dst acc[0] acc[1] acc[2] acc[3] dst)
 
         for wk in 1 .. workers - 1 do
@@ -600,6 +604,115 @@ module So3Fft =
                     fIm[row + m] <- scale * (fIm[row + m] + sign * gIm[row - m])
 
         fRe, fIm
+
+    /// Runs `body j scratch` for every β index j < 2B on min(2B, cores) workers (worker w takes j = w, w + P, ...),
+    /// each with its own scratch.
+    let private forEachBeta (plan: So3FftPlan) (body: int -> Scratch -> unit) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let workers = max 1 (min n Environment.ProcessorCount)
+
+        Parallel.For(
+            0,
+            workers,
+            fun w ->
+                let s = Scratch(b, plan.Fft, plan.RealFft)
+                let mutable j = w
+
+                while j < n do
+                    body j s
+                    j <- j + workers
+        )
+        |> ignore
+
+    /// Spectra per order (So3Pairs layout) need (2B−1)² · 2B doubles each for re and im.
+    let private spectraLength (b: int) = (2 * b - 1) * (2 * b - 1) * 2 * b
+
+    /// The forward transform on split samples; returns split coefficients. Per β_j (parallel): the 2D FFT over
+    /// (α, γ), weighted, stored per order (m', m); then the Wigner step per canonical pair (So3Pairs.forward,
+    /// parallel over pairs, d by recurrence in l, no tables).
+    let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let w = 2 * b - 1
+        let len = spectraLength b
+        let xRe = Buffers.ArrayPool<float>.Shared.Rent len
+        let xIm = Buffers.ArrayPool<float>.Shared.Rent len
+
+        try
+            forEachBeta plan (fun j s ->
+                let re, im = s.Re, s.Im
+
+                for i in 0 .. n - 1 do
+                    Array.blit sRe ((i * n + j) * n) re (i * n) n
+                    Array.blit sIm ((i * n + j) * n) im (i * n) n
+
+                dft2 plan.Fft false re im s
+                let v = plan.Weights[j]
+
+                for mp in -(b - 1) .. b - 1 do
+                    let row = ((mp + n) % n) * n
+                    let dst = (mp + b - 1) * w + b - 1
+
+                    for m in -(b - 1) .. b - 1 do
+                        let src = row + (m + n) % n
+                        let t = (dst + m) * n + j
+                        xRe[t] <- v * re[src]
+                        xIm[t] <- v * im[src])
+
+            let h = 2.0 * Math.PI / float n
+
+            let scale =
+                Array.init b (fun l -> float (2 * l + 1) / (8.0 * Math.PI * Math.PI) * h * h)
+
+            let fRe = Array.zeroCreate (count b)
+            let fIm = Array.zeroCreate (count b)
+            So3Pairs.forward plan.Pairs scale xRe xIm fRe fIm
+            fRe, fIm
+        finally
+            Buffers.ArrayPool<float>.Shared.Return xRe
+            Buffers.ArrayPool<float>.Shared.Return xIm
+
+    /// The inverse on split coefficients; returns the (2B)³ samples as (re, im). The Wigner step per canonical pair
+    /// (So3Pairs.inverse, parallel over pairs, no tables), then per β_j (parallel) the inverse 2D FFT over (α, γ).
+    let internal inverseSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let w = 2 * b - 1
+        let len = spectraLength b
+        let tRe = Buffers.ArrayPool<float>.Shared.Rent len
+        let tIm = Buffers.ArrayPool<float>.Shared.Rent len
+        let outRe = Array.zeroCreate (n * n * n)
+        let outIm = Array.zeroCreate (n * n * n)
+
+        try
+            So3Pairs.inverse plan.Pairs fRe fIm tRe tIm
+
+            forEachBeta plan (fun j s ->
+                let re, im = s.Re, s.Im
+                Array.Clear re
+                Array.Clear im
+
+                for mp in -(b - 1) .. b - 1 do
+                    let row = ((mp + n) % n) * n
+                    let src = (mp + b - 1) * w + b - 1
+
+                    for m in -(b - 1) .. b - 1 do
+                        let t = (src + m) * n + j
+                        let i = row + (m + n) % n
+                        re[i] <- tRe[t]
+                        im[i] <- tIm[t]
+
+                dft2 plan.Fft true re im s
+
+                for i in 0 .. n - 1 do
+                    Array.blit re (i * n) outRe ((i * n + j) * n) n
+                    Array.blit im (i * n) outIm ((i * n + j) * n) n)
+
+            outRe, outIm
+        finally
+            Buffers.ArrayPool<float>.Shared.Return tRe
+            Buffers.ArrayPool<float>.Shared.Return tIm
 
     /// Forward transform (analysis) of (2B)³ complex samples f(α_i, β_j, γ_k), flat [α, β, γ] row-major, to
     /// B(4B²−1)/3 coefficients f^l_{m'm} = (2l+1)/(8π²) ∫ f conj D^l_{m'm} dR (exact by quadrature for band-limited

@@ -1,0 +1,295 @@
+namespace EquiSphere.Harmonics
+
+open System
+open System.Numerics
+open System.Runtime.Intrinsics
+open System.Threading.Tasks
+
+/// The Wigner-d step of the SO(3) FFT without tables: for each canonical index pair (a, b), 0 ≤ a ≤ b < B, the
+/// vector d^l_{ab}(β_j) over all 2B grid angles is generated degree by degree by the three-term recurrence in l,
+/// seeded at l = b by the closed form d^b_{ab}(β) = √((2b)!/((b+a)!(b−a)!)) cos(β/2)^{b+a} sin(β/2)^{b−a}.
+/// One vector serves the eight orders (a, b), (b, a), (−b, −a), (−a, −b) (index symmetries
+/// d_{m'm} = (−1)^{m'−m} d_{mm'} = d_{−m,−m'}) and (a, −b), (b, −a), (−b, a), (−a, b) (through
+/// d^l_{m',−m}(β) = (−1)^{l+m'} d^l_{m'm}(π − β), i.e. the same vector read in reverse β order).
+/// Spectra are laid out per order: entry [((m'+B−1)(2B−1) + (m+B−1)) · 2B + j] for β_j, j < 2B.
+[<RequireQualifiedAccess>]
+module internal So3Pairs =
+
+    /// Seeds (2B per pair, for pairs in `pairs` order) are precomputed up to this bandwidth, computed per pair above.
+    [<Literal>]
+    let SeedTableMaxBandwidth = 128
+
+    /// The recurrence setup of one bandwidth: pairs (a, b) ordered by decreasing cost, cos β_j, log cos(β_j/2),
+    /// log sin(β_j/2), log factorials and (when B ≤ `SeedTableMaxBandwidth`) the seeds.
+    type Setup =
+        {
+            /// The bandwidth B.
+            B: int
+            /// Canonical pairs (a, b), 0 ≤ a ≤ b < B, largest b last (cost ∝ B − b).
+            Pairs: struct (int * int)[]
+            /// cos β_j, j < 2B.
+            Cos: float[]
+            /// log cos(β_j/2).
+            LogCos: float[]
+            /// log sin(β_j/2).
+            LogSin: float[]
+            /// log k!, k ≤ 2B.
+            LogFactorial: float[]
+            /// Seeds d^b_{ab}(β_j) per pair (length 2B each), or None above `SeedTableMaxBandwidth`.
+            Seeds: float[][] option
+        }
+
+    /// Writes the seed d^b_{ab}(β_j), j < 2B, into dst (values below e^{−600} are flushed to zero: no denormals).
+    let private computeSeed (s: Setup) (a: int) (b: int) (dst: float[]) =
+        let c =
+            0.5 * (s.LogFactorial[2 * b] - s.LogFactorial[b + a] - s.LogFactorial[b - a])
+
+        for j in 0 .. 2 * s.B - 1 do
+            let e = c + float (b + a) * s.LogCos[j] + float (b - a) * s.LogSin[j]
+            dst[j] <- if e < -600.0 then 0.0 else exp e
+
+    /// The setup of bandwidth b.
+    let setup (b: int) : Setup =
+        let n = 2 * b
+
+        let pairs =
+            [|
+                for bb in 0 .. b - 1 do
+                    for a in 0..bb -> struct (a, bb)
+            |]
+
+        let betas = Array.init n (fun j -> Math.PI * float (2 * j + 1) / float (4 * b))
+        let logFactorial = Array.zeroCreate (n + 1)
+
+        for k in 1..n do
+            logFactorial[k] <- logFactorial[k - 1] + log (float k)
+
+        let s =
+            {
+                B = b
+                Pairs = pairs
+                Cos = betas |> Array.map cos
+                LogCos = betas |> Array.map (fun x -> log (cos (x / 2.0)))
+                LogSin = betas |> Array.map (fun x -> log (sin (x / 2.0)))
+                LogFactorial = logFactorial
+                Seeds = None
+            }
+
+        if b <= SeedTableMaxBandwidth then
+            let seeds =
+                pairs
+                |> Array.map (fun (struct (a, bb)) ->
+                    let d = Array.zeroCreate n
+                    computeSeed s a bb d
+                    d)
+
+            { s with Seeds = Some seeds }
+        else
+            s
+
+    /// Per-worker scratch: the interleaved 8 complex orders × 2B angles, and three d vectors.
+    type private Work(n: int) =
+        member val X = Array.zeroCreate<float>(16 * n)
+        member val D = Array.zeroCreate<float> n
+        member val Prev = Array.zeroCreate<float> n
+        member val Next = Array.zeroCreate<float> n
+
+    /// The eight orders (m', m) of pair (a, b), whether each reads the β vector reversed, its constant sign and whether
+    /// its sign alternates with l.
+    let private orders (a: int) (b: int) =
+        let s1 = if (b - a) % 2 = 0 then 1.0 else -1.0
+        let sa = if a % 2 = 0 then 1.0 else -1.0
+        let sb = if b % 2 = 0 then 1.0 else -1.0
+
+        [|
+            struct (a, b, false, 1.0, false)
+            struct (b, a, false, s1, false)
+            struct (-b, -a, false, 1.0, false)
+            struct (-a, -b, false, s1, false)
+            struct (a, -b, true, sa, true)
+            struct (b, -a, true, sa, true)
+            struct (-b, a, true, sb, true)
+            struct (-a, b, true, sb, true)
+        |]
+
+    /// Loads the seed of pair p into d and clears prev.
+    let private start (s: Setup) (p: int) (w: Work) =
+        let struct (a, b) = s.Pairs[p]
+
+        match s.Seeds with
+        | Some seeds -> Array.blit seeds[p] 0 w.D 0 w.D.Length
+        | None -> computeSeed s a b w.D
+
+        Array.Clear w.Prev
+
+    /// Advances (prev, d) from degree l to l + 1 for pair (a, b):
+    /// √(((l+1)²−a²)((l+1)²−b²)) d^{l+1} = (2l+1)(l+1)(cos β − ab/(l(l+1))) d^l − ((l+1)/l) √((l²−a²)(l²−b²)) d^{l−1}.
+    let private advance (s: Setup) (a: int) (b: int) (l: int) (w: Work) =
+        let fl = float l
+        let l1 = fl + 1.0
+        let fa, fb = float a, float b
+        let s1 = sqrt ((l1 * l1 - fa * fa) * (l1 * l1 - fb * fb))
+        let ca = (2.0 * fl + 1.0) * l1 / s1
+        let cb = if a * b = 0 then 0.0 else fa * fb / (fl * l1)
+
+        let cc =
+            if l = 0 then
+                0.0
+            else
+                l1 / fl * sqrt ((fl * fl - fa * fa) * (fl * fl - fb * fb)) / s1
+
+        let d, prev, next = w.D, w.Prev, w.Next
+        let cosb = s.Cos
+        let n = d.Length
+        let vw = Vector<float>.Count
+        let vca, vcb, vcc = Vector<float>(ca), Vector<float>(cb), Vector<float>(cc)
+        let mutable j = 0
+
+        while j <= n - vw do
+            let r =
+                vca * (Vector<float>(cosb, j) - vcb) * Vector<float>(d, j)
+                - vcc * Vector<float>(prev, j)
+
+            r.CopyTo(next, j)
+            j <- j + vw
+
+        while j < n do
+            next[j] <- ca * (cosb[j] - cb) * d[j] - cc * prev[j]
+            j <- j + 1
+
+        // rotate: prev ← d, d ← next, next ← old prev
+        Array.blit d 0 prev 0 n
+        Array.blit next 0 d 0 n
+
+    /// Runs body over all pairs in parallel, largest first, each worker with its own scratch.
+    let private forPairs (s: Setup) (body: int -> Work -> unit) =
+        let n = 2 * s.B
+        let count = s.Pairs.Length
+
+        Parallel.For(
+            0,
+            count,
+            ParallelOptions(),
+            (fun () -> Work n),
+            (fun i _ (w: Work) ->
+                body i w
+                w),
+            (fun _ -> ())
+        )
+        |> ignore
+
+    /// acc[0..15] = Σ_j d[j] x[16j .. 16j+15] (SIMD, four 256-bit accumulators).
+    let private dot16 (n: int) (d: float[]) (x: float[]) (acc: float[]) =
+        let mutable a0 = Vector256<float>.Zero
+        let mutable a1 = Vector256<float>.Zero
+        let mutable a2 = Vector256<float>.Zero
+        let mutable a3 = Vector256<float>.Zero
+
+        for j in 0 .. n - 1 do
+            let dv = Vector256.Create(d[j])
+            let o = 16 * j
+            a0 <- Vector256.MultiplyAddEstimate(dv, Vector256.LoadUnsafe<float>(&x.[o]), a0)
+            a1 <- Vector256.MultiplyAddEstimate(dv, Vector256.LoadUnsafe<float>(&x.[o + 4]), a1)
+            a2 <- Vector256.MultiplyAddEstimate(dv, Vector256.LoadUnsafe<float>(&x.[o + 8]), a2)
+            a3 <- Vector256.MultiplyAddEstimate(dv, Vector256.LoadUnsafe<float>(&x.[o + 12]), a3)
+
+        a0.StoreUnsafe(&acc.[0])
+        a1.StoreUnsafe(&acc.[4])
+        a2.StoreUnsafe(&acc.[8])
+        a3.StoreUnsafe(&acc.[12])
+
+    /// y[16j .. 16j+15] += d[j] c[0..15] for j < n (SIMD).
+    let private axpy16 (n: int) (d: float[]) (c: float[]) (y: float[]) =
+        let c0 = Vector256.LoadUnsafe<float>(&c.[0])
+        let c1 = Vector256.LoadUnsafe<float>(&c.[4])
+        let c2 = Vector256.LoadUnsafe<float>(&c.[8])
+        let c3 = Vector256.LoadUnsafe<float>(&c.[12])
+
+        for j in 0 .. n - 1 do
+            let dv = Vector256.Create(d[j])
+            let o = 16 * j
+            Vector256.MultiplyAddEstimate(dv, c0, Vector256.LoadUnsafe<float>(&y.[o])).StoreUnsafe(&y.[o])
+            Vector256.MultiplyAddEstimate(dv, c1, Vector256.LoadUnsafe<float>(&y.[o + 4])).StoreUnsafe(&y.[o + 4])
+            Vector256.MultiplyAddEstimate(dv, c2, Vector256.LoadUnsafe<float>(&y.[o + 8])).StoreUnsafe(&y.[o + 8])
+            Vector256.MultiplyAddEstimate(dv, c3, Vector256.LoadUnsafe<float>(&y.[o + 12])).StoreUnsafe(&y.[o + 12])
+
+    /// The packed index l(4l²−1)/3 + (m'+l)(2l+1) + (m+l) (as `So3Fft.index`).
+    let inline private index (l: int) (mp: int) (m: int) =
+        l * (4 * l * l - 1) / 3 + (mp + l) * (2 * l + 1) + m + l
+
+    /// Analysis: f^l_{m'm} = scale[l] Σ_{j<2B} d^l_{m'm}(β_j) X_{m'm}[j] for all l < B, |m'|, |m| ≤ l, from the
+    /// per-order spectra (xRe, xIm) in the layout of the module; writes every entry of (fRe, fIm).
+    let forward (s: Setup) (scale: float[]) (xRe: float[]) (xIm: float[]) (fRe: float[]) (fIm: float[]) =
+        let bw = s.B
+        let n = 2 * bw
+        let w = 2 * bw - 1
+
+        forPairs s (fun p work ->
+            let struct (a, b) = s.Pairs[p]
+            let ords = orders a b
+            let x = work.X
+            let acc = Array.zeroCreate<float> 16
+
+            for c in 0..7 do
+                let struct (mp, m, rev, _, _) = ords[c]
+                let src = ((mp + bw - 1) * w + m + bw - 1) * n
+
+                for j in 0 .. n - 1 do
+                    let jj = if rev then src + n - 1 - j else src + j
+                    x[16 * j + 2 * c] <- xRe[jj]
+                    x[16 * j + 2 * c + 1] <- xIm[jj]
+
+            start s p work
+
+            for l in b .. bw - 1 do
+                dot16 n work.D x acc
+                let odd = l % 2 = 1
+
+                for c in 0..7 do
+                    let struct (mp, m, _, sign, alternates) = ords[c]
+                    let f = scale[l] * (if alternates && odd then -sign else sign)
+                    let k = index l mp m
+                    fRe[k] <- f * acc[2 * c]
+                    fIm[k] <- f * acc[2 * c + 1]
+
+                if l < bw - 1 then
+                    advance s a b l work)
+
+    /// Synthesis: T_{m'm}[j] = Σ_{l<B} f^l_{m'm} d^l_{m'm}(β_j) for all |m'|, |m| < B and j < 2B into (tRe, tIm) in the
+    /// layout of the module; writes every entry.
+    let inverse (s: Setup) (fRe: float[]) (fIm: float[]) (tRe: float[]) (tIm: float[]) =
+        let bw = s.B
+        let n = 2 * bw
+        let w = 2 * bw - 1
+
+        forPairs s (fun p work ->
+            let struct (a, b) = s.Pairs[p]
+            let ords = orders a b
+            let y = work.X
+            let c16 = Array.zeroCreate<float> 16
+            Array.Clear y
+            start s p work
+
+            for l in b .. bw - 1 do
+                let odd = l % 2 = 1
+
+                for c in 0..7 do
+                    let struct (mp, m, _, sign, alternates) = ords[c]
+                    let f = if alternates && odd then -sign else sign
+                    let k = index l mp m
+                    c16[2 * c] <- f * fRe[k]
+                    c16[2 * c + 1] <- f * fIm[k]
+
+                axpy16 n work.D c16 y
+
+                if l < bw - 1 then
+                    advance s a b l work
+
+            for c in 0..7 do
+                let struct (mp, m, rev, _, _) = ords[c]
+                let dst = ((mp + bw - 1) * w + m + bw - 1) * n
+
+                for j in 0 .. n - 1 do
+                    let jj = if rev then dst + n - 1 - j else dst + j
+                    tRe[jj] <- y[16 * j + 2 * c]
+                    tIm[jj] <- y[16 * j + 2 * c + 1])
