@@ -2,6 +2,7 @@ namespace EquiSphere.Harmonics
 
 open System
 open System.Numerics
+open System.Runtime.CompilerServices
 open System.Threading.Tasks
 
 /// A plan for the SO(3) Fourier transform of bandwidth B on the SOFT grid (So3Grid, (2B)³ rotations [α, β, γ]):
@@ -12,7 +13,16 @@ open System.Threading.Tasks
 /// recomputed per β during each transform by Risbo's recursion. Immutable and safe to share across threads.
 [<Sealed>]
 type So3FftPlan
-    internal (b: int, weights: float[], tables: Lazy<float[][]> option, pairs: Lazy<So3Pairs.Setup>, fft: FftPlan, realFft: RealFftPlan) =
+    internal
+    (
+        b: int,
+        weights: float[],
+        tables: Lazy<float[][]> option,
+        tableTransforms: bool,
+        pairs: Lazy<So3Pairs.Setup>,
+        fft: FftPlan,
+        realFft: RealFftPlan
+    ) =
     /// The bandwidth B: degrees l < B, the grid has (2B)³ rotations.
     member _.Bandwidth = b
 
@@ -30,6 +40,10 @@ type So3FftPlan
     member internal _.Weights = weights
     member internal _.Tables = tables |> Option.map (fun t -> t.Value)
     member internal _.Pairs = pairs.Value
+
+    /// Whether `So3Fft.forward`/`So3Fft.inverse` run through the d tables (the reference engine of `planWith true`)
+    /// instead of the table-free degree recurrence.
+    member _.UsesTableEngine = tableTransforms
     member internal _.Fft = fft
     member internal _.RealFft = realFft
 
@@ -70,10 +84,7 @@ module So3Fft =
 
         t
 
-    /// A plan for bandwidth b (1 ≤ b ≤ 2048) that precomputes the Wigner-d tables when `tables` is true, or recomputes
-    /// d per β in every transform when false (O(B²) memory per worker instead of (4/3)B⁴ doubles, slower). Both give
-    /// the same results.
-    let planWith (tables: bool) (b: int) : So3FftPlan =
+    let private create (tables: bool) (tableTransforms: bool) (b: int) : So3FftPlan =
         Check.bandwidth (nameof b) b
         let n = 2 * b
 
@@ -88,12 +99,20 @@ module So3Fft =
             else
                 None
 
-        So3FftPlan(b, weights, precomputed, lazy (So3Pairs.setup b), Fft.plan n, Fft.planReal n)
+        So3FftPlan(b, weights, precomputed, tableTransforms, lazy (So3Pairs.setup b), Fft.plan n, Fft.planReal n)
 
-    /// A plan for bandwidth b (1 ≤ b ≤ 2048): tables precomputed while they fit `TableBudgetBytes` (B ≤ 64).
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048) with a choice of engine. `tables = true`: the Wigner-d tables
+    /// ((4/3)B⁴ doubles, built on first use) drive every transform, streamed per group of β pairs (the reference engine,
+    /// memory-bound for B ≥ 64). `tables = false`: no tables; `forward`/`inverse` generate d by the three-term
+    /// recurrence in l per canonical index pair (O(B³) memory per transform), and the real-output inverse of
+    /// `Correlation` recomputes d per β. Both give the same results to ~1e-13.
+    let planWith (tables: bool) (b: int) : So3FftPlan = create tables tables b
+
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048): `forward`/`inverse` use the table-free recurrence engine; the real-output
+    /// inverse of `Correlation` uses d tables, built on its first use, while they fit `TableBudgetBytes` (B ≤ 64).
     let plan (b: int) : So3FftPlan =
         Check.bandwidth (nameof b) b
-        planWith (int64 b * int64 (count b) * 8L <= TableBudgetBytes) b
+        create (int64 b * int64 (count b) * 8L <= TableBudgetBytes) false b
 
     /// The d table of β_j (j < B) from the plan or freshly computed.
     let private tableOf (plan: So3FftPlan) (j: int) =
@@ -102,6 +121,7 @@ module So3Fft =
         | None -> table plan.Bandwidth (So3Grid.betas plan.Bandwidth).[j]
 
     /// y_q[yo + i] += x_q[xo + i] · d[dOff + i] for the four pairs q = 0..3 and i < len, loading d once (SIMD).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private mulAdd4
         (len: int)
         (x0: float[])
@@ -206,6 +226,7 @@ module So3Fft =
 
     /// Radix-2 DFTs of all n columns of an n × n plane at once (along axis 0, SIMD across the columns), in place,
     /// unnormalized, sign −1 (`negative`) or +1; n a power of two.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private columnsRadix2 (n: int) (twRe: float[]) (twIm: float[]) (rev: int[]) (negative: bool) (re: float[]) (im: float[]) =
         for i in 0 .. n - 1 do
             let r = rev[i]
@@ -260,6 +281,7 @@ module So3Fft =
             size <- size * 2
 
     /// Transposes an n × n plane in place.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private transpose (n: int) (x: float[]) =
         for i in 0 .. n - 1 do
             for j in i + 1 .. n - 1 do
@@ -268,6 +290,7 @@ module So3Fft =
                 x[j * n + i] <- t
 
     /// The 2D DFT of a (2B)² plane [row, col] in place, unnormalized, with sign −1 (`negative`) or +1.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private dft2 (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) (s: Scratch) =
         let n = fft.Length
 
@@ -605,23 +628,32 @@ module So3Fft =
 
         fRe, fIm
 
-    /// Runs `body j scratch` for every β index j < 2B on min(2B, cores) workers (worker w takes j = w, w + P, ...),
-    /// each with its own scratch.
-    let private forEachBeta (plan: So3FftPlan) (body: int -> Scratch -> unit) =
+    /// Consecutive β per block of the table-free engine: a block's spectra fill whole cache lines of the per-order
+    /// layout [order · 2B + j].
+    let private BetaBlock = 8
+
+    /// Runs `body j0 count scratch re im` for blocks of up to `BetaBlock` consecutive β indices j0 .. j0+count−1
+    /// (covering 0..2B−1) on min(blocks, cores) workers, each with its own scratch and `BetaBlock` (2B)² planes
+    /// (re, im).
+    let private forEachBetaBlock (plan: So3FftPlan) (body: int -> int -> Scratch -> float[][] -> float[][] -> unit) =
         let b = plan.Bandwidth
         let n = 2 * b
-        let workers = max 1 (min n Environment.ProcessorCount)
+        let blocks = (n + BetaBlock - 1) / BetaBlock
+        let workers = max 1 (min blocks Environment.ProcessorCount)
 
         Parallel.For(
             0,
             workers,
             fun w ->
                 let s = Scratch(b, plan.Fft, plan.RealFft)
-                let mutable j = w
+                let re = Array.init BetaBlock (fun _ -> Array.zeroCreate<float>(n * n))
+                let im = Array.init BetaBlock (fun _ -> Array.zeroCreate<float>(n * n))
+                let mutable g = w
 
-                while j < n do
-                    body j s
-                    j <- j + workers
+                while g < blocks do
+                    let j0 = g * BetaBlock
+                    body j0 (min BetaBlock (n - j0)) s re im
+                    g <- g + workers
         )
         |> ignore
 
@@ -640,15 +672,15 @@ module So3Fft =
         let xIm = Buffers.ArrayPool<float>.Shared.Rent len
 
         try
-            forEachBeta plan (fun j s ->
-                let re, im = s.Re, s.Im
+            forEachBetaBlock plan (fun j0 cnt s re im ->
+                for q in 0 .. cnt - 1 do
+                    let j = j0 + q
 
-                for i in 0 .. n - 1 do
-                    Array.blit sRe ((i * n + j) * n) re (i * n) n
-                    Array.blit sIm ((i * n + j) * n) im (i * n) n
+                    for i in 0 .. n - 1 do
+                        Array.blit sRe ((i * n + j) * n) re[q] (i * n) n
+                        Array.blit sIm ((i * n + j) * n) im[q] (i * n) n
 
-                dft2 plan.Fft false re im s
-                let v = plan.Weights[j]
+                    dft2 plan.Fft false re[q] im[q] s
 
                 for mp in -(b - 1) .. b - 1 do
                     let row = ((mp + n) % n) * n
@@ -656,9 +688,12 @@ module So3Fft =
 
                     for m in -(b - 1) .. b - 1 do
                         let src = row + (m + n) % n
-                        let t = (dst + m) * n + j
-                        xRe[t] <- v * re[src]
-                        xIm[t] <- v * im[src])
+                        let t = (dst + m) * n + j0
+
+                        for q in 0 .. cnt - 1 do
+                            let v = plan.Weights[j0 + q]
+                            xRe[t + q] <- v * re[q][src]
+                            xIm[t + q] <- v * im[q][src])
 
             let h = 2.0 * Math.PI / float n
 
@@ -688,26 +723,30 @@ module So3Fft =
         try
             So3Pairs.inverse plan.Pairs fRe fIm tRe tIm
 
-            forEachBeta plan (fun j s ->
-                let re, im = s.Re, s.Im
-                Array.Clear re
-                Array.Clear im
+            forEachBetaBlock plan (fun j0 cnt s re im ->
+                for q in 0 .. cnt - 1 do
+                    Array.Clear re[q]
+                    Array.Clear im[q]
 
                 for mp in -(b - 1) .. b - 1 do
                     let row = ((mp + n) % n) * n
                     let src = (mp + b - 1) * w + b - 1
 
                     for m in -(b - 1) .. b - 1 do
-                        let t = (src + m) * n + j
+                        let t = (src + m) * n + j0
                         let i = row + (m + n) % n
-                        re[i] <- tRe[t]
-                        im[i] <- tIm[t]
 
-                dft2 plan.Fft true re im s
+                        for q in 0 .. cnt - 1 do
+                            re[q][i] <- tRe[t + q]
+                            im[q][i] <- tIm[t + q]
 
-                for i in 0 .. n - 1 do
-                    Array.blit re (i * n) outRe ((i * n + j) * n) n
-                    Array.blit im (i * n) outIm ((i * n + j) * n) n)
+                for q in 0 .. cnt - 1 do
+                    let j = j0 + q
+                    dft2 plan.Fft true re[q] im[q] s
+
+                    for i in 0 .. n - 1 do
+                        Array.blit re[q] (i * n) outRe ((i * n + j) * n) n
+                        Array.blit im[q] (i * n) outIm ((i * n + j) * n) n)
 
             outRe, outIm
         finally
@@ -724,7 +763,13 @@ module So3Fft =
         checkSamples (nameof samples) plan.Bandwidth samples.Length
         let re = samples |> Array.map (fun z -> z.Real)
         let im = samples |> Array.map (fun z -> z.Imaginary)
-        let fRe, fIm = forwardSplit plan re im
+
+        let fRe, fIm =
+            if plan.UsesTableEngine then
+                forwardTables plan re im
+            else
+                forwardSplit plan re im
+
         Array.init fRe.Length (fun i -> Complex(fRe[i], fIm[i]))
 
     /// Inverse transform (synthesis): f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at the (2B)³ SOFT grid rotations,
@@ -736,7 +781,13 @@ module So3Fft =
         checkCoefficients (nameof coeffs) plan.Bandwidth coeffs.Length
         let re = coeffs |> Array.map (fun z -> z.Real)
         let im = coeffs |> Array.map (fun z -> z.Imaginary)
-        let oRe, oIm = inverseSplit plan re im
+
+        let oRe, oIm =
+            if plan.UsesTableEngine then
+                inverseTables plan re im
+            else
+                inverseSplit plan re im
+
         Array.init oRe.Length (fun i -> Complex(oRe[i], oIm[i]))
 
     /// Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at one rotation R (B = bandwidth of the coefficient vector); O(B³).

@@ -3,6 +3,7 @@ namespace EquiSphere.Harmonics
 open System
 open System.Numerics
 open System.Runtime.Intrinsics
+open System.Runtime.CompilerServices
 open System.Threading.Tasks
 
 /// The Wigner-d step of the SO(3) FFT without tables: for each canonical index pair (a, b), 0 ≤ a ≤ b < B, the
@@ -40,6 +41,7 @@ module internal So3Pairs =
         }
 
     /// Writes the seed d^b_{ab}(β_j), j < 2B, into dst (values below e^{−600} are flushed to zero: no denormals).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private computeSeed (s: Setup) (a: int) (b: int) (dst: float[]) =
         let c =
             0.5 * (s.LogFactorial[2 * b] - s.LogFactorial[b + a] - s.LogFactorial[b - a])
@@ -87,12 +89,13 @@ module internal So3Pairs =
         else
             s
 
-    /// Per-worker scratch: the interleaved 8 complex orders × 2B angles, and three d vectors.
+    /// Per-worker scratch: the interleaved 8 complex orders × 2B angles, d^l (U) and d^{l+1} (V) over the angles, and
+    /// the 2 × 16 accumulated or applied coefficients of two degrees.
     type private Work(n: int) =
         member val X = Array.zeroCreate<float>(16 * n)
-        member val D = Array.zeroCreate<float> n
-        member val Prev = Array.zeroCreate<float> n
-        member val Next = Array.zeroCreate<float> n
+        member val U = Array.zeroCreate<float> n
+        member val V = Array.zeroCreate<float> n
+        member val C = Array.zeroCreate<float> 32
 
     /// The eight orders (m', m) of pair (a, b), whether each reads the β vector reversed, its constant sign and whether
     /// its sign alternates with l.
@@ -112,19 +115,11 @@ module internal So3Pairs =
             struct (-a, b, true, sb, true)
         |]
 
-    /// Loads the seed of pair p into d and clears prev.
-    let private start (s: Setup) (p: int) (w: Work) =
-        let struct (a, b) = s.Pairs[p]
-
-        match s.Seeds with
-        | Some seeds -> Array.blit seeds[p] 0 w.D 0 w.D.Length
-        | None -> computeSeed s a b w.D
-
-        Array.Clear w.Prev
-
-    /// Advances (prev, d) from degree l to l + 1 for pair (a, b):
+    /// One recurrence step for pair (a, b) at degree l, in place: prev holds d^{l−1} on entry and d^{l+1} on exit,
+    /// d holds d^l:
     /// √(((l+1)²−a²)((l+1)²−b²)) d^{l+1} = (2l+1)(l+1)(cos β − ab/(l(l+1))) d^l − ((l+1)/l) √((l²−a²)(l²−b²)) d^{l−1}.
-    let private advance (s: Setup) (a: int) (b: int) (l: int) (w: Work) =
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private step (s: Setup) (a: int) (b: int) (l: int) (d: float[]) (prev: float[]) =
         let fl = float l
         let l1 = fl + 1.0
         let fa, fb = float a, float b
@@ -138,7 +133,6 @@ module internal So3Pairs =
             else
                 l1 / fl * sqrt ((fl * fl - fa * fa) * (fl * fl - fb * fb)) / s1
 
-        let d, prev, next = w.D, w.Prev, w.Next
         let cosb = s.Cos
         let n = d.Length
         let vw = Vector<float>.Count
@@ -150,16 +144,25 @@ module internal So3Pairs =
                 vca * (Vector<float>(cosb, j) - vcb) * Vector<float>(d, j)
                 - vcc * Vector<float>(prev, j)
 
-            r.CopyTo(next, j)
+            r.CopyTo(prev, j)
             j <- j + vw
 
         while j < n do
-            next[j] <- ca * (cosb[j] - cb) * d[j] - cc * prev[j]
+            prev[j] <- ca * (cosb[j] - cb) * d[j] - cc * prev[j]
             j <- j + 1
 
-        // rotate: prev ← d, d ← next, next ← old prev
-        Array.blit d 0 prev 0 n
-        Array.blit next 0 d 0 n
+    /// Loads the seed d^b_{ab} of pair p = (a, b) into U and d^{b+1}_{ab} into V (when b + 1 < B).
+    let private start (s: Setup) (p: int) (w: Work) =
+        let struct (a, b) = s.Pairs[p]
+
+        match s.Seeds with
+        | Some seeds -> Array.blit seeds[p] 0 w.U 0 w.U.Length
+        | None -> computeSeed s a b w.U
+
+        Array.Clear w.V
+
+        if b + 1 < s.B then
+            step s a b b w.U w.V
 
     /// Runs body over all pairs in parallel, largest first, each worker with its own scratch.
     let private forPairs (s: Setup) (body: int -> Work -> unit) =
@@ -178,40 +181,79 @@ module internal So3Pairs =
         )
         |> ignore
 
-    /// acc[0..15] = Σ_j d[j] x[16j .. 16j+15] (SIMD, four 256-bit accumulators).
-    let private dot16 (n: int) (d: float[]) (x: float[]) (acc: float[]) =
+    /// acc[0..15] = Σ_j u[j] x[16j .. 16j+15] and, when `two`, acc[16..31] = Σ_j v[j] x[16j .. 16j+15]: the analysis
+    /// of two degrees per pass over x (SIMD, eight independent 256-bit accumulators).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private dot (two: bool) (n: int) (u: float[]) (v: float[]) (x: float[]) (acc: float[]) =
         let mutable a0 = Vector256<float>.Zero
         let mutable a1 = Vector256<float>.Zero
         let mutable a2 = Vector256<float>.Zero
         let mutable a3 = Vector256<float>.Zero
+        let mutable b0 = Vector256<float>.Zero
+        let mutable b1 = Vector256<float>.Zero
+        let mutable b2 = Vector256<float>.Zero
+        let mutable b3 = Vector256<float>.Zero
+        let v = if two then v else u
 
         for j in 0 .. n - 1 do
-            let dv = Vector256.Create(d[j])
+            let du = Vector256.Create(u[j])
+            let dv = Vector256.Create(v[j])
             let o = 16 * j
-            a0 <- Vector256.MultiplyAddEstimate(dv, Vector256.LoadUnsafe<float>(&x.[o]), a0)
-            a1 <- Vector256.MultiplyAddEstimate(dv, Vector256.LoadUnsafe<float>(&x.[o + 4]), a1)
-            a2 <- Vector256.MultiplyAddEstimate(dv, Vector256.LoadUnsafe<float>(&x.[o + 8]), a2)
-            a3 <- Vector256.MultiplyAddEstimate(dv, Vector256.LoadUnsafe<float>(&x.[o + 12]), a3)
+            let x0 = Vector256.LoadUnsafe<float>(&x.[o])
+            let x1 = Vector256.LoadUnsafe<float>(&x.[o + 4])
+            let x2 = Vector256.LoadUnsafe<float>(&x.[o + 8])
+            let x3 = Vector256.LoadUnsafe<float>(&x.[o + 12])
+            a0 <- Vector256.MultiplyAddEstimate(du, x0, a0)
+            a1 <- Vector256.MultiplyAddEstimate(du, x1, a1)
+            a2 <- Vector256.MultiplyAddEstimate(du, x2, a2)
+            a3 <- Vector256.MultiplyAddEstimate(du, x3, a3)
+            b0 <- Vector256.MultiplyAddEstimate(dv, x0, b0)
+            b1 <- Vector256.MultiplyAddEstimate(dv, x1, b1)
+            b2 <- Vector256.MultiplyAddEstimate(dv, x2, b2)
+            b3 <- Vector256.MultiplyAddEstimate(dv, x3, b3)
 
         a0.StoreUnsafe(&acc.[0])
         a1.StoreUnsafe(&acc.[4])
         a2.StoreUnsafe(&acc.[8])
         a3.StoreUnsafe(&acc.[12])
+        b0.StoreUnsafe(&acc.[16])
+        b1.StoreUnsafe(&acc.[20])
+        b2.StoreUnsafe(&acc.[24])
+        b3.StoreUnsafe(&acc.[28])
 
-    /// y[16j .. 16j+15] += d[j] c[0..15] for j < n (SIMD).
-    let private axpy16 (n: int) (d: float[]) (c: float[]) (y: float[]) =
+    /// y[16j .. 16j+15] += u[j] c[0..15] + v[j] c[16..31] for j < n: the synthesis of two degrees per pass over y
+    /// (SIMD; c[16..31] is zero when only one degree is left).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private axpy (n: int) (u: float[]) (v: float[]) (c: float[]) (y: float[]) =
         let c0 = Vector256.LoadUnsafe<float>(&c.[0])
         let c1 = Vector256.LoadUnsafe<float>(&c.[4])
         let c2 = Vector256.LoadUnsafe<float>(&c.[8])
         let c3 = Vector256.LoadUnsafe<float>(&c.[12])
+        let e0 = Vector256.LoadUnsafe<float>(&c.[16])
+        let e1 = Vector256.LoadUnsafe<float>(&c.[20])
+        let e2 = Vector256.LoadUnsafe<float>(&c.[24])
+        let e3 = Vector256.LoadUnsafe<float>(&c.[28])
 
         for j in 0 .. n - 1 do
-            let dv = Vector256.Create(d[j])
+            let du = Vector256.Create(u[j])
+            let dv = Vector256.Create(v[j])
             let o = 16 * j
-            Vector256.MultiplyAddEstimate(dv, c0, Vector256.LoadUnsafe<float>(&y.[o])).StoreUnsafe(&y.[o])
-            Vector256.MultiplyAddEstimate(dv, c1, Vector256.LoadUnsafe<float>(&y.[o + 4])).StoreUnsafe(&y.[o + 4])
-            Vector256.MultiplyAddEstimate(dv, c2, Vector256.LoadUnsafe<float>(&y.[o + 8])).StoreUnsafe(&y.[o + 8])
-            Vector256.MultiplyAddEstimate(dv, c3, Vector256.LoadUnsafe<float>(&y.[o + 12])).StoreUnsafe(&y.[o + 12])
+
+            Vector256
+                .MultiplyAddEstimate(dv, e0, Vector256.MultiplyAddEstimate(du, c0, Vector256.LoadUnsafe<float>(&y.[o])))
+                .StoreUnsafe(&y.[o])
+
+            Vector256
+                .MultiplyAddEstimate(dv, e1, Vector256.MultiplyAddEstimate(du, c1, Vector256.LoadUnsafe<float>(&y.[o + 4])))
+                .StoreUnsafe(&y.[o + 4])
+
+            Vector256
+                .MultiplyAddEstimate(dv, e2, Vector256.MultiplyAddEstimate(du, c2, Vector256.LoadUnsafe<float>(&y.[o + 8])))
+                .StoreUnsafe(&y.[o + 8])
+
+            Vector256
+                .MultiplyAddEstimate(dv, e3, Vector256.MultiplyAddEstimate(du, c3, Vector256.LoadUnsafe<float>(&y.[o + 12])))
+                .StoreUnsafe(&y.[o + 12])
 
     /// The packed index l(4l²−1)/3 + (m'+l)(2l+1) + (m+l) (as `So3Fft.index`).
     let inline private index (l: int) (mp: int) (m: int) =
@@ -228,7 +270,7 @@ module internal So3Pairs =
             let struct (a, b) = s.Pairs[p]
             let ords = orders a b
             let x = work.X
-            let acc = Array.zeroCreate<float> 16
+            let acc = work.C
 
             for c in 0..7 do
                 let struct (mp, m, rev, _, _) = ords[c]
@@ -240,20 +282,30 @@ module internal So3Pairs =
                     x[16 * j + 2 * c + 1] <- xIm[jj]
 
             start s p work
+            let mutable l = b
 
-            for l in b .. bw - 1 do
-                dot16 n work.D x acc
-                let odd = l % 2 = 1
+            while l < bw do
+                let two = l + 1 < bw
+                dot two n work.U work.V x acc
 
-                for c in 0..7 do
-                    let struct (mp, m, _, sign, alternates) = ords[c]
-                    let f = scale[l] * (if alternates && odd then -sign else sign)
-                    let k = index l mp m
-                    fRe[k] <- f * acc[2 * c]
-                    fIm[k] <- f * acc[2 * c + 1]
+                for dl in 0 .. (if two then 1 else 0) do
+                    let ll = l + dl
+                    let odd = ll % 2 = 1
 
-                if l < bw - 1 then
-                    advance s a b l work)
+                    for c in 0..7 do
+                        let struct (mp, m, _, sign, alternates) = ords[c]
+                        let f = scale[ll] * (if alternates && odd then -sign else sign)
+                        let k = index ll mp m
+                        fRe[k] <- f * acc[16 * dl + 2 * c]
+                        fIm[k] <- f * acc[16 * dl + 2 * c + 1]
+
+                if l + 2 < bw then
+                    step s a b (l + 1) work.V work.U
+
+                if l + 3 < bw then
+                    step s a b (l + 2) work.U work.V
+
+                l <- l + 2)
 
     /// Synthesis: T_{m'm}[j] = Σ_{l<B} f^l_{m'm} d^l_{m'm}(β_j) for all |m'|, |m| < B and j < 2B into (tRe, tIm) in the
     /// layout of the module; writes every entry.
@@ -266,24 +318,34 @@ module internal So3Pairs =
             let struct (a, b) = s.Pairs[p]
             let ords = orders a b
             let y = work.X
-            let c16 = Array.zeroCreate<float> 16
+            let c32 = work.C
             Array.Clear y
             start s p work
+            let mutable l = b
 
-            for l in b .. bw - 1 do
-                let odd = l % 2 = 1
+            while l < bw do
+                Array.Clear c32
 
-                for c in 0..7 do
-                    let struct (mp, m, _, sign, alternates) = ords[c]
-                    let f = if alternates && odd then -sign else sign
-                    let k = index l mp m
-                    c16[2 * c] <- f * fRe[k]
-                    c16[2 * c + 1] <- f * fIm[k]
+                for ll in l .. min (l + 1) (bw - 1) do
+                    let odd = ll % 2 = 1
+                    let o = 16 * (ll - l)
 
-                axpy16 n work.D c16 y
+                    for c in 0..7 do
+                        let struct (mp, m, _, sign, alternates) = ords[c]
+                        let f = if alternates && odd then -sign else sign
+                        let k = index ll mp m
+                        c32[o + 2 * c] <- f * fRe[k]
+                        c32[o + 2 * c + 1] <- f * fIm[k]
 
-                if l < bw - 1 then
-                    advance s a b l work
+                axpy n work.U work.V c32 y
+
+                if l + 2 < bw then
+                    step s a b (l + 1) work.V work.U
+
+                if l + 3 < bw then
+                    step s a b (l + 2) work.U work.V
+
+                l <- l + 2
 
             for c in 0..7 do
                 let struct (mp, m, rev, _, _) = ords[c]
