@@ -329,6 +329,23 @@ module So3Fft =
                     re[row * n + col] <- rowRe[row]
                     im[row * n + col] <- rowIm[row]
 
+    /// The transposed 2D DFT of a (2B)² plane in place: on return the plane holds DFT(x)ᵀ (for 2B a power of two the
+    /// final transposes of `dft2` are skipped). Since DFT(xᵀ) = DFT(x)ᵀ, filling the plane transposed gives DFT(x).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private dft2Transposed (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) (s: Scratch) =
+        let n = fft.Length
+
+        match s.Radix2 with
+        | Some(twRe, twIm, rev) ->
+            columnsRadix2 n twRe twIm rev negative re im
+            transpose n re
+            transpose n im
+            columnsRadix2 n twRe twIm rev negative re im
+        | None ->
+            dft2 fft negative re im s
+            transpose n re
+            transpose n im
+
     let private checkCoefficients (name: string) (b: int) (length: int) =
         if length <> count b then
             invalidArg
@@ -680,14 +697,15 @@ module So3Fft =
                         Array.blit sRe ((i * n + j) * n) re[q] (i * n) n
                         Array.blit sIm ((i * n + j) * n) im[q] (i * n) n
 
-                    dft2 plan.Fft false re[q] im[q] s
+                    dft2Transposed plan.Fft false re[q] im[q] s
 
+                // The planes hold the spectra transposed: [m mod 2B, m' mod 2B].
                 for mp in -(b - 1) .. b - 1 do
-                    let row = ((mp + n) % n) * n
+                    let col = (mp + n) % n
                     let dst = (mp + b - 1) * w + b - 1
 
                     for m in -(b - 1) .. b - 1 do
-                        let src = row + (m + n) % n
+                        let src = ((m + n) % n) * n + col
                         let t = (dst + m) * n + j0
 
                         for q in 0 .. cnt - 1 do
@@ -728,13 +746,14 @@ module So3Fft =
                     Array.Clear re[q]
                     Array.Clear im[q]
 
+                // Filled transposed, [m mod 2B, m' mod 2B]: the transposed DFT then yields [α, γ].
                 for mp in -(b - 1) .. b - 1 do
-                    let row = ((mp + n) % n) * n
+                    let col = (mp + n) % n
                     let src = (mp + b - 1) * w + b - 1
 
                     for m in -(b - 1) .. b - 1 do
                         let t = (src + m) * n + j0
-                        let i = row + (m + n) % n
+                        let i = ((m + n) % n) * n + col
 
                         for q in 0 .. cnt - 1 do
                             re[q][i] <- tRe[t + q]
@@ -742,7 +761,7 @@ module So3Fft =
 
                 for q in 0 .. cnt - 1 do
                     let j = j0 + q
-                    dft2 plan.Fft true re[q] im[q] s
+                    dft2Transposed plan.Fft true re[q] im[q] s
 
                     for i in 0 .. n - 1 do
                         Array.blit re[q] (i * n) outRe ((i * n + j) * n) n
