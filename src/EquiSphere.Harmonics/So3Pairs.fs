@@ -259,99 +259,105 @@ module internal So3Pairs =
     let inline private index (l: int) (mp: int) (m: int) =
         l * (4 * l * l - 1) / 3 + (mp + l) * (2 * l + 1) + m + l
 
-    /// Analysis: f^l_{m'm} = scale[l] Σ_{j<2B} d^l_{m'm}(β_j) X_{m'm}[j] for all l < B, |m'|, |m| ≤ l, from the
-    /// per-order spectra (xRe, xIm) in the layout of the module; writes every entry of (fRe, fIm).
-    let forward (s: Setup) (scale: float[]) (xRe: float[]) (xIm: float[]) (fRe: float[]) (fIm: float[]) =
+    /// The analysis of one canonical pair p (the eight orders it serves, all degrees).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private forwardPair (s: Setup) (scale: float[]) (xRe: float[]) (xIm: float[]) (fRe: float[]) (fIm: float[]) (p: int) (work: Work) =
         let bw = s.B
         let n = 2 * bw
         let w = 2 * bw - 1
+        let struct (a, b) = s.Pairs[p]
+        let ords = orders a b
+        let x = work.X
+        let acc = work.C
 
-        forPairs s (fun p work ->
-            let struct (a, b) = s.Pairs[p]
-            let ords = orders a b
-            let x = work.X
-            let acc = work.C
+        for c in 0..7 do
+            let struct (mp, m, rev, _, _) = ords[c]
+            let src = ((mp + bw - 1) * w + m + bw - 1) * n
 
-            for c in 0..7 do
-                let struct (mp, m, rev, _, _) = ords[c]
-                let src = ((mp + bw - 1) * w + m + bw - 1) * n
+            for j in 0 .. n - 1 do
+                let jj = if rev then src + n - 1 - j else src + j
+                x[16 * j + 2 * c] <- xRe[jj]
+                x[16 * j + 2 * c + 1] <- xIm[jj]
 
-                for j in 0 .. n - 1 do
-                    let jj = if rev then src + n - 1 - j else src + j
-                    x[16 * j + 2 * c] <- xRe[jj]
-                    x[16 * j + 2 * c + 1] <- xIm[jj]
+        start s p work
+        let mutable l = b
 
-            start s p work
-            let mutable l = b
+        while l < bw do
+            let two = l + 1 < bw
+            dot two n work.U work.V x acc
 
-            while l < bw do
-                let two = l + 1 < bw
-                dot two n work.U work.V x acc
+            for dl in 0 .. (if two then 1 else 0) do
+                let ll = l + dl
+                let odd = ll % 2 = 1
 
-                for dl in 0 .. (if two then 1 else 0) do
-                    let ll = l + dl
-                    let odd = ll % 2 = 1
+                for c in 0..7 do
+                    let struct (mp, m, _, sign, alternates) = ords[c]
+                    let f = scale[ll] * (if alternates && odd then -sign else sign)
+                    let k = index ll mp m
+                    fRe[k] <- f * acc[16 * dl + 2 * c]
+                    fIm[k] <- f * acc[16 * dl + 2 * c + 1]
 
-                    for c in 0..7 do
-                        let struct (mp, m, _, sign, alternates) = ords[c]
-                        let f = scale[ll] * (if alternates && odd then -sign else sign)
-                        let k = index ll mp m
-                        fRe[k] <- f * acc[16 * dl + 2 * c]
-                        fIm[k] <- f * acc[16 * dl + 2 * c + 1]
+            if l + 2 < bw then
+                step s a b (l + 1) work.V work.U
 
-                if l + 2 < bw then
-                    step s a b (l + 1) work.V work.U
+            if l + 3 < bw then
+                step s a b (l + 2) work.U work.V
 
-                if l + 3 < bw then
-                    step s a b (l + 2) work.U work.V
+            l <- l + 2
 
-                l <- l + 2)
+    /// The synthesis of one canonical pair p (the eight orders it serves, all degrees).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private inversePair (s: Setup) (fRe: float[]) (fIm: float[]) (tRe: float[]) (tIm: float[]) (p: int) (work: Work) =
+        let bw = s.B
+        let n = 2 * bw
+        let w = 2 * bw - 1
+        let struct (a, b) = s.Pairs[p]
+        let ords = orders a b
+        let y = work.X
+        let c32 = work.C
+        Array.Clear y
+        start s p work
+        let mutable l = b
+
+        while l < bw do
+            Array.Clear c32
+
+            for ll in l .. min (l + 1) (bw - 1) do
+                let odd = ll % 2 = 1
+                let o = 16 * (ll - l)
+
+                for c in 0..7 do
+                    let struct (mp, m, _, sign, alternates) = ords[c]
+                    let f = if alternates && odd then -sign else sign
+                    let k = index ll mp m
+                    c32[o + 2 * c] <- f * fRe[k]
+                    c32[o + 2 * c + 1] <- f * fIm[k]
+
+            axpy n work.U work.V c32 y
+
+            if l + 2 < bw then
+                step s a b (l + 1) work.V work.U
+
+            if l + 3 < bw then
+                step s a b (l + 2) work.U work.V
+
+            l <- l + 2
+
+        for c in 0..7 do
+            let struct (mp, m, rev, _, _) = ords[c]
+            let dst = ((mp + bw - 1) * w + m + bw - 1) * n
+
+            for j in 0 .. n - 1 do
+                let jj = if rev then dst + n - 1 - j else dst + j
+                tRe[jj] <- y[16 * j + 2 * c]
+                tIm[jj] <- y[16 * j + 2 * c + 1]
+
+    /// Analysis: f^l_{m'm} = scale[l] Σ_{j<2B} d^l_{m'm}(β_j) X_{m'm}[j] for all l < B, |m'|, |m| ≤ l, from the
+    /// per-order spectra (xRe, xIm) in the layout of the module; writes every entry of (fRe, fIm).
+    let forward (s: Setup) (scale: float[]) (xRe: float[]) (xIm: float[]) (fRe: float[]) (fIm: float[]) =
+        forPairs s (fun p work -> forwardPair s scale xRe xIm fRe fIm p work)
 
     /// Synthesis: T_{m'm}[j] = Σ_{l<B} f^l_{m'm} d^l_{m'm}(β_j) for all |m'|, |m| < B and j < 2B into (tRe, tIm) in the
     /// layout of the module; writes every entry.
     let inverse (s: Setup) (fRe: float[]) (fIm: float[]) (tRe: float[]) (tIm: float[]) =
-        let bw = s.B
-        let n = 2 * bw
-        let w = 2 * bw - 1
-
-        forPairs s (fun p work ->
-            let struct (a, b) = s.Pairs[p]
-            let ords = orders a b
-            let y = work.X
-            let c32 = work.C
-            Array.Clear y
-            start s p work
-            let mutable l = b
-
-            while l < bw do
-                Array.Clear c32
-
-                for ll in l .. min (l + 1) (bw - 1) do
-                    let odd = ll % 2 = 1
-                    let o = 16 * (ll - l)
-
-                    for c in 0..7 do
-                        let struct (mp, m, _, sign, alternates) = ords[c]
-                        let f = if alternates && odd then -sign else sign
-                        let k = index ll mp m
-                        c32[o + 2 * c] <- f * fRe[k]
-                        c32[o + 2 * c + 1] <- f * fIm[k]
-
-                axpy n work.U work.V c32 y
-
-                if l + 2 < bw then
-                    step s a b (l + 1) work.V work.U
-
-                if l + 3 < bw then
-                    step s a b (l + 2) work.U work.V
-
-                l <- l + 2
-
-            for c in 0..7 do
-                let struct (mp, m, rev, _, _) = ords[c]
-                let dst = ((mp + bw - 1) * w + m + bw - 1) * n
-
-                for j in 0 .. n - 1 do
-                    let jj = if rev then dst + n - 1 - j else dst + j
-                    tRe[jj] <- y[16 * j + 2 * c]
-                    tIm[jj] <- y[16 * j + 2 * c + 1])
+        forPairs s (fun p work -> inversePair s fRe fIm tRe tIm p work)
