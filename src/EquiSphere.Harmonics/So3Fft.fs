@@ -489,25 +489,25 @@ module So3Fft =
                     Array.Clear im
                     let t, tIm, u, uIm = planes[0], planes[1], planes[2], planes[3]
 
+                    // Filled transposed, [m mod 2B, m' mod 2B], for the transposed DFT (two plane transposes fewer).
                     for mp in 0 .. degrees - 1 do
                         let src = (mp + b - 1) * w + b - 1
-                        let row = mp * n
-                        let mirrorRow = ((n - mp) % n) * n
+                        let mirror = (n - mp) % n
 
                         for m in -(degrees - 1) .. degrees - 1 do
                             let tr, ti = t[src + m], tIm[src + m]
                             // T_j̄(m', m) = U(m', −m)
                             let ur, ui = u[src - m], uIm[src - m]
-                            let col = (m + n) % n
-                            re[row + col] <- tr - ui
-                            im[row + col] <- ti + ur
+                            let at = ((m + n) % n) * n + mp
+                            re[at] <- tr - ui
+                            im[at] <- ti + ur
 
                             if mp > 0 then
-                                let mcol = (n - m) % n
-                                re[mirrorRow + mcol] <- tr + ui
-                                im[mirrorRow + mcol] <- ur - ti
+                                let mirrorAt = ((n - m) % n) * n + mirror
+                                re[mirrorAt] <- tr + ui
+                                im[mirrorAt] <- ur - ti
 
-                    dft2 plan.Fft true re im s
+                    dft2Transposed plan.Fft true re im s
 
                     for i in 0 .. n - 1 do
                         Array.blit re (i * n) out ((i * n + j) * n) n
