@@ -89,13 +89,18 @@ module internal So3Pairs =
         else
             s
 
-    /// Per-worker scratch: the interleaved 8 complex orders × 2B angles, d^l (U) and d^{l+1} (V) over the angles, and
-    /// the 2 × 16 accumulated or applied coefficients of two degrees.
+    /// Per-worker scratch: the interleaved 8 complex orders × 2B angles (analysis), d^l (U) and d^{l+1} (V) over the
+    /// angles, the 2 × 16 accumulated coefficients of two degrees, and the per-pair d values and coefficients of the
+    /// synthesis.
     type private Work(n: int) =
         member val X = Array.zeroCreate<float>(16 * n)
         member val U = Array.zeroCreate<float> n
         member val V = Array.zeroCreate<float> n
         member val C = Array.zeroCreate<float> 32
+        /// d^l_{ab}(β_j) of one pair, [j · B + (l − b)] (synthesis).
+        member val Dt = Array.zeroCreate<float>(n * (n / 2))
+        /// The signed coefficients of one pair's eight orders, [(l − b) · 16 + 2 · order (+1 for im)] (synthesis).
+        member val Cm = Array.zeroCreate<float>(16 * (n / 2))
 
     /// The eight orders (m', m) of pair (a, b), whether each reads the β vector reversed, its constant sign and whether
     /// its sign alternates with l.
@@ -221,39 +226,46 @@ module internal So3Pairs =
         b2.StoreUnsafe(&acc.[24])
         b3.StoreUnsafe(&acc.[28])
 
-    /// y[16j .. 16j+15] += u[j] c[0..15] + v[j] c[16..31] for j < n: the synthesis of two degrees per pass over y
-    /// (SIMD; c[16..31] is zero when only one degree is left).
+    /// acc[0..15] = Σ_{k<len} d[off + k] x[16k .. 16k+15] (SIMD, two k per iteration, eight accumulators): the
+    /// synthesis at one β from the d values of all degrees of a pair.
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
-    let private axpy (n: int) (u: float[]) (v: float[]) (c: float[]) (y: float[]) =
-        let c0 = Vector256.LoadUnsafe<float>(&c.[0])
-        let c1 = Vector256.LoadUnsafe<float>(&c.[4])
-        let c2 = Vector256.LoadUnsafe<float>(&c.[8])
-        let c3 = Vector256.LoadUnsafe<float>(&c.[12])
-        let e0 = Vector256.LoadUnsafe<float>(&c.[16])
-        let e1 = Vector256.LoadUnsafe<float>(&c.[20])
-        let e2 = Vector256.LoadUnsafe<float>(&c.[24])
-        let e3 = Vector256.LoadUnsafe<float>(&c.[28])
+    let private dotRow (len: int) (d: float[]) (off: int) (x: float[]) (acc: float[]) =
+        let mutable a0 = Vector256<float>.Zero
+        let mutable a1 = Vector256<float>.Zero
+        let mutable a2 = Vector256<float>.Zero
+        let mutable a3 = Vector256<float>.Zero
+        let mutable b0 = Vector256<float>.Zero
+        let mutable b1 = Vector256<float>.Zero
+        let mutable b2 = Vector256<float>.Zero
+        let mutable b3 = Vector256<float>.Zero
+        let mutable k = 0
 
-        for j in 0 .. n - 1 do
-            let du = Vector256.Create(u[j])
-            let dv = Vector256.Create(v[j])
-            let o = 16 * j
+        while k + 1 < len do
+            let d0 = Vector256.Create(d[off + k])
+            let d1 = Vector256.Create(d[off + k + 1])
+            let o = 16 * k
+            a0 <- Vector256.MultiplyAddEstimate(d0, Vector256.LoadUnsafe<float>(&x.[o]), a0)
+            a1 <- Vector256.MultiplyAddEstimate(d0, Vector256.LoadUnsafe<float>(&x.[o + 4]), a1)
+            a2 <- Vector256.MultiplyAddEstimate(d0, Vector256.LoadUnsafe<float>(&x.[o + 8]), a2)
+            a3 <- Vector256.MultiplyAddEstimate(d0, Vector256.LoadUnsafe<float>(&x.[o + 12]), a3)
+            b0 <- Vector256.MultiplyAddEstimate(d1, Vector256.LoadUnsafe<float>(&x.[o + 16]), b0)
+            b1 <- Vector256.MultiplyAddEstimate(d1, Vector256.LoadUnsafe<float>(&x.[o + 20]), b1)
+            b2 <- Vector256.MultiplyAddEstimate(d1, Vector256.LoadUnsafe<float>(&x.[o + 24]), b2)
+            b3 <- Vector256.MultiplyAddEstimate(d1, Vector256.LoadUnsafe<float>(&x.[o + 28]), b3)
+            k <- k + 2
 
-            Vector256
-                .MultiplyAddEstimate(dv, e0, Vector256.MultiplyAddEstimate(du, c0, Vector256.LoadUnsafe<float>(&y.[o])))
-                .StoreUnsafe(&y.[o])
+        if k < len then
+            let d0 = Vector256.Create(d[off + k])
+            let o = 16 * k
+            a0 <- Vector256.MultiplyAddEstimate(d0, Vector256.LoadUnsafe<float>(&x.[o]), a0)
+            a1 <- Vector256.MultiplyAddEstimate(d0, Vector256.LoadUnsafe<float>(&x.[o + 4]), a1)
+            a2 <- Vector256.MultiplyAddEstimate(d0, Vector256.LoadUnsafe<float>(&x.[o + 8]), a2)
+            a3 <- Vector256.MultiplyAddEstimate(d0, Vector256.LoadUnsafe<float>(&x.[o + 12]), a3)
 
-            Vector256
-                .MultiplyAddEstimate(dv, e1, Vector256.MultiplyAddEstimate(du, c1, Vector256.LoadUnsafe<float>(&y.[o + 4])))
-                .StoreUnsafe(&y.[o + 4])
-
-            Vector256
-                .MultiplyAddEstimate(dv, e2, Vector256.MultiplyAddEstimate(du, c2, Vector256.LoadUnsafe<float>(&y.[o + 8])))
-                .StoreUnsafe(&y.[o + 8])
-
-            Vector256
-                .MultiplyAddEstimate(dv, e3, Vector256.MultiplyAddEstimate(du, c3, Vector256.LoadUnsafe<float>(&y.[o + 12])))
-                .StoreUnsafe(&y.[o + 12])
+        (a0 + b0).StoreUnsafe(&acc.[0])
+        (a1 + b1).StoreUnsafe(&acc.[4])
+        (a2 + b2).StoreUnsafe(&acc.[8])
+        (a3 + b3).StoreUnsafe(&acc.[12])
 
     /// The packed index l(4l²−1)/3 + (m'+l)(2l+1) + (m+l) (as `So3Fft.index`).
     let inline private index (l: int) (mp: int) (m: int) =
@@ -313,27 +325,22 @@ module internal So3Pairs =
         let w = 2 * bw - 1
         let struct (a, b) = s.Pairs[p]
         let ords = orders a b
-        let y = work.X
-        let c32 = work.C
-        Array.Clear y
+        let len = bw - b
+        let dt, cm, acc = work.Dt, work.Cm, work.C
         start s p work
         let mutable l = b
 
+        // d^l_{ab}(β_j) for all degrees, stored per β contiguous in l.
         while l < bw do
-            Array.Clear c32
+            let k = l - b
+            let u, v = work.U, work.V
 
-            for ll in l .. min (l + 1) (bw - 1) do
-                let odd = ll % 2 = 1
-                let o = 16 * (ll - l)
+            for j in 0 .. n - 1 do
+                dt[j * len + k] <- u[j]
 
-                for c in 0..7 do
-                    let struct (mp, m, _, sign, alternates) = ords[c]
-                    let f = if alternates && odd then -sign else sign
-                    let k = index ll mp m
-                    c32[o + 2 * c] <- f * fRe[k]
-                    c32[o + 2 * c + 1] <- f * fIm[k]
-
-            axpy n work.U work.V c32 y
+            if l + 1 < bw then
+                for j in 0 .. n - 1 do
+                    dt[j * len + k + 1] <- v[j]
 
             if l + 2 < bw then
                 step s a b (l + 1) work.V work.U
@@ -343,14 +350,26 @@ module internal So3Pairs =
 
             l <- l + 2
 
-        for c in 0..7 do
-            let struct (mp, m, rev, _, _) = ords[c]
-            let dst = ((mp + bw - 1) * w + m + bw - 1) * n
+        for ll in b .. bw - 1 do
+            let odd = ll % 2 = 1
+            let o = 16 * (ll - b)
 
-            for j in 0 .. n - 1 do
+            for c in 0..7 do
+                let struct (mp, m, _, sign, alternates) = ords[c]
+                let f = if alternates && odd then -sign else sign
+                let k = index ll mp m
+                cm[o + 2 * c] <- f * fRe[k]
+                cm[o + 2 * c + 1] <- f * fIm[k]
+
+        for j in 0 .. n - 1 do
+            dotRow len dt (j * len) cm acc
+
+            for c in 0..7 do
+                let struct (mp, m, rev, _, _) = ords[c]
+                let dst = ((mp + bw - 1) * w + m + bw - 1) * n
                 let jj = if rev then dst + n - 1 - j else dst + j
-                tRe[jj] <- y[16 * j + 2 * c]
-                tIm[jj] <- y[16 * j + 2 * c + 1]
+                tRe[jj] <- acc[2 * c]
+                tIm[jj] <- acc[2 * c + 1]
 
     /// Analysis: f^l_{m'm} = scale[l] Σ_{j<2B} d^l_{m'm}(β_j) X_{m'm}[j] for all l < B, |m'|, |m| ≤ l, from the
     /// per-order spectra (xRe, xIm) in the layout of the module; writes every entry of (fRe, fIm).
