@@ -6,11 +6,11 @@ open System.Runtime.CompilerServices
 open System.Threading.Tasks
 
 /// A plan for the SO(3) Fourier transform of bandwidth B on the SOFT grid (So3Grid, (2B)³ rotations [α, β, γ]):
-/// the Wigner-d tables d^l_{m'm}(β_j) for the northern half of the β grid (j < B; the southern half follows from
-/// d^l_{m'm}(π − β) = (−1)^{l+m'} d^l_{m',−m}(β)), the β quadrature weights and the FFT plan of length 2B.
-/// Tables ((4/3)B⁴ doubles: B betas × B(4B²−1)/3 entries) are precomputed while they fit in
-/// `So3Fft.TableBudgetBytes` (B ≤ 64, 179 MB at B = 64), otherwise
-/// recomputed per β during each transform by Risbo's recursion. Immutable and safe to share across threads.
+/// the β quadrature weights, the FFT plan of length 2B, the setup of the table-free recurrence engine (seeds
+/// d^b_{ab}(β_j) of the canonical pairs 0 ≤ a ≤ b < B, B³ doubles while B ≤ 128) and, optionally, the Wigner-d tables
+/// d^l_{m'm}(β_j) for the northern half of the β grid (j < B; the southern half follows from
+/// d^l_{m'm}(π − β) = (−1)^{l+m'} d^l_{m',−m}(β)), (4/3)B⁴ doubles (179 MB at B = 64), built on first use. Which engine
+/// `So3Fft.forward`/`So3Fft.inverse` use is `UsesTableEngine`. Immutable and safe to share across threads.
 [<Sealed>]
 type So3FftPlan
     internal
