@@ -58,7 +58,8 @@ type So3FftPlan
 [<RequireQualifiedAccess>]
 module So3Fft =
 
-    /// The largest table a plan precomputes (bytes); above it, d is recomputed per β in each transform.
+    /// The largest table `plan` builds (bytes), for the real-output inverse of `Correlation`; above it that inverse
+    /// recomputes d per β. `forward`/`inverse` of `plan` use no tables.
     [<Literal>]
     let TableBudgetBytes = 256L * 1024L * 1024L
 
