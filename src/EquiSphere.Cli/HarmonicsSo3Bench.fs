@@ -4,8 +4,8 @@ open System
 open System.Numerics
 open EquiSphere.Harmonics
 
-/// The "so3" benchmark suite: SO(3) FFT forward and inverse at B = 16..128 (GF/s from ≈ 10.7 B⁴ flops of the
-/// Wigner step), Wigner-d tables, and correlation pairs per second for two 32-channel 16 × 16 maps at B = 32.
+/// The "so3" benchmark suite: SO(3) FFT forward and inverse at B = 16..128 with the recurrence engine, and with the
+/// table engine for B ≤ 64, side by side (GF/s from ≈ 10.7 B⁴ flops of the Wigner step), Wigner-d tables, and correlation pairs per second for two 32-channel 16 × 16 maps at B = 32.
 [<RequireQualifiedAccess>]
 module HarmonicsSo3Bench =
 
@@ -34,16 +34,10 @@ module HarmonicsSo3Bench =
         for b in [ 16; 32; 64; 128 ] do
             let sw = Diagnostics.Stopwatch.StartNew()
             let plan = So3Fft.plan b
-            let build = sw.Elapsed.TotalSeconds
             let c = randomCoefficients rng b
             let f = So3Fft.inverse plan c
+            let build = sw.Elapsed.TotalSeconds
             let flops = 10.7 * float b ** 4.0
-
-            let tables =
-                if plan.HasTables then
-                    sprintf "tables %d MB" (plan.MemoryBytes / 1048576L)
-                else
-                    "d per β on the fly"
 
             let policy (action: unit -> unit) =
                 if b >= 128 then
@@ -51,22 +45,40 @@ module HarmonicsSo3Bench =
                 else
                     Bench.time 1 3 0.5 action
 
-            for name, action in
-                [
-                    "forward", (fun () -> So3Fft.forward plan f |> ignore)
-                    "inverse", (fun () -> So3Fft.inverse plan c |> ignore)
-                ] do
-                let median, best = policy action
+            // The table engine (previous default; `planWith true`) side by side with the recurrence engine, B ≤ 64.
+            let reference =
+                if b <= 64 then
+                    let t = So3Fft.planWith true b
+                    So3Fft.inverse t c |> ignore
+                    Some t
+                else
+                    None
 
-                rows.Add
-                    {
-                        Group = "SO(3) FFT"
-                        Case = sprintf "%s B=%d" name b
-                        MedianSeconds = median
-                        MinSeconds = best
-                        Flops = flops
-                        Note = sprintf "%s; plan %s%s" tables (Bench.formatSeconds build) (if b = 64 then "; target ≤ 8 ms" else "")
-                    }
+            let engines =
+                [
+                    yield "", plan, sprintf "d by l-recurrence, no tables; plan+first call %s" (Bench.formatSeconds build)
+                    match reference with
+                    | Some t -> yield " (tables)", t, sprintf "tables %d MB" (t.MemoryBytes / 1048576L)
+                    | None -> ()
+                ]
+
+            for suffix, p, note in engines do
+                for name, action in
+                    [
+                        "forward", (fun () -> So3Fft.forward p f |> ignore)
+                        "inverse", (fun () -> So3Fft.inverse p c |> ignore)
+                    ] do
+                    let median, best = policy action
+
+                    rows.Add
+                        {
+                            Group = "SO(3) FFT"
+                            Case = sprintf "%s B=%d%s" name b suffix
+                            MedianSeconds = median
+                            MinSeconds = best
+                            Flops = flops
+                            Note = sprintf "%s%s" note (if b = 64 && suffix = "" then "; target ≤ 8 ms" else "")
+                        }
 
         // Correlation: two 32-channel 16 × 16 maps upsampled to B = 32, grid argmax and sub-cell refinement.
         let channels = 32

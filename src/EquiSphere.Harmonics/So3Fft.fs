@@ -2,31 +2,48 @@ namespace EquiSphere.Harmonics
 
 open System
 open System.Numerics
+open System.Runtime.CompilerServices
 open System.Threading.Tasks
 
 /// A plan for the SO(3) Fourier transform of bandwidth B on the SOFT grid (So3Grid, (2B)³ rotations [α, β, γ]):
-/// the Wigner-d tables d^l_{m'm}(β_j) for the northern half of the β grid (j < B; the southern half follows from
-/// d^l_{m'm}(π − β) = (−1)^{l+m'} d^l_{m',−m}(β)), the β quadrature weights and the FFT plan of length 2B.
-/// Tables ((4/3)B⁴ doubles: B betas × B(4B²−1)/3 entries) are precomputed while they fit in
-/// `So3Fft.TableBudgetBytes` (B ≤ 64, 179 MB at B = 64), otherwise
-/// recomputed per β during each transform by Risbo's recursion. Immutable and safe to share across threads.
+/// the β quadrature weights, the FFT plan of length 2B, the setup of the table-free recurrence engine (seeds
+/// d^b_{ab}(β_j) of the canonical pairs 0 ≤ a ≤ b < B, B³ doubles while B ≤ 128) and, optionally, the Wigner-d tables
+/// d^l_{m'm}(β_j) for the northern half of the β grid (j < B; the southern half follows from
+/// d^l_{m'm}(π − β) = (−1)^{l+m'} d^l_{m',−m}(β)), (4/3)B⁴ doubles (179 MB at B = 64), built on first use. Which engine
+/// `So3Fft.forward`/`So3Fft.inverse` use is `UsesTableEngine`. Immutable and safe to share across threads.
 [<Sealed>]
-type So3FftPlan internal (b: int, weights: float[], tables: float[][] option, fft: FftPlan, realFft: RealFftPlan) =
+type So3FftPlan
+    internal
+    (
+        b: int,
+        weights: float[],
+        tables: Lazy<float[][]> option,
+        tableTransforms: bool,
+        pairs: Lazy<So3Pairs.Setup>,
+        fft: FftPlan,
+        realFft: RealFftPlan
+    ) =
     /// The bandwidth B: degrees l < B, the grid has (2B)³ rotations.
     member _.Bandwidth = b
 
-    /// Whether the Wigner-d tables are precomputed (true) or recomputed per transform (false).
+    /// Whether the Wigner-d tables of the real-output inverse (correlation) are precomputed, on first use (true), or
+    /// recomputed per transform (false). `So3Fft.forward` and `So3Fft.inverse` use no tables either way.
     member _.HasTables = tables.IsSome
 
-    /// Bytes held by the plan's tables.
+    /// Bytes the plan's tables hold once built (0 without tables).
     member _.MemoryBytes: int64 =
-        tables
-        |> Option.map (Array.sumBy (fun t -> int64 t.Length * 8L))
-        |> Option.defaultValue 0L
+        match tables with
+        | Some _ -> int64 b * int64 (b * (4 * b * b - 1) / 3) * 8L
+        | None -> 0L
 
     /// Quadrature weights v_j with Σ_j v_j g(β_j) = ∫₀^π g(β) sin β dβ for g of degree < 2B in cos β.
     member internal _.Weights = weights
-    member internal _.Tables = tables
+    member internal _.Tables = tables |> Option.map (fun t -> t.Value)
+    member internal _.Pairs = pairs.Value
+
+    /// Whether `So3Fft.forward`/`So3Fft.inverse` run through the d tables (the reference engine of `planWith true`)
+    /// instead of the table-free degree recurrence.
+    member _.UsesTableEngine = tableTransforms
     member internal _.Fft = fft
     member internal _.RealFft = realFft
 
@@ -41,7 +58,8 @@ type So3FftPlan internal (b: int, weights: float[], tables: float[][] option, ff
 [<RequireQualifiedAccess>]
 module So3Fft =
 
-    /// The largest table a plan precomputes (bytes); above it, d is recomputed per β in each transform.
+    /// The largest table `plan` builds (bytes), for the real-output inverse of `Correlation`; above it that inverse
+    /// recomputes d per β. `forward`/`inverse` of `plan` use no tables.
     [<Literal>]
     let TableBudgetBytes = 256L * 1024L * 1024L
 
@@ -67,10 +85,7 @@ module So3Fft =
 
         t
 
-    /// A plan for bandwidth b (1 ≤ b ≤ 2048) that precomputes the Wigner-d tables when `tables` is true, or recomputes
-    /// d per β in every transform when false (O(B²) memory per worker instead of (4/3)B⁴ doubles, slower). Both give
-    /// the same results.
-    let planWith (tables: bool) (b: int) : So3FftPlan =
+    let private create (tables: bool) (tableTransforms: bool) (b: int) : So3FftPlan =
         Check.bandwidth (nameof b) b
         let n = 2 * b
 
@@ -81,16 +96,24 @@ module So3Fft =
 
         let precomputed =
             if tables then
-                Some(Array.Parallel.init b (fun j -> table b betas[j]))
+                Some(lazy (Array.Parallel.init b (fun j -> table b betas[j])))
             else
                 None
 
-        So3FftPlan(b, weights, precomputed, Fft.plan n, Fft.planReal n)
+        So3FftPlan(b, weights, precomputed, tableTransforms, lazy (So3Pairs.setup b), Fft.plan n, Fft.planReal n)
 
-    /// A plan for bandwidth b (1 ≤ b ≤ 2048): tables precomputed while they fit `TableBudgetBytes` (B ≤ 64).
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048) with a choice of engine. `tables = true`: the Wigner-d tables
+    /// ((4/3)B⁴ doubles, built on first use) drive every transform, streamed per group of β pairs (the reference engine,
+    /// memory-bound for B ≥ 64). `tables = false`: no tables; `forward`/`inverse` generate d by the three-term
+    /// recurrence in l per canonical index pair (O(B³) memory per transform), and the real-output inverse of
+    /// `Correlation` recomputes d per β. Both give the same results to ~1e-13.
+    let planWith (tables: bool) (b: int) : So3FftPlan = create tables tables b
+
+    /// A plan for bandwidth b (1 ≤ b ≤ 2048): `forward`/`inverse` use the table-free recurrence engine; the real-output
+    /// inverse of `Correlation` uses d tables, built on its first use, while they fit `TableBudgetBytes` (B ≤ 64).
     let plan (b: int) : So3FftPlan =
         Check.bandwidth (nameof b) b
-        planWith (int64 b * int64 (count b) * 8L <= TableBudgetBytes) b
+        create (int64 b * int64 (count b) * 8L <= TableBudgetBytes) false b
 
     /// The d table of β_j (j < B) from the plan or freshly computed.
     let private tableOf (plan: So3FftPlan) (j: int) =
@@ -99,6 +122,7 @@ module So3Fft =
         | None -> table plan.Bandwidth (So3Grid.betas plan.Bandwidth).[j]
 
     /// y_q[yo + i] += x_q[xo + i] · d[dOff + i] for the four pairs q = 0..3 and i < len, loading d once (SIMD).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private mulAdd4
         (len: int)
         (x0: float[])
@@ -158,7 +182,7 @@ module So3Fft =
         let sl = max n (Fft.scratchLength fft)
         let rl = max n (Fft.realScratchLength realFft)
         /// `GroupSize` sets of four coefficient planes, one per β pair of a group.
-        member val PlaneSets = Array.init 4 (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
+        member val PlaneSets = lazy Array.init 4 (fun _ -> Array.init 4 (fun _ -> Array.zeroCreate<float>(w * w)))
         member val Re = Array.zeroCreate<float>(n * n)
         member val Im = Array.zeroCreate<float>(n * n)
         member val LineRe = Array.zeroCreate<float> n
@@ -203,6 +227,7 @@ module So3Fft =
 
     /// Radix-2 DFTs of all n columns of an n × n plane at once (along axis 0, SIMD across the columns), in place,
     /// unnormalized, sign −1 (`negative`) or +1; n a power of two.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private columnsRadix2 (n: int) (twRe: float[]) (twIm: float[]) (rev: int[]) (negative: bool) (re: float[]) (im: float[]) =
         for i in 0 .. n - 1 do
             let r = rev[i]
@@ -257,6 +282,7 @@ module So3Fft =
             size <- size * 2
 
     /// Transposes an n × n plane in place.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private transpose (n: int) (x: float[]) =
         for i in 0 .. n - 1 do
             for j in i + 1 .. n - 1 do
@@ -265,6 +291,7 @@ module So3Fft =
                 x[j * n + i] <- t
 
     /// The 2D DFT of a (2B)² plane [row, col] in place, unnormalized, with sign −1 (`negative`) or +1.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private dft2 (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) (s: Scratch) =
         let n = fft.Length
 
@@ -302,6 +329,23 @@ module So3Fft =
                 for row in 0 .. n - 1 do
                     re[row * n + col] <- rowRe[row]
                     im[row * n + col] <- rowIm[row]
+
+    /// The transposed 2D DFT of a (2B)² plane in place: on return the plane holds DFT(x)ᵀ (for 2B a power of two the
+    /// final transposes of `dft2` are skipped). Since DFT(xᵀ) = DFT(x)ᵀ, filling the plane transposed gives DFT(x).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private dft2Transposed (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) (s: Scratch) =
+        let n = fft.Length
+
+        match s.Radix2 with
+        | Some(twRe, twIm, rev) ->
+            columnsRadix2 n twRe twIm rev negative re im
+            transpose n re
+            transpose n im
+            columnsRadix2 n twRe twIm rev negative re im
+        | None ->
+            dft2 fft negative re im s
+            transpose n re
+            transpose n im
 
     let private checkCoefficients (name: string) (b: int) (length: int) =
         if length <> count b then
@@ -394,8 +438,9 @@ module So3Fft =
                 re[i] <- tRe[s]
                 im[i] <- tIm[s]
 
-    /// The inverse on split coefficients; returns the (2B)³ samples as (re, im).
-    let internal inverseSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
+    /// The inverse on split coefficients through the precomputed (or per-β) d tables, grouped by β pairs: the table
+    /// reference of `inverseSplit`. Returns the (2B)³ samples as (re, im).
+    let internal inverseTables (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
         let b = plan.Bandwidth
         let n = 2 * b
         let gRe, gIm = mirror b fRe fIm
@@ -404,10 +449,10 @@ module So3Fft =
 
         forEachGroup plan (fun _ js s ->
             let re, im = s.Re, s.Im
-            synthesizeGroup b b false (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets
+            synthesizeGroup b b false (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets.Value
 
             for q in 0 .. js.Length - 1 do
-                let j, planes = js[q], s.PlaneSets[q]
+                let j, planes = js[q], s.PlaneSets.Value[q]
 
                 for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
                     scatter b flip pr pi re im
@@ -432,10 +477,10 @@ module So3Fft =
 
         forEachGroup plan (fun _ js s ->
             let yRe, yIm = s.Re, s.Im
-            synthesizeGroup b degrees true (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets
+            synthesizeGroup b degrees true (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets.Value
 
             for q in 0 .. js.Length - 1 do
-                let j, planes = js[q], s.PlaneSets[q]
+                let j, planes = js[q], s.PlaneSets.Value[q]
 
                 if s.Radix2.IsSome then
                     // Both β of the pair at once: W = T_j + i T_j̄, extended to m' < 0 by T(−m', −m) = conj T(m', m) (real
@@ -445,25 +490,25 @@ module So3Fft =
                     Array.Clear im
                     let t, tIm, u, uIm = planes[0], planes[1], planes[2], planes[3]
 
+                    // Filled transposed, [m mod 2B, m' mod 2B], for the transposed DFT (two plane transposes fewer).
                     for mp in 0 .. degrees - 1 do
                         let src = (mp + b - 1) * w + b - 1
-                        let row = mp * n
-                        let mirrorRow = ((n - mp) % n) * n
+                        let mirror = (n - mp) % n
 
                         for m in -(degrees - 1) .. degrees - 1 do
                             let tr, ti = t[src + m], tIm[src + m]
                             // T_j̄(m', m) = U(m', −m)
                             let ur, ui = u[src - m], uIm[src - m]
-                            let col = (m + n) % n
-                            re[row + col] <- tr - ui
-                            im[row + col] <- ti + ur
+                            let at = ((m + n) % n) * n + mp
+                            re[at] <- tr - ui
+                            im[at] <- ti + ur
 
                             if mp > 0 then
-                                let mcol = (n - m) % n
-                                re[mirrorRow + mcol] <- tr + ui
-                                im[mirrorRow + mcol] <- ur - ti
+                                let mirrorAt = ((n - m) % n) * n + mirror
+                                re[mirrorAt] <- tr + ui
+                                im[mirrorAt] <- ur - ti
 
-                    dft2 plan.Fft true re im s
+                    dft2Transposed plan.Fft true re im s
 
                     for i in 0 .. n - 1 do
                         Array.blit re (i * n) out ((i * n + j) * n) n
@@ -542,9 +587,9 @@ module So3Fft =
                     pr[t] <- v * re[s]
                     pi[t] <- v * im[s]
 
-    /// The forward transform on split samples; returns split coefficients. Parallel over β pairs, each worker
-    /// accumulating into its own coefficient arrays (summed at the end).
-    let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
+    /// The forward transform on split samples through the d tables, parallel over β pairs, each worker accumulating
+    /// into its own coefficient arrays (summed at the end): the table reference of `forwardSplit`.
+    let internal forwardTables (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
         let b = plan.Bandwidth
         let w = 2 * b - 1
         let total = count b
@@ -560,7 +605,7 @@ module So3Fft =
             let ds = Array.map (tableOf plan) js
 
             for q in 0 .. js.Length - 1 do
-                analysisPlanes plan sRe sIm js[q] s s.PlaneSets[q]
+                analysisPlanes plan sRe sIm js[q] s s.PlaneSets.Value[q]
 
             for l in 0 .. b - 1 do
                 let len = 2 * l + 1
@@ -571,7 +616,7 @@ module So3Fft =
                     let src = (mp + b - 1) * w + b - 1 - l
 
                     for q in 0 .. js.Length - 1 do
-                        let p = s.PlaneSets[q]
+                        let p = s.PlaneSets.Value[q]
                         mulAdd4 len p[0] p[1] p[2] p[3] src ds[q] dst acc[0] acc[1] acc[2] acc[3] dst)
 
         for wk in 1 .. workers - 1 do
@@ -601,6 +646,133 @@ module So3Fft =
 
         fRe, fIm
 
+    /// Consecutive β per block of the table-free engine: a block's spectra fill whole cache lines of the per-order
+    /// layout [order · 2B + j].
+    let private BetaBlock = 8
+
+    /// Runs `body j0 count scratch re im` for blocks of up to `BetaBlock` consecutive β indices j0 .. j0+count−1
+    /// (covering 0..2B−1) on min(blocks, cores) workers, each with its own scratch and `BetaBlock` (2B)² planes
+    /// (re, im).
+    let private forEachBetaBlock (plan: So3FftPlan) (body: int -> int -> Scratch -> float[][] -> float[][] -> unit) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let blocks = (n + BetaBlock - 1) / BetaBlock
+        let workers = max 1 (min blocks Environment.ProcessorCount)
+
+        Parallel.For(
+            0,
+            workers,
+            fun w ->
+                let s = Scratch(b, plan.Fft, plan.RealFft)
+                let re = Array.init BetaBlock (fun _ -> Array.zeroCreate<float>(n * n))
+                let im = Array.init BetaBlock (fun _ -> Array.zeroCreate<float>(n * n))
+                let mutable g = w
+
+                while g < blocks do
+                    let j0 = g * BetaBlock
+                    body j0 (min BetaBlock (n - j0)) s re im
+                    g <- g + workers
+        )
+        |> ignore
+
+    /// Spectra per order (So3Pairs layout) need (2B−1)² · 2B doubles each for re and im.
+    let private spectraLength (b: int) = (2 * b - 1) * (2 * b - 1) * 2 * b
+
+    /// The forward transform on split samples; returns split coefficients. Per β_j (parallel): the 2D FFT over
+    /// (α, γ), weighted, stored per order (m', m); then the Wigner step per canonical pair (So3Pairs.forward,
+    /// parallel over pairs, d by recurrence in l, no tables).
+    let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let w = 2 * b - 1
+        let len = spectraLength b
+        let xRe = Buffers.ArrayPool<float>.Shared.Rent len
+        let xIm = Buffers.ArrayPool<float>.Shared.Rent len
+
+        try
+            forEachBetaBlock plan (fun j0 cnt s re im ->
+                for q in 0 .. cnt - 1 do
+                    let j = j0 + q
+
+                    for i in 0 .. n - 1 do
+                        Array.blit sRe ((i * n + j) * n) re[q] (i * n) n
+                        Array.blit sIm ((i * n + j) * n) im[q] (i * n) n
+
+                    dft2Transposed plan.Fft false re[q] im[q] s
+
+                // The planes hold the spectra transposed: [m mod 2B, m' mod 2B].
+                for mp in -(b - 1) .. b - 1 do
+                    let col = (mp + n) % n
+                    let dst = (mp + b - 1) * w + b - 1
+
+                    for m in -(b - 1) .. b - 1 do
+                        let src = ((m + n) % n) * n + col
+                        let t = (dst + m) * n + j0
+
+                        for q in 0 .. cnt - 1 do
+                            let v = plan.Weights[j0 + q]
+                            xRe[t + q] <- v * re[q][src]
+                            xIm[t + q] <- v * im[q][src])
+
+            let h = 2.0 * Math.PI / float n
+
+            let scale =
+                Array.init b (fun l -> float (2 * l + 1) / (8.0 * Math.PI * Math.PI) * h * h)
+
+            let fRe = Array.zeroCreate (count b)
+            let fIm = Array.zeroCreate (count b)
+            So3Pairs.forward plan.Pairs scale xRe xIm fRe fIm
+            fRe, fIm
+        finally
+            Buffers.ArrayPool<float>.Shared.Return xRe
+            Buffers.ArrayPool<float>.Shared.Return xIm
+
+    /// The inverse on split coefficients; returns the (2B)³ samples as (re, im). The Wigner step per canonical pair
+    /// (So3Pairs.inverse, parallel over pairs, no tables), then per β_j (parallel) the inverse 2D FFT over (α, γ).
+    let internal inverseSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let w = 2 * b - 1
+        let len = spectraLength b
+        let tRe = Buffers.ArrayPool<float>.Shared.Rent len
+        let tIm = Buffers.ArrayPool<float>.Shared.Rent len
+        let outRe = Array.zeroCreate (n * n * n)
+        let outIm = Array.zeroCreate (n * n * n)
+
+        try
+            So3Pairs.inverse plan.Pairs fRe fIm tRe tIm
+
+            forEachBetaBlock plan (fun j0 cnt s re im ->
+                for q in 0 .. cnt - 1 do
+                    Array.Clear re[q]
+                    Array.Clear im[q]
+
+                // Filled transposed, [m mod 2B, m' mod 2B]: the transposed DFT then yields [α, γ].
+                for mp in -(b - 1) .. b - 1 do
+                    let col = (mp + n) % n
+                    let src = (mp + b - 1) * w + b - 1
+
+                    for m in -(b - 1) .. b - 1 do
+                        let t = (src + m) * n + j0
+                        let i = ((m + n) % n) * n + col
+
+                        for q in 0 .. cnt - 1 do
+                            re[q][i] <- tRe[t + q]
+                            im[q][i] <- tIm[t + q]
+
+                for q in 0 .. cnt - 1 do
+                    let j = j0 + q
+                    dft2Transposed plan.Fft true re[q] im[q] s
+
+                    for i in 0 .. n - 1 do
+                        Array.blit re[q] (i * n) outRe ((i * n + j) * n) n
+                        Array.blit im[q] (i * n) outIm ((i * n + j) * n) n)
+
+            outRe, outIm
+        finally
+            Buffers.ArrayPool<float>.Shared.Return tRe
+            Buffers.ArrayPool<float>.Shared.Return tIm
+
     /// Forward transform (analysis) of (2B)³ complex samples f(α_i, β_j, γ_k), flat [α, β, γ] row-major, to
     /// B(4B²−1)/3 coefficients f^l_{m'm} = (2l+1)/(8π²) ∫ f conj D^l_{m'm} dR (exact by quadrature for band-limited
     /// f). Law: forward (inverse c) = c.
@@ -611,7 +783,13 @@ module So3Fft =
         checkSamples (nameof samples) plan.Bandwidth samples.Length
         let re = samples |> Array.map (fun z -> z.Real)
         let im = samples |> Array.map (fun z -> z.Imaginary)
-        let fRe, fIm = forwardSplit plan re im
+
+        let fRe, fIm =
+            if plan.UsesTableEngine then
+                forwardTables plan re im
+            else
+                forwardSplit plan re im
+
         Array.init fRe.Length (fun i -> Complex(fRe[i], fIm[i]))
 
     /// Inverse transform (synthesis): f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at the (2B)³ SOFT grid rotations,
@@ -623,7 +801,13 @@ module So3Fft =
         checkCoefficients (nameof coeffs) plan.Bandwidth coeffs.Length
         let re = coeffs |> Array.map (fun z -> z.Real)
         let im = coeffs |> Array.map (fun z -> z.Imaginary)
-        let oRe, oIm = inverseSplit plan re im
+
+        let oRe, oIm =
+            if plan.UsesTableEngine then
+                inverseTables plan re im
+            else
+                inverseSplit plan re im
+
         Array.init oRe.Length (fun i -> Complex(oRe[i], oIm[i]))
 
     /// Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at one rotation R (B = bandwidth of the coefficient vector); O(B³).

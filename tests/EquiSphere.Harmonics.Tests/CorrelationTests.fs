@@ -210,3 +210,18 @@ let ``the correlation grid is the same with and without precomputed tables`` () 
     // The grid of real signals equals the real part of the general complex inverse.
     let full = So3Fft.inverse (So3Fft.plan b) (Correlation.coefficients b f1 f2)
     closeTo "G = Re inverse" 1e-12 (full |> Array.map (fun z -> z.Real)) a
+
+[<Fact>]
+let ``the correlation grid equals the real part of the complex inverse at power-of-two bandwidths`` () =
+    // 2B a power of two takes the column-batched radix-2 path of the real-output inverse.
+    let rng = Random 23
+
+    for b in [ 8; 16 ] do
+        let f1 = Array.init 2 (fun _ -> realCoefficients rng b)
+        let f2 = Array.init 2 (fun _ -> realCoefficients rng (b / 2 + 1))
+        let a = Correlation.grid (So3Fft.plan b) f1 f2
+
+        let full =
+            So3Fft.inverse (So3Fft.planWith true b) (Correlation.coefficients b f1 f2)
+
+        closeTo (sprintf "G = Re inverse at B=%d" b) 1e-12 (full |> Array.map (fun z -> z.Real)) a

@@ -127,7 +127,53 @@ let ``plans without tables give the same transforms as plans with tables`` () =
         let withTables, without = So3Fft.planWith true b, So3Fft.planWith false b
         Assert.True(withTables.HasTables)
         Assert.False(without.HasTables)
+        Assert.True(withTables.UsesTableEngine)
+        Assert.False(without.UsesTableEngine)
+        Assert.False((So3Fft.plan b).UsesTableEngine)
         let c = randomCoefficients rng b
         let f = So3Fft.inverse withTables c
         closeTo (sprintf "inverse at B=%d" b) 1e-13 (parts f) (parts (So3Fft.inverse without c))
         closeTo (sprintf "forward at B=%d" b) 1e-13 (parts (So3Fft.forward withTables f)) (parts (So3Fft.forward without f))
+
+/// Agreement of the table-free recurrence engine with the table reference, relative to the largest entry.
+let private EngineTolerance = 1e-12
+
+[<Fact>]
+let ``the recurrence engine agrees with the table engine for random bandwidths`` () =
+    property 12 (fun (seed: int) ->
+        let rng = Random seed
+        let b = 1 + rng.Next 24
+        let fast, reference = So3Fft.plan b, So3Fft.planWith true b
+        let c = randomCoefficients rng b
+        let f = So3Fft.inverse reference c
+        closeTo (sprintf "inverse at B=%d" b) EngineTolerance (parts f) (parts (So3Fft.inverse fast c))
+
+        let g =
+            Array.init f.Length (fun _ -> Complex(rng.NextDouble() - 0.5, rng.NextDouble() - 0.5))
+
+        closeTo (sprintf "forward at B=%d" b) EngineTolerance (parts (So3Fft.forward reference g)) (parts (So3Fft.forward fast g)))
+
+[<Fact>]
+let ``the recurrence engine inverts itself at B = 40`` () =
+    let b = 40
+    let plan = So3Fft.plan b
+    let c = randomCoefficients (Random 40) b
+    closeTo "forward (inverse c) at B=40" 1e-11 (parts c) (parts (So3Fft.forward plan (So3Fft.inverse plan c)))
+
+[<Fact>]
+let ``the recurrence engine matches Wigner-D sums at random grid points of B = 20`` () =
+    let b = 20
+    let rng = Random 20
+    let c = randomCoefficients rng b
+    let f = So3Fft.inverse (So3Fft.plan b) c
+    let n = 2 * b
+
+    for _ in 1..5 do
+        let i, j, k = rng.Next n, rng.Next n, rng.Next n
+
+        let alpha, beta, gamma =
+            (So3Grid.alphas b)[i], (So3Grid.betas b)[j], (So3Grid.gammas b)[k]
+
+        let expected = naiveEvaluate b c alpha beta gamma
+        let got = f[(i * n + j) * n + k]
+        closeTo "sample" 1e-11 [| expected.Real; expected.Imaginary |] [| got.Real; got.Imaginary |]
