@@ -100,6 +100,13 @@ type ShtPlan
     member internal _.RealFft = realFft
     member internal _.ComplexFft = complexFft
 
+    /// The SIMD-across-rings paired φ-FFT plan, when `ShtRingFft.supports b`.
+    member val internal RingFft =
+        if ShtRingFft.supports b then
+            Some(ShtRingFft.Plan(2 * b))
+        else
+            None
+
     /// Reusable per-worker scratch objects by (kind, sets): transforms rent and return them, so repeated calls
     /// do not allocate. Thread-safe.
     member val internal ScratchPool =
@@ -377,17 +384,25 @@ module Sht =
         let b = plan.Bandwidth
         let n = 2 * b
 
-        forEach plan n 1 (fun j s ->
-            fill j s.Row
+        match plan.RingFft with
+        | Some rp ->
+            // W ring pairs per complex SIMD FFT (see `ShtRingFft`).
+            let w = Vector<float>.Count
 
-            Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
+                ShtRingFft.forwardPairs rp s (chunk * w) fill plan.Weights specRe specIm (set * b * n))
+        | None ->
+            forEach plan n 1 (fun j s ->
+                fill j s.Row
 
-            let w = plan.Weights[j]
+                Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
 
-            for m in 0 .. b - 1 do
-                let i = (set * b + m) * n + j
-                specRe[i] <- w * s.XRe[m]
-                specIm[i] <- w * s.XIm[m])
+                let w = plan.Weights[j]
+
+                for m in 0 .. b - 1 do
+                    let i = (set * b + m) * n + j
+                    specRe[i] <- w * s.XRe[m]
+                    specIm[i] <- w * s.XIm[m])
 
     /// Analysis of `sets` real grids whose weighted ring spectra are in spec; returns the m ≥ 0 coefficients as
     /// re/im arrays at [set·B² + l² + l + m].
@@ -542,26 +557,36 @@ module Sht =
 
             synthesisOrder plan 1 gRe gIm m s)
 
-        forEach plan n 1 (fun j s ->
-            for m in 0 .. b - 1 do
-                s.XRe[m] <- gRe[m * n + j]
-                s.XIm[m] <- gIm[m * n + j]
-
-            s.XRe[b] <- 0.0
-            s.XIm[b] <- 0.0
-
-            Fft.backwardRealSplit
-                plan.RealFft
-                (ReadOnlySpan(s.XRe, 0, b + 1))
-                (ReadOnlySpan(s.XIm, 0, b + 1))
-                (Span s.Row)
-                s.ZRe
-                s.ZIm
-                s.WRe
-                s.WIm
-
+        let store (j: int) (row: float[]) =
             for k in 0 .. n - 1 do
-                out[j, k] <- s.Row[k])
+                out[j, k] <- row[k]
+
+        match plan.RingFft with
+        | Some rp ->
+            let w = Vector<float>.Count
+
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
+                ShtRingFft.backwardPairs rp s (chunk * w) gRe gIm store)
+        | None ->
+            forEach plan n 1 (fun j s ->
+                for m in 0 .. b - 1 do
+                    s.XRe[m] <- gRe[m * n + j]
+                    s.XIm[m] <- gIm[m * n + j]
+
+                s.XRe[b] <- 0.0
+                s.XIm[b] <- 0.0
+
+                Fft.backwardRealSplit
+                    plan.RealFft
+                    (ReadOnlySpan(s.XRe, 0, b + 1))
+                    (ReadOnlySpan(s.XIm, 0, b + 1))
+                    (Span s.Row)
+                    s.ZRe
+                    s.ZIm
+                    s.WRe
+                    s.WIm
+
+                store j s.Row)
 
         release gRe
         release gIm
