@@ -768,20 +768,37 @@ module Sht =
         let specIm = pooled<float32>(channels * b * n)
         let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
 
-        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
-            let c, j = cj / n, cj % n
-            let src = (c * n + j) * n
+        match plan.RingFft with
+        | Some rp ->
+            // W ring pairs of one channel per complex SIMD FFT (see `ShtRingFft`).
+            let w = Vector<float>.Count
+            let chunks = b / w
 
-            for k in 0 .. n - 1 do
-                s.Row[k] <- float signals[src + k]
+            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun cc s ->
+                let c = cc / chunks
 
-            Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
-            let w = plan.Weights[j]
+                let fill (j: int) (row: float[]) =
+                    let src = (c * n + j) * n
 
-            for m in 0 .. b - 1 do
-                let i = (c * b + m) * n + j
-                specRe[i] <- float32 (w * s.XRe[m])
-                specIm[i] <- float32 (w * s.XIm[m]))
+                    for k in 0 .. n - 1 do
+                        row[k] <- float signals[src + k]
+
+                ShtRingFft.forwardPairs32 rp s ((cc % chunks) * w) fill plan.Weights specRe specIm (c * b * n))
+        | None ->
+            forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
+                let c, j = cj / n, cj % n
+                let src = (c * n + j) * n
+
+                for k in 0 .. n - 1 do
+                    s.Row[k] <- float signals[src + k]
+
+                Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
+                let w = plan.Weights[j]
+
+                for m in 0 .. b - 1 do
+                    let i = (c * b + m) * n + j
+                    specRe[i] <- float32 (w * s.XRe[m])
+                    specIm[i] <- float32 (w * s.XIm[m]))
 
         let out: float32[] = Array.zeroCreate (channels * b * b * 2)
 
@@ -878,30 +895,46 @@ module Sht =
 
         let out: float32[] = Array.zeroCreate (channels * n * n)
 
-        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
-            let c, j = cj / n, cj % n
+        match plan.RingFft with
+        | Some rp ->
+            let w = Vector<float>.Count
+            let chunks = b / w
 
-            for m in 0 .. b - 1 do
-                s.XRe[m] <- float gRe[(c * b + m) * n + j]
-                s.XIm[m] <- float gIm[(c * b + m) * n + j]
+            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun cc s ->
+                let c = cc / chunks
 
-            s.XRe[b] <- 0.0
-            s.XIm[b] <- 0.0
+                let store (j: int) (row: float[]) =
+                    let dst = (c * n + j) * n
 
-            Fft.backwardRealSplit
-                plan.RealFft
-                (ReadOnlySpan(s.XRe, 0, b + 1))
-                (ReadOnlySpan(s.XIm, 0, b + 1))
-                (Span s.Row)
-                s.ZRe
-                s.ZIm
-                s.WRe
-                s.WIm
+                    for k in 0 .. n - 1 do
+                        out[dst + k] <- float32 row[k]
 
-            let dst = (c * n + j) * n
+                ShtRingFft.backwardPairs32 rp s ((cc % chunks) * w) gRe gIm (c * b * n) store)
+        | None ->
+            forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
+                let c, j = cj / n, cj % n
 
-            for k in 0 .. n - 1 do
-                out[dst + k] <- float32 s.Row[k])
+                for m in 0 .. b - 1 do
+                    s.XRe[m] <- float gRe[(c * b + m) * n + j]
+                    s.XIm[m] <- float gIm[(c * b + m) * n + j]
+
+                s.XRe[b] <- 0.0
+                s.XIm[b] <- 0.0
+
+                Fft.backwardRealSplit
+                    plan.RealFft
+                    (ReadOnlySpan(s.XRe, 0, b + 1))
+                    (ReadOnlySpan(s.XIm, 0, b + 1))
+                    (Span s.Row)
+                    s.ZRe
+                    s.ZIm
+                    s.WRe
+                    s.WIm
+
+                let dst = (c * n + j) * n
+
+                for k in 0 .. n - 1 do
+                    out[dst + k] <- float32 s.Row[k])
 
         release gRe
         release gIm

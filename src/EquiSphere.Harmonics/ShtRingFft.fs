@@ -174,3 +174,87 @@ module internal ShtRingFft =
                 row[t] <- im[t * w + k]
 
             store (n - 1 - ja) row
+
+    /// `forwardPairs` with float32 spectra: writes float32 (w_j X_m) to specRe/specIm[o + m·n + j].
+    let forwardPairs32
+        (plan: Plan)
+        (s: Scratch)
+        (j0: int)
+        (fill: int -> float[] -> unit)
+        (weights: float[])
+        (specRe: float32[])
+        (specIm: float32[])
+        (o: int)
+        =
+        let w = Vector<float>.Count
+        let n = plan.Length
+        let rev = plan.Reversed
+        let re, im, row = s.Re, s.Im, s.Row
+
+        for k in 0 .. w - 1 do
+            fill (j0 + k) row
+
+            for t in 0 .. n - 1 do
+                re[rev[t] * w + k] <- row[t]
+
+            fill (n - 1 - j0 - k) row
+
+            for t in 0 .. n - 1 do
+                im[rev[t] * w + k] <- row[t]
+
+        transform plan -1.0 re im
+
+        for k in 0 .. w - 1 do
+            let ja = j0 + k
+            let jb = n - 1 - ja
+            let wa = 0.5 * weights[ja]
+            let wb = 0.5 * weights[jb]
+
+            for m in 0 .. n / 2 - 1 do
+                let mm = if m = 0 then 0 else n - m
+                let zr, zi = re[m * w + k], im[m * w + k]
+                let yr, yi = re[mm * w + k], im[mm * w + k]
+                let i = o + m * n
+                specRe[i + ja] <- float32 (wa * (zr + yr))
+                specIm[i + ja] <- float32 (wa * (zi - yi))
+                specRe[i + jb] <- float32 (wb * (zi + yi))
+                specIm[i + jb] <- float32 (wb * (yr - zr))
+
+    /// `backwardPairs` from float32 spectra: gRe/gIm[o + m·n + j] hold X_m (m &lt; n/2) of ring j.
+    let backwardPairs32 (plan: Plan) (s: Scratch) (j0: int) (gRe: float32[]) (gIm: float32[]) (o: int) (store: int -> float[] -> unit) =
+        let w = Vector<float>.Count
+        let n = plan.Length
+        let rev = plan.Reversed
+        let re, im, row = s.Re, s.Im, s.Row
+        let h = n / 2
+
+        for k in 0 .. w - 1 do
+            let ja = j0 + k
+            let jb = n - 1 - ja
+            re[rev[0] * w + k] <- float gRe[o + ja]
+            im[rev[0] * w + k] <- float gRe[o + jb]
+            re[rev[h] * w + k] <- 0.0
+            im[rev[h] * w + k] <- 0.0
+
+            for m in 1 .. h - 1 do
+                let ar, ai = float gRe[o + m * n + ja], float gIm[o + m * n + ja]
+                let br, bi = float gRe[o + m * n + jb], float gIm[o + m * n + jb]
+                re[rev[m] * w + k] <- ar - bi
+                im[rev[m] * w + k] <- ai + br
+                re[rev[n - m] * w + k] <- ar + bi
+                im[rev[n - m] * w + k] <- br - ai
+
+        transform plan 1.0 re im
+
+        for k in 0 .. w - 1 do
+            let ja = j0 + k
+
+            for t in 0 .. n - 1 do
+                row[t] <- re[t * w + k]
+
+            store ja row
+
+            for t in 0 .. n - 1 do
+                row[t] <- im[t * w + k]
+
+            store (n - 1 - ja) row

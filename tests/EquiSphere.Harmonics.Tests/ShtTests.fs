@@ -250,32 +250,40 @@ let ``recomputed legendre values and sequential runs match the precomputed paral
     if err > ShtTol.batch32 then
         failwithf "inverseBatch32 relative L2 %.3e" err
 
+/// Batched float32 forward/inverse against float64 per channel for random real signals.
+let private batchMatchesFloat64 (rng: Random) (b: int) (channels: int) =
+    let plan = planOf b
+    let coeffs = Array.init channels (fun _ -> realCoefficients rng b)
+    let grids = coeffs |> Array.map (Sht.inverse plan)
+    let signals = grids |> Array.collect (fun g -> flat g |> Array.map float32)
+    let spec32 = Sht.forwardBatch32 plan channels signals |> Array.map float
+    // The float64 reference sees the same float32-rounded samples.
+    let rounded = grids |> Array.map (Array2D.map (fun v -> float (float32 v)))
+    let spec64 = rounded |> Array.collect (Sht.forward plan >> flatten)
+    let err = relativeL2 spec64 spec32
+
+    if err > ShtTol.batch32 then
+        failwithf "forwardBatch32 B=%d C=%d: relative L2 %.3e" b channels err
+
+    let a32 = coeffs |> Array.collect (flatten >> Array.map float32)
+    let back = Sht.inverseBatch32 plan channels a32 |> Array.map float
+    let expected = grids |> Array.collect flat
+    let err = relativeL2 expected back
+
+    if err > ShtTol.batch32 then
+        failwithf "inverseBatch32 B=%d C=%d: relative L2 %.3e" b channels err
+
 [<Fact>]
 let ``batched float32 transforms match float64 per channel`` () =
     property 8 (fun (seed: int) ->
         let rng = Random seed
-        let b = rng.Next(1, 65)
-        let channels = rng.Next(1, 5)
-        let plan = planOf b
-        let coeffs = Array.init channels (fun _ -> realCoefficients rng b)
-        let grids = coeffs |> Array.map (Sht.inverse plan)
-        let signals = grids |> Array.collect (fun g -> flat g |> Array.map float32)
-        let spec32 = Sht.forwardBatch32 plan channels signals |> Array.map float
-        // The float64 reference sees the same float32-rounded samples.
-        let rounded = grids |> Array.map (Array2D.map (fun v -> float (float32 v)))
-        let spec64 = rounded |> Array.collect (Sht.forward plan >> flatten)
-        let err = relativeL2 spec64 spec32
+        batchMatchesFloat64 rng (rng.Next(1, 65)) (rng.Next(1, 5)))
 
-        if err > ShtTol.batch32 then
-            failwithf "forwardBatch32 B=%d C=%d: relative L2 %.3e" b channels err
-
-        let a32 = coeffs |> Array.collect (flatten >> Array.map float32)
-        let back = Sht.inverseBatch32 plan channels a32 |> Array.map float
-        let expected = grids |> Array.collect flat
-        let err = relativeL2 expected back
-
-        if err > ShtTol.batch32 then
-            failwithf "inverseBatch32 B=%d C=%d: relative L2 %.3e" b channels err)
+[<Fact>]
+let ``batched float32 transforms match float64 at power-of-two bandwidths (paired SIMD ring FFTs)`` () =
+    property 6 (fun (seed: int) ->
+        let rng = Random seed
+        batchMatchesFloat64 rng (1 <<< rng.Next(2, 7)) (rng.Next(1, 6)))
 
 [<Fact>]
 let ``batched float32 transforms match float64 with recomputed legendre blocks`` () =
