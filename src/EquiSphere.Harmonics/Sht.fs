@@ -449,21 +449,21 @@ module Sht =
             specRe
             specIm
 
-        let re, im = analyze plan 1 specRe specIm
+        // Each order m writes its coefficients and their m < 0 mirrors straight into out.
+        forEach plan b 1 (fun m s ->
+            analysisOrder plan 1 specRe specIm m s
+            let sign = if m % 2 = 0 then 1.0 else -1.0
 
-        for l in 0 .. b - 1 do
-            let c = l * l + l
-            out[c] <- Complex(re[c], im[c])
+            for l in m .. b - 1 do
+                let c = l * l + l
+                let re, im = s.CRe[l], s.CIm[l]
+                out[c + m] <- Complex(re, im)
 
-            for m in 1..l do
-                let sign = if m % 2 = 0 then 1.0 else -1.0
-                out[c + m] <- Complex(re[c + m], im[c + m])
-                out[c - m] <- Complex(sign * re[c + m], -sign * im[c + m])
+                if m > 0 then
+                    out[c - m] <- Complex(sign * re, -sign * im))
 
         release specRe
         release specIm
-        release re
-        release im
 
     /// Forward transform (analysis) of real samples [2B, 2B] indexed [θ, φ] on the Driscoll–Healy grid:
     /// B² complex coefficients f_l^m = ∫ f conj Y_l^m dΩ packed at l² + l + m (f_l^{−m} = (−1)^m conj f_l^m).
