@@ -275,6 +275,49 @@ module Sht =
     /// Returns a pooled work array.
     let inline private release<'T> (a: 'T[]) = Buffers.ArrayPool<'T>.Shared.Return a
 
+    /// Legendre sums of one set for order m: c_l = Σ_{j&lt;B} λ_l^m(θ_j) (E_j if l − m is even, else O_j) from
+    /// the ring-pair sums E and differences O at eRe/eIm/oRe/oIm[o + j], written to cRe/cIm[co + l], l = m..B−1.
+    let private analysisSums
+        (plan: ShtPlan)
+        (m: int)
+        (eRe: float[])
+        (eIm: float[])
+        (oRe: float[])
+        (oIm: float[])
+        (o: int)
+        (cRe: float[])
+        (cIm: float[])
+        (co: int)
+        (s: ShtScratch)
+        =
+        let b = plan.Bandwidth
+
+        match plan.Table with
+        | Some t -> ShtKernels.analysis64 t plan.BlockOffsets[m] b m eRe eIm oRe oIm o cRe cIm co
+        | None ->
+            let c = plan.Coefficients
+
+            ShtKernels.analysisFused64
+                c.A
+                c.B
+                c.Alpha
+                c.Scale
+                m
+                b
+                plan.Cosines
+                plan.SeedValues
+                plan.SeedExponents
+                (m * b)
+                eRe
+                eIm
+                oRe
+                oIm
+                o
+                cRe
+                cIm
+                co
+                s.Acc
+
     /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
     /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].
     let private analysisOrder (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) (m: int) (s: ShtScratch) =
@@ -293,39 +336,9 @@ module Sht =
                 s.ORe[o + j] <- nr - sr
                 s.OIm[o + j] <- ni - si
 
-        match plan.Table with
-        | Some t ->
-            let off = plan.BlockOffsets[m]
-
-            for set in 0 .. sets - 1 do
-                let o = set * b
-                ShtKernels.analysis64 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
-        | None ->
-            let c = plan.Coefficients
-
-            for set in 0 .. sets - 1 do
-                let o = set * b
-
-                ShtKernels.analysisFused64
-                    c.A
-                    c.B
-                    c.Alpha
-                    c.Scale
-                    m
-                    b
-                    plan.Cosines
-                    plan.SeedValues
-                    plan.SeedExponents
-                    (m * b)
-                    s.ERe
-                    s.EIm
-                    s.ORe
-                    s.OIm
-                    o
-                    s.CRe
-                    s.CIm
-                    o
-                    s.Acc
+        for set in 0 .. sets - 1 do
+            let o = set * b
+            analysisSums plan m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o s
 
     /// Synthesis for order m over `sets` coefficient sets in s.CRe/s.CIm at [set·B + l] (l = m..B−1); writes
     /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + j].
@@ -437,33 +450,53 @@ module Sht =
         Check.coefficientCount (nameof out) plan.Bandwidth out.Length
         let b = plan.Bandwidth
         let n = 2 * b
-        let specRe = pooled<float>(b * n)
-        let specIm = pooled<float>(b * n)
 
-        ringSpectra
-            plan
-            0
-            (fun j row ->
-                for k in 0 .. n - 1 do
-                    row[k] <- signal[j, k])
-            specRe
-            specIm
-
-        // Each order m writes its coefficients and their m < 0 mirrors straight into out.
-        forEach plan b 1 (fun m s ->
-            analysisOrder plan 1 specRe specIm m s
+        let emit (m: int) (cRe: float[]) (cIm: float[]) =
             let sign = if m % 2 = 0 then 1.0 else -1.0
 
             for l in m .. b - 1 do
                 let c = l * l + l
-                let re, im = s.CRe[l], s.CIm[l]
+                let re, im = cRe[l], cIm[l]
                 out[c + m] <- Complex(re, im)
 
                 if m > 0 then
-                    out[c - m] <- Complex(sign * re, -sign * im))
+                    out[c - m] <- Complex(sign * re, -sign * im)
 
-        release specRe
-        release specIm
+        let fill (j: int) (row: float[]) =
+            for k in 0 .. n - 1 do
+                row[k] <- signal[j, k]
+
+        match plan.RingFft with
+        | Some rp ->
+            // The paired ring FFTs write the weighted ring-pair sums E and differences O of order m at
+            // [m·B + j], which the Legendre sums read in place.
+            let eRe, eIm = pooled<float>(b * b), pooled<float>(b * b)
+            let oRe, oIm = pooled<float>(b * b), pooled<float>(b * b)
+            let w = Vector<float>.Count
+
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
+                ShtRingFft.forwardPairsEvenOdd rp s (chunk * w) fill plan.Weights eRe eIm oRe oIm)
+
+            forEach plan b 1 (fun m s ->
+                analysisSums plan m eRe eIm oRe oIm (m * b) s.CRe s.CIm 0 s
+                emit m s.CRe s.CIm)
+
+            release eRe
+            release eIm
+            release oRe
+            release oIm
+        | None ->
+            let specRe = pooled<float>(b * n)
+            let specIm = pooled<float>(b * n)
+            ringSpectra plan 0 fill specRe specIm
+
+            // Each order m writes its coefficients and their m < 0 mirrors straight into out.
+            forEach plan b 1 (fun m s ->
+                analysisOrder plan 1 specRe specIm m s
+                emit m s.CRe s.CIm)
+
+            release specRe
+            release specIm
 
     /// Forward transform (analysis) of real samples [2B, 2B] indexed [θ, φ] on the Driscoll–Healy grid:
     /// B² complex coefficients f_l^m = ∫ f conj Y_l^m dΩ packed at l² + l + m (f_l^{−m} = (−1)^m conj f_l^m).

@@ -133,6 +133,57 @@ module internal ShtRingFft =
                 specRe[i + jb] <- wb * (zi + yi)
                 specIm[i + jb] <- wb * (yr - zr)
 
+    /// `forwardPairs` writing the weighted ring-pair sums and differences instead of the ring spectra: for the
+    /// northern ring j = j₀ + k and its mirror j' = n − 1 − j, E_m = w_j X_m(j) + w_j' X_m(j') to eRe/eIm[m·n/2 + j]
+    /// and O_m = w_j X_m(j) − w_j' X_m(j') to oRe/oIm[m·n/2 + j], m &lt; n/2.
+    let forwardPairsEvenOdd
+        (plan: Plan)
+        (s: Scratch)
+        (j0: int)
+        (fill: int -> float[] -> unit)
+        (weights: float[])
+        (eRe: float[])
+        (eIm: float[])
+        (oRe: float[])
+        (oIm: float[])
+        =
+        let w = Vector<float>.Count
+        let n = plan.Length
+        let h = n / 2
+        let rev = plan.Reversed
+        let re, im, row = s.Re, s.Im, s.Row
+
+        for k in 0 .. w - 1 do
+            fill (j0 + k) row
+
+            for t in 0 .. n - 1 do
+                re[rev[t] * w + k] <- row[t]
+
+            fill (n - 1 - j0 - k) row
+
+            for t in 0 .. n - 1 do
+                im[rev[t] * w + k] <- row[t]
+
+        transform plan -1.0 re im
+
+        for k in 0 .. w - 1 do
+            let ja = j0 + k
+            let jb = n - 1 - ja
+            let wa = 0.5 * weights[ja]
+            let wb = 0.5 * weights[jb]
+
+            for m in 0 .. h - 1 do
+                let mm = if m = 0 then 0 else n - m
+                let zr, zi = re[m * w + k], im[m * w + k]
+                let yr, yi = re[mm * w + k], im[mm * w + k]
+                let ar, ai = wa * (zr + yr), wa * (zi - yi)
+                let br, bi = wb * (zi + yi), wb * (yr - zr)
+                let i = m * h + ja
+                eRe[i] <- ar + br
+                eIm[i] <- ai + bi
+                oRe[i] <- ar - br
+                oIm[i] <- ai - bi
+
     /// Backward φ-FFTs of the W ring pairs (j₀ + k, n − 1 − j₀ − k): gRe/gIm[m·n + j] hold X_m (m &lt; n/2) of
     /// ring j's Hermitian spectrum (X_{n−m} = conj X_m, X_{n/2} = 0, Im X_0 ignored); `store j row` receives
     /// x_t = Σ_m X_m e^{2πimt/n} of ring j in row.
