@@ -475,7 +475,7 @@ module Sht =
             let w = Vector<float>.Count
 
             forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
-                ShtRingFft.forwardPairsEvenOdd rp s (chunk * w) fill plan.Weights eRe eIm oRe oIm)
+                ShtRingFft.forwardPairsEvenOdd rp s (chunk * w) fill plan.Weights eRe eIm oRe oIm 0)
 
             forEach plan b 1 (fun m s ->
                 analysisSums plan m eRe eIm oRe oIm (m * b) s.CRe s.CIm 0 s
@@ -797,13 +797,16 @@ module Sht =
     and private forwardBatchWithBlocks (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
         let b = plan.Bandwidth
         let n = 2 * b
-        let specRe = pooled<float32>(channels * b * n)
-        let specIm = pooled<float32>(channels * b * n)
         let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
+        // Ring-pair sums E and differences O of channel c and order m at [(c·B + m)·B + j].
+        let eRe = pooled<float32>(channels * b * b)
+        let eIm = pooled<float32>(channels * b * b)
+        let oRe = pooled<float32>(channels * b * b)
+        let oIm = pooled<float32>(channels * b * b)
 
         match plan.RingFft with
         | Some rp ->
-            // W ring pairs of one channel per complex SIMD FFT (see `ShtRingFft`).
+            // W ring pairs of one channel per complex SIMD FFT (see `ShtRingFft`), written as E and O directly.
             let w = Vector<float>.Count
             let chunks = b / w
 
@@ -816,8 +819,11 @@ module Sht =
                     for k in 0 .. n - 1 do
                         row[k] <- float signals[src + k]
 
-                ShtRingFft.forwardPairs32 rp s ((cc % chunks) * w) fill plan.Weights specRe specIm (c * b * n))
+                ShtRingFft.forwardPairsEvenOdd32 rp s ((cc % chunks) * w) fill plan.Weights eRe eIm oRe oIm (c * b * b))
         | None ->
+            let specRe = pooled<float32>(channels * b * n)
+            let specIm = pooled<float32>(channels * b * n)
+
             forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
                 let c, j = cj / n, cj % n
                 let src = (c * n + j) * n
@@ -833,28 +839,30 @@ module Sht =
                     specRe[i] <- float32 (w * s.XRe[m])
                     specIm[i] <- float32 (w * s.XIm[m]))
 
-        let out: float32[] = Array.zeroCreate (channels * b * b * 2)
-
-        forEachWith plan large b (struct (1, channels)) (fun () -> newScratch32 plan channels) (fun m s ->
-            let t, off = block32 plan m s
-
-            for c in 0 .. channels - 1 do
-                let src = (c * b + m) * n
-                let o = c * b
+            for cm in 0 .. channels * b - 1 do
+                let src = cm * n
+                let dst = cm * b
 
                 for j in 0 .. b - 1 do
                     let nr, ni = specRe[src + j], specIm[src + j]
                     let sr, si = specRe[src + n - 1 - j], specIm[src + n - 1 - j]
-                    s.ERe[o + j] <- nr + sr
-                    s.EIm[o + j] <- ni + si
-                    s.ORe[o + j] <- nr - sr
-                    s.OIm[o + j] <- ni - si
+                    eRe[dst + j] <- nr + sr
+                    eIm[dst + j] <- ni + si
+                    oRe[dst + j] <- nr - sr
+                    oIm[dst + j] <- ni - si
 
+            release specRe
+            release specIm
+
+        let out: float32[] = Array.zeroCreate (channels * b * b * 2)
+
+        forEachWith plan large b (struct (1, channels)) (fun () -> newScratch32 plan channels) (fun m s ->
+            let t, off = block32 plan m s
             let sign = if m % 2 = 0 then 1.0f else -1.0f
 
             for c in 0 .. channels - 1 do
                 let o = c * b
-                ShtKernels.analysis32 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
+                ShtKernels.analysis32 t off b m eRe eIm oRe oIm ((c * b + m) * b) s.CRe s.CIm o
 
                 for l in m .. b - 1 do
                     let re, im = s.CRe[o + l], s.CIm[o + l]
@@ -867,8 +875,10 @@ module Sht =
                         out[i] <- sign * re
                         out[i + 1] <- -sign * im)
 
-        release specRe
-        release specIm
+        release eRe
+        release eIm
+        release oRe
+        release oIm
         out
 
     /// Batched float32 inverse transform: `coeffs` is [C, B², 2] (interleaved re/im at l² + l + m per channel),

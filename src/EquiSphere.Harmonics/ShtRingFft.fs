@@ -85,19 +85,10 @@ module internal ShtRingFft =
         /// One ring of samples.
         member val Row: float[] = Array.zeroCreate n
 
-    /// Weighted forward φ-FFTs of the W ring pairs (j₀ + k, n − 1 − j₀ − k), k &lt; W: `fill j row` copies ring j
-    /// into row; writes w_j X_m with X_m = Σ_t f(θ_j, φ_t) e^{−2πimt/n} of ring j for m &lt; n/2 to
-    /// specRe/specIm[o + m·n + j] (w_j = weights[j]).
-    let forwardPairs
-        (plan: Plan)
-        (s: Scratch)
-        (j0: int)
-        (fill: int -> float[] -> unit)
-        (weights: float[])
-        (specRe: float[])
-        (specIm: float[])
-        (o: int)
-        =
+    /// Loads rings j₀ + k (real parts) and n − 1 − j₀ − k (imaginary parts), k &lt; W, through `fill j row` in
+    /// bit-reversed order and runs the forward transform: afterwards lane k holds Z_m = A_m + i B_m, the sum of
+    /// the two rings' spectra A (ring j₀ + k) and i·B (its mirror).
+    let private forwardLanes (plan: Plan) (s: Scratch) (j0: int) (fill: int -> float[] -> unit) =
         let w = Vector<float>.Count
         let n = plan.Length
         let rev = plan.Reversed
@@ -115,6 +106,24 @@ module internal ShtRingFft =
                 im[rev[t] * w + k] <- row[t]
 
         transform plan -1.0 re im
+
+    /// Weighted forward φ-FFTs of the W ring pairs (j₀ + k, n − 1 − j₀ − k), k &lt; W: `fill j row` copies ring j
+    /// into row; writes w_j X_m with X_m = Σ_t f(θ_j, φ_t) e^{−2πimt/n} of ring j for m &lt; n/2 to
+    /// specRe/specIm[o + m·n + j] (w_j = weights[j]).
+    let forwardPairs
+        (plan: Plan)
+        (s: Scratch)
+        (j0: int)
+        (fill: int -> float[] -> unit)
+        (weights: float[])
+        (specRe: float[])
+        (specIm: float[])
+        (o: int)
+        =
+        let w = Vector<float>.Count
+        let n = plan.Length
+        let re, im = s.Re, s.Im
+        forwardLanes plan s j0 fill
 
         for k in 0 .. w - 1 do
             let ja = j0 + k
@@ -134,8 +143,8 @@ module internal ShtRingFft =
                 specIm[i + jb] <- wb * (yr - zr)
 
     /// `forwardPairs` writing the weighted ring-pair sums and differences instead of the ring spectra: for the
-    /// northern ring j = j₀ + k and its mirror j' = n − 1 − j, E_m = w_j X_m(j) + w_j' X_m(j') to eRe/eIm[m·n/2 + j]
-    /// and O_m = w_j X_m(j) − w_j' X_m(j') to oRe/oIm[m·n/2 + j], m &lt; n/2.
+    /// northern ring j = j₀ + k and its mirror j' = n − 1 − j, E_m = w_j X_m(j) + w_j' X_m(j') to
+    /// eRe/eIm[o + m·n/2 + j] and O_m = w_j X_m(j) − w_j' X_m(j') to oRe/oIm[o + m·n/2 + j], m &lt; n/2.
     let forwardPairsEvenOdd
         (plan: Plan)
         (s: Scratch)
@@ -146,25 +155,13 @@ module internal ShtRingFft =
         (eIm: float[])
         (oRe: float[])
         (oIm: float[])
+        (o: int)
         =
         let w = Vector<float>.Count
         let n = plan.Length
         let h = n / 2
-        let rev = plan.Reversed
-        let re, im, row = s.Re, s.Im, s.Row
-
-        for k in 0 .. w - 1 do
-            fill (j0 + k) row
-
-            for t in 0 .. n - 1 do
-                re[rev[t] * w + k] <- row[t]
-
-            fill (n - 1 - j0 - k) row
-
-            for t in 0 .. n - 1 do
-                im[rev[t] * w + k] <- row[t]
-
-        transform plan -1.0 re im
+        let re, im = s.Re, s.Im
+        forwardLanes plan s j0 fill
 
         for k in 0 .. w - 1 do
             let ja = j0 + k
@@ -178,11 +175,50 @@ module internal ShtRingFft =
                 let yr, yi = re[mm * w + k], im[mm * w + k]
                 let ar, ai = wa * (zr + yr), wa * (zi - yi)
                 let br, bi = wb * (zi + yi), wb * (yr - zr)
-                let i = m * h + ja
+                let i = o + m * h + ja
                 eRe[i] <- ar + br
                 eIm[i] <- ai + bi
                 oRe[i] <- ar - br
                 oIm[i] <- ai - bi
+
+    /// `forwardPairsEvenOdd` with float32 outputs (the sums run in float64, then round): for the
+    /// northern ring j = j₀ + k and its mirror j' = n − 1 − j, E_m = w_j X_m(j) + w_j' X_m(j') to
+    /// eRe/eIm[o + m·n/2 + j] and O_m = w_j X_m(j) − w_j' X_m(j') to oRe/oIm[o + m·n/2 + j], m &lt; n/2.
+    let forwardPairsEvenOdd32
+        (plan: Plan)
+        (s: Scratch)
+        (j0: int)
+        (fill: int -> float[] -> unit)
+        (weights: float[])
+        (eRe: float32[])
+        (eIm: float32[])
+        (oRe: float32[])
+        (oIm: float32[])
+        (o: int)
+        =
+        let w = Vector<float>.Count
+        let n = plan.Length
+        let h = n / 2
+        let re, im = s.Re, s.Im
+        forwardLanes plan s j0 fill
+
+        for k in 0 .. w - 1 do
+            let ja = j0 + k
+            let jb = n - 1 - ja
+            let wa = 0.5 * weights[ja]
+            let wb = 0.5 * weights[jb]
+
+            for m in 0 .. h - 1 do
+                let mm = if m = 0 then 0 else n - m
+                let zr, zi = re[m * w + k], im[m * w + k]
+                let yr, yi = re[mm * w + k], im[mm * w + k]
+                let ar, ai = wa * (zr + yr), wa * (zi - yi)
+                let br, bi = wb * (zi + yi), wb * (yr - zr)
+                let i = o + m * h + ja
+                eRe[i] <- float32 (ar + br)
+                eIm[i] <- float32 (ai + bi)
+                oRe[i] <- float32 (ar - br)
+                oIm[i] <- float32 (ai - bi)
 
     /// Backward φ-FFTs of the W ring pairs (j₀ + k, n − 1 − j₀ − k): gRe/gIm[m·n + j] hold X_m (m &lt; n/2) of
     /// ring j's Hermitian spectrum (X_{n−m} = conj X_m, X_{n/2} = 0, Im X_0 ignored); `store j row` receives
@@ -225,51 +261,6 @@ module internal ShtRingFft =
                 row[t] <- im[t * w + k]
 
             store (n - 1 - ja) row
-
-    /// `forwardPairs` with float32 spectra: writes float32 (w_j X_m) to specRe/specIm[o + m·n + j].
-    let forwardPairs32
-        (plan: Plan)
-        (s: Scratch)
-        (j0: int)
-        (fill: int -> float[] -> unit)
-        (weights: float[])
-        (specRe: float32[])
-        (specIm: float32[])
-        (o: int)
-        =
-        let w = Vector<float>.Count
-        let n = plan.Length
-        let rev = plan.Reversed
-        let re, im, row = s.Re, s.Im, s.Row
-
-        for k in 0 .. w - 1 do
-            fill (j0 + k) row
-
-            for t in 0 .. n - 1 do
-                re[rev[t] * w + k] <- row[t]
-
-            fill (n - 1 - j0 - k) row
-
-            for t in 0 .. n - 1 do
-                im[rev[t] * w + k] <- row[t]
-
-        transform plan -1.0 re im
-
-        for k in 0 .. w - 1 do
-            let ja = j0 + k
-            let jb = n - 1 - ja
-            let wa = 0.5 * weights[ja]
-            let wb = 0.5 * weights[jb]
-
-            for m in 0 .. n / 2 - 1 do
-                let mm = if m = 0 then 0 else n - m
-                let zr, zi = re[m * w + k], im[m * w + k]
-                let yr, yi = re[mm * w + k], im[mm * w + k]
-                let i = o + m * n
-                specRe[i + ja] <- float32 (wa * (zr + yr))
-                specIm[i + ja] <- float32 (wa * (zi - yi))
-                specRe[i + jb] <- float32 (wb * (zi + yi))
-                specIm[i + jb] <- float32 (wb * (yr - zr))
 
     /// `backwardPairs` from float32 spectra: gRe/gIm[o + m·n + j] hold X_m (m &lt; n/2) of ring j.
     let backwardPairs32 (plan: Plan) (s: Scratch) (j0: int) (gRe: float32[]) (gIm: float32[]) (o: int) (store: int -> float[] -> unit) =
