@@ -100,6 +100,13 @@ type ShtPlan
     member internal _.RealFft = realFft
     member internal _.ComplexFft = complexFft
 
+    /// The SIMD-across-rings paired φ-FFT plan, when `ShtRingFft.supports b`.
+    member val internal RingFft =
+        if ShtRingFft.supports b then
+            Some(ShtRingFft.Plan(2 * b))
+        else
+            None
+
     /// Reusable per-worker scratch objects by (kind, sets): transforms rent and return them, so repeated calls
     /// do not allocate. Thread-safe.
     member val internal ScratchPool =
@@ -268,6 +275,49 @@ module Sht =
     /// Returns a pooled work array.
     let inline private release<'T> (a: 'T[]) = Buffers.ArrayPool<'T>.Shared.Return a
 
+    /// Legendre sums of one set for order m: c_l = Σ_{j&lt;B} λ_l^m(θ_j) (E_j if l − m is even, else O_j) from
+    /// the ring-pair sums E and differences O at eRe/eIm/oRe/oIm[o + j], written to cRe/cIm[co + l], l = m..B−1.
+    let private analysisSums
+        (plan: ShtPlan)
+        (m: int)
+        (eRe: float[])
+        (eIm: float[])
+        (oRe: float[])
+        (oIm: float[])
+        (o: int)
+        (cRe: float[])
+        (cIm: float[])
+        (co: int)
+        (s: ShtScratch)
+        =
+        let b = plan.Bandwidth
+
+        match plan.Table with
+        | Some t -> ShtKernels.analysis64 t plan.BlockOffsets[m] b m eRe eIm oRe oIm o cRe cIm co
+        | None ->
+            let c = plan.Coefficients
+
+            ShtKernels.analysisFused64
+                c.A
+                c.B
+                c.Alpha
+                c.Scale
+                m
+                b
+                plan.Cosines
+                plan.SeedValues
+                plan.SeedExponents
+                (m * b)
+                eRe
+                eIm
+                oRe
+                oIm
+                o
+                cRe
+                cIm
+                co
+                s.Acc
+
     /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
     /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].
     let private analysisOrder (plan: ShtPlan) (sets: int) (specRe: float[]) (specIm: float[]) (m: int) (s: ShtScratch) =
@@ -286,39 +336,9 @@ module Sht =
                 s.ORe[o + j] <- nr - sr
                 s.OIm[o + j] <- ni - si
 
-        match plan.Table with
-        | Some t ->
-            let off = plan.BlockOffsets[m]
-
-            for set in 0 .. sets - 1 do
-                let o = set * b
-                ShtKernels.analysis64 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
-        | None ->
-            let c = plan.Coefficients
-
-            for set in 0 .. sets - 1 do
-                let o = set * b
-
-                ShtKernels.analysisFused64
-                    c.A
-                    c.B
-                    c.Alpha
-                    c.Scale
-                    m
-                    b
-                    plan.Cosines
-                    plan.SeedValues
-                    plan.SeedExponents
-                    (m * b)
-                    s.ERe
-                    s.EIm
-                    s.ORe
-                    s.OIm
-                    o
-                    s.CRe
-                    s.CIm
-                    o
-                    s.Acc
+        for set in 0 .. sets - 1 do
+            let o = set * b
+            analysisSums plan m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o s
 
     /// Synthesis for order m over `sets` coefficient sets in s.CRe/s.CIm at [set·B + l] (l = m..B−1); writes
     /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + j].
@@ -377,17 +397,25 @@ module Sht =
         let b = plan.Bandwidth
         let n = 2 * b
 
-        forEach plan n 1 (fun j s ->
-            fill j s.Row
+        match plan.RingFft with
+        | Some rp ->
+            // W ring pairs per complex SIMD FFT (see `ShtRingFft`).
+            let w = Vector<float>.Count
 
-            Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
+                ShtRingFft.forwardPairs rp s (chunk * w) fill plan.Weights specRe specIm (set * b * n))
+        | None ->
+            forEach plan n 1 (fun j s ->
+                fill j s.Row
 
-            let w = plan.Weights[j]
+                Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
 
-            for m in 0 .. b - 1 do
-                let i = (set * b + m) * n + j
-                specRe[i] <- w * s.XRe[m]
-                specIm[i] <- w * s.XIm[m])
+                let w = plan.Weights[j]
+
+                for m in 0 .. b - 1 do
+                    let i = (set * b + m) * n + j
+                    specRe[i] <- w * s.XRe[m]
+                    specIm[i] <- w * s.XIm[m])
 
     /// Analysis of `sets` real grids whose weighted ring spectra are in spec; returns the m ≥ 0 coefficients as
     /// re/im arrays at [set·B² + l² + l + m].
@@ -422,33 +450,53 @@ module Sht =
         Check.coefficientCount (nameof out) plan.Bandwidth out.Length
         let b = plan.Bandwidth
         let n = 2 * b
-        let specRe = pooled<float>(b * n)
-        let specIm = pooled<float>(b * n)
 
-        ringSpectra
-            plan
-            0
-            (fun j row ->
-                for k in 0 .. n - 1 do
-                    row[k] <- signal[j, k])
-            specRe
-            specIm
+        let emit (m: int) (cRe: float[]) (cIm: float[]) =
+            let sign = if m % 2 = 0 then 1.0 else -1.0
 
-        let re, im = analyze plan 1 specRe specIm
+            for l in m .. b - 1 do
+                let c = l * l + l
+                let re, im = cRe[l], cIm[l]
+                out[c + m] <- Complex(re, im)
 
-        for l in 0 .. b - 1 do
-            let c = l * l + l
-            out[c] <- Complex(re[c], im[c])
+                if m > 0 then
+                    out[c - m] <- Complex(sign * re, -sign * im)
 
-            for m in 1..l do
-                let sign = if m % 2 = 0 then 1.0 else -1.0
-                out[c + m] <- Complex(re[c + m], im[c + m])
-                out[c - m] <- Complex(sign * re[c + m], -sign * im[c + m])
+        let fill (j: int) (row: float[]) =
+            for k in 0 .. n - 1 do
+                row[k] <- signal[j, k]
 
-        release specRe
-        release specIm
-        release re
-        release im
+        match plan.RingFft with
+        | Some rp ->
+            // The paired ring FFTs write the weighted ring-pair sums E and differences O of order m at
+            // [m·B + j], which the Legendre sums read in place.
+            let eRe, eIm = pooled<float>(b * b), pooled<float>(b * b)
+            let oRe, oIm = pooled<float>(b * b), pooled<float>(b * b)
+            let w = Vector<float>.Count
+
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
+                ShtRingFft.forwardPairsEvenOdd rp s (chunk * w) fill plan.Weights eRe eIm oRe oIm 0)
+
+            forEach plan b 1 (fun m s ->
+                analysisSums plan m eRe eIm oRe oIm (m * b) s.CRe s.CIm 0 s
+                emit m s.CRe s.CIm)
+
+            release eRe
+            release eIm
+            release oRe
+            release oIm
+        | None ->
+            let specRe = pooled<float>(b * n)
+            let specIm = pooled<float>(b * n)
+            ringSpectra plan 0 fill specRe specIm
+
+            // Each order m writes its coefficients and their m < 0 mirrors straight into out.
+            forEach plan b 1 (fun m s ->
+                analysisOrder plan 1 specRe specIm m s
+                emit m s.CRe s.CIm)
+
+            release specRe
+            release specIm
 
     /// Forward transform (analysis) of real samples [2B, 2B] indexed [θ, φ] on the Driscoll–Healy grid:
     /// B² complex coefficients f_l^m = ∫ f conj Y_l^m dΩ packed at l² + l + m (f_l^{−m} = (−1)^m conj f_l^m).
@@ -542,26 +590,36 @@ module Sht =
 
             synthesisOrder plan 1 gRe gIm m s)
 
-        forEach plan n 1 (fun j s ->
-            for m in 0 .. b - 1 do
-                s.XRe[m] <- gRe[m * n + j]
-                s.XIm[m] <- gIm[m * n + j]
-
-            s.XRe[b] <- 0.0
-            s.XIm[b] <- 0.0
-
-            Fft.backwardRealSplit
-                plan.RealFft
-                (ReadOnlySpan(s.XRe, 0, b + 1))
-                (ReadOnlySpan(s.XIm, 0, b + 1))
-                (Span s.Row)
-                s.ZRe
-                s.ZIm
-                s.WRe
-                s.WIm
-
+        let store (j: int) (row: float[]) =
             for k in 0 .. n - 1 do
-                out[j, k] <- s.Row[k])
+                out[j, k] <- row[k]
+
+        match plan.RingFft with
+        | Some rp ->
+            let w = Vector<float>.Count
+
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
+                ShtRingFft.backwardPairs rp s (chunk * w) gRe gIm store)
+        | None ->
+            forEach plan n 1 (fun j s ->
+                for m in 0 .. b - 1 do
+                    s.XRe[m] <- gRe[m * n + j]
+                    s.XIm[m] <- gIm[m * n + j]
+
+                s.XRe[b] <- 0.0
+                s.XIm[b] <- 0.0
+
+                Fft.backwardRealSplit
+                    plan.RealFft
+                    (ReadOnlySpan(s.XRe, 0, b + 1))
+                    (ReadOnlySpan(s.XIm, 0, b + 1))
+                    (Span s.Row)
+                    s.ZRe
+                    s.ZIm
+                    s.WRe
+                    s.WIm
+
+                store j s.Row)
 
         release gRe
         release gIm
@@ -739,47 +797,72 @@ module Sht =
     and private forwardBatchWithBlocks (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
         let b = plan.Bandwidth
         let n = 2 * b
-        let specRe = pooled<float32>(channels * b * n)
-        let specIm = pooled<float32>(channels * b * n)
         let large = int64 channels * int64 b * int64 b * int64 b >= 32L * 32L * 32L
+        // Ring-pair sums E and differences O of channel c and order m at [(c·B + m)·B + j].
+        let eRe = pooled<float32>(channels * b * b)
+        let eIm = pooled<float32>(channels * b * b)
+        let oRe = pooled<float32>(channels * b * b)
+        let oIm = pooled<float32>(channels * b * b)
 
-        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
-            let c, j = cj / n, cj % n
-            let src = (c * n + j) * n
+        match plan.RingFft with
+        | Some rp ->
+            // W ring pairs of one channel per complex SIMD FFT (see `ShtRingFft`), written as E and O directly.
+            let w = Vector<float>.Count
+            let chunks = b / w
 
-            for k in 0 .. n - 1 do
-                s.Row[k] <- float signals[src + k]
+            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun cc s ->
+                let c = cc / chunks
 
-            Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
-            let w = plan.Weights[j]
+                let fill (j: int) (row: float[]) =
+                    let src = (c * n + j) * n
 
-            for m in 0 .. b - 1 do
-                let i = (c * b + m) * n + j
-                specRe[i] <- float32 (w * s.XRe[m])
-                specIm[i] <- float32 (w * s.XIm[m]))
+                    for k in 0 .. n - 1 do
+                        row[k] <- float signals[src + k]
+
+                ShtRingFft.forwardPairsEvenOdd32 rp s ((cc % chunks) * w) fill plan.Weights eRe eIm oRe oIm (c * b * b))
+        | None ->
+            let specRe = pooled<float32>(channels * b * n)
+            let specIm = pooled<float32>(channels * b * n)
+
+            forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
+                let c, j = cj / n, cj % n
+                let src = (c * n + j) * n
+
+                for k in 0 .. n - 1 do
+                    s.Row[k] <- float signals[src + k]
+
+                Fft.forwardRealSplit plan.RealFft (ReadOnlySpan s.Row) (Span s.XRe) (Span s.XIm) s.ZRe s.ZIm s.WRe s.WIm
+                let w = plan.Weights[j]
+
+                for m in 0 .. b - 1 do
+                    let i = (c * b + m) * n + j
+                    specRe[i] <- float32 (w * s.XRe[m])
+                    specIm[i] <- float32 (w * s.XIm[m]))
+
+            for cm in 0 .. channels * b - 1 do
+                let src = cm * n
+                let dst = cm * b
+
+                for j in 0 .. b - 1 do
+                    let nr, ni = specRe[src + j], specIm[src + j]
+                    let sr, si = specRe[src + n - 1 - j], specIm[src + n - 1 - j]
+                    eRe[dst + j] <- nr + sr
+                    eIm[dst + j] <- ni + si
+                    oRe[dst + j] <- nr - sr
+                    oIm[dst + j] <- ni - si
+
+            release specRe
+            release specIm
 
         let out: float32[] = Array.zeroCreate (channels * b * b * 2)
 
         forEachWith plan large b (struct (1, channels)) (fun () -> newScratch32 plan channels) (fun m s ->
             let t, off = block32 plan m s
-
-            for c in 0 .. channels - 1 do
-                let src = (c * b + m) * n
-                let o = c * b
-
-                for j in 0 .. b - 1 do
-                    let nr, ni = specRe[src + j], specIm[src + j]
-                    let sr, si = specRe[src + n - 1 - j], specIm[src + n - 1 - j]
-                    s.ERe[o + j] <- nr + sr
-                    s.EIm[o + j] <- ni + si
-                    s.ORe[o + j] <- nr - sr
-                    s.OIm[o + j] <- ni - si
-
             let sign = if m % 2 = 0 then 1.0f else -1.0f
 
             for c in 0 .. channels - 1 do
                 let o = c * b
-                ShtKernels.analysis32 t off b m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o
+                ShtKernels.analysis32 t off b m eRe eIm oRe oIm ((c * b + m) * b) s.CRe s.CIm o
 
                 for l in m .. b - 1 do
                     let re, im = s.CRe[o + l], s.CIm[o + l]
@@ -792,8 +875,10 @@ module Sht =
                         out[i] <- sign * re
                         out[i + 1] <- -sign * im)
 
-        release specRe
-        release specIm
+        release eRe
+        release eIm
+        release oRe
+        release oIm
         out
 
     /// Batched float32 inverse transform: `coeffs` is [C, B², 2] (interleaved re/im at l² + l + m per channel),
@@ -853,30 +938,46 @@ module Sht =
 
         let out: float32[] = Array.zeroCreate (channels * n * n)
 
-        forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
-            let c, j = cj / n, cj % n
+        match plan.RingFft with
+        | Some rp ->
+            let w = Vector<float>.Count
+            let chunks = b / w
 
-            for m in 0 .. b - 1 do
-                s.XRe[m] <- float gRe[(c * b + m) * n + j]
-                s.XIm[m] <- float gIm[(c * b + m) * n + j]
+            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun cc s ->
+                let c = cc / chunks
 
-            s.XRe[b] <- 0.0
-            s.XIm[b] <- 0.0
+                let store (j: int) (row: float[]) =
+                    let dst = (c * n + j) * n
 
-            Fft.backwardRealSplit
-                plan.RealFft
-                (ReadOnlySpan(s.XRe, 0, b + 1))
-                (ReadOnlySpan(s.XIm, 0, b + 1))
-                (Span s.Row)
-                s.ZRe
-                s.ZIm
-                s.WRe
-                s.WIm
+                    for k in 0 .. n - 1 do
+                        out[dst + k] <- float32 row[k]
 
-            let dst = (c * n + j) * n
+                ShtRingFft.backwardPairs32 rp s ((cc % chunks) * w) gRe gIm (c * b * n) store)
+        | None ->
+            forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
+                let c, j = cj / n, cj % n
 
-            for k in 0 .. n - 1 do
-                out[dst + k] <- float32 s.Row[k])
+                for m in 0 .. b - 1 do
+                    s.XRe[m] <- float gRe[(c * b + m) * n + j]
+                    s.XIm[m] <- float gIm[(c * b + m) * n + j]
+
+                s.XRe[b] <- 0.0
+                s.XIm[b] <- 0.0
+
+                Fft.backwardRealSplit
+                    plan.RealFft
+                    (ReadOnlySpan(s.XRe, 0, b + 1))
+                    (ReadOnlySpan(s.XIm, 0, b + 1))
+                    (Span s.Row)
+                    s.ZRe
+                    s.ZIm
+                    s.WRe
+                    s.WIm
+
+                let dst = (c * n + j) * n
+
+                for k in 0 .. n - 1 do
+                    out[dst + k] <- float32 s.Row[k])
 
         release gRe
         release gIm
