@@ -258,9 +258,7 @@ let convert (source: string) (out: string) (maxPerCategory: int) =
             printfn "%-22s %s: %d meshes" package version ok
 
     let manifestPath = Path.Combine(out, "manifest.tsv")
-    let temp = manifestPath + ".tmp"
-    File.WriteAllText(temp, manifest.ToString())
-    File.Move(temp, manifestPath, true)
+    EquiSphere.Tensor.AtomicFile.writeAllText manifestPath (manifest.ToString())
 
     for KeyValue(category, n) in perCategory |> Seq.sortBy (fun kv -> kv.Key) do
         printfn "%-10s %d" category n

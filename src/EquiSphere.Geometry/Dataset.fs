@@ -440,20 +440,6 @@ module Dataset =
                        | Some e -> e.Shape = shape
                        | None -> false))
 
-    let private writeAtomically (path: string) (bytes: byte[]) =
-        let full = Path.GetFullPath path
-
-        let tmp =
-            Path.Combine(Path.GetDirectoryName full, sprintf ".%s.%s.tmp" (Path.GetFileName full) (Guid.NewGuid().ToString "N"))
-
-        try
-            File.WriteAllBytes(tmp, bytes)
-            File.Move(tmp, full, true)
-        with _ ->
-            if File.Exists tmp then
-                File.Delete tmp
-
-            reraise ()
 
     /// The manifest as indented JSON (UTF-8).
     let manifestJson (m: DatasetManifest) : byte[] =
@@ -601,7 +587,7 @@ module Dataset =
                 Shards = infos
             }
 
-        writeAtomically (Path.Combine(folder, ManifestFile)) (manifestJson manifest)
+        EquiSphere.Tensor.AtomicFile.writeAllBytes (Path.Combine(folder, ManifestFile)) (manifestJson manifest)
         manifest
 
     /// Builds the dataset without progress reports or cancellation (see `buildWith`).

@@ -149,18 +149,4 @@ module MeshFile =
             | None -> invalidArg (nameof path) (sprintf "Expected a path ending in .off, .obj, .ply or .stl, got '%s'" path)
             | Some f -> f
 
-        let full = Path.GetFullPath path
-        let dir = Path.GetDirectoryName full
-
-        let temp =
-            Path.Combine(dir, "." + Path.GetFileName full + "." + Guid.NewGuid().ToString("N") + ".tmp")
-
-        try
-            do
-                use fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write)
-                writeStream format fs mesh
-
-            File.Move(temp, full, true)
-        finally
-            if File.Exists temp then
-                File.Delete temp
+        EquiSphere.Tensor.AtomicFile.writeWith path (fun fs -> writeStream format fs mesh)

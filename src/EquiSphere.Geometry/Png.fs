@@ -611,28 +611,10 @@ module Png =
     /// Encodes an image as an 8-bit PNG (see `encodeWith`).
     let encode (image: Image) : byte[] = encodeWith 8 image
 
-    /// Writes bytes to `path` atomically: to a temporary file in the same folder, then moved over `path`, so a
-    /// reader never sees a half-written file.
-    let writeBytesAtomic (path: string) (bytes: byte[]) =
-        if isNull path then
-            nullArg (nameof path)
-
-        let full = Path.GetFullPath path
-        let dir = Path.GetDirectoryName full
-
-        let tmp =
-            Path.Combine(dir, sprintf ".%s.%s.tmp" (Path.GetFileName full) (Guid.NewGuid().ToString "N"))
-
-        try
-            File.WriteAllBytes(tmp, bytes)
-            File.Move(tmp, full, true)
-        finally
-            if File.Exists tmp then
-                File.Delete tmp
-
     /// Writes an image as an 8-bit PNG file, atomically (temporary file + move).
-    let write (path: string) (image: Image) = writeBytesAtomic path (encode image)
+    let write (path: string) (image: Image) =
+        EquiSphere.Tensor.AtomicFile.writeAllBytes path (encode image)
 
     /// Writes an image as a PNG file with `bitDepth` 8 or 16, atomically (temporary file + move).
     let writeWith (bitDepth: int) (path: string) (image: Image) =
-        writeBytesAtomic path (encodeWith bitDepth image)
+        EquiSphere.Tensor.AtomicFile.writeAllBytes path (encodeWith bitDepth image)

@@ -270,4 +270,4 @@ module Pnm =
 
     /// Writes a PGM/PPM file atomically (temporary file + move); see `encode`.
     let write (encoding: PnmEncoding) (maxval: int) (path: string) (image: Image) =
-        Png.writeBytesAtomic path (encode encoding maxval image)
+        EquiSphere.Tensor.AtomicFile.writeAllBytes path (encode encoding maxval image)

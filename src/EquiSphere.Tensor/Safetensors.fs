@@ -211,27 +211,7 @@ module Safetensors =
 
     /// Writes `file` to `path` atomically: a temporary file in the same folder, flushed, then moved over `path`.
     let write (path: string) (file: SafetensorsFile) =
-        let full = Path.GetFullPath path
-        let dir = Path.GetDirectoryName full
-
-        if not (String.IsNullOrEmpty dir) then
-            Directory.CreateDirectory dir |> ignore
-
-        let tmp =
-            Path.Combine(dir, sprintf ".%s.%s.tmp" (Path.GetFileName full) (Guid.NewGuid().ToString "N"))
-
-        try
-            do
-                use fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None)
-                writeTo fs file
-                fs.Flush true
-
-            File.Move(tmp, full, true)
-        with _ ->
-            if File.Exists tmp then
-                File.Delete tmp
-
-            reraise ()
+        AtomicFile.writeWith path (fun fs -> writeTo fs file)
 
     /// Parses a whole safetensors image; `source` names the file in error messages.
     let tryParse (source: string) (bytes: byte[]) : Result<SafetensorsFile, string> =
