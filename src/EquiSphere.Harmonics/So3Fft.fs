@@ -3,6 +3,7 @@ namespace EquiSphere.Harmonics
 open System
 open System.Numerics
 open System.Runtime.CompilerServices
+open System.Runtime.Intrinsics
 open System.Threading.Tasks
 
 /// A plan for the SO(3) Fourier transform of bandwidth B on the SOFT grid (So3Grid, (2B)³ rotations [α, β, γ]):
@@ -46,6 +47,24 @@ type So3FftPlan
     member _.UsesTableEngine = tableTransforms
     member internal _.Fft = fft
     member internal _.RealFft = realFft
+
+    /// The strip FFT plan of length 2B when 2B is a power of two ≥ 8 and Vector256 is hardware accelerated.
+    member val internal Strip =
+        if So3PlaneFft.supports (2 * b) then
+            Some(So3PlaneFft.plan (2 * b))
+        else
+            None
+
+    /// Per-worker scratch of the strip path, reused across calls (one per concurrently running worker).
+    member val internal BlockScratches = ScratchPool(fun () -> So3BlockScratch(2 * b))
+
+    /// Per-call spectra of the table-free engine, reused across calls (one per concurrently running call).
+    member val internal Workspaces = ScratchPool(fun () -> So3Workspace b)
+
+    /// The normalization (2l+1)/(8π²) · (2π/2B)² of degree l < B.
+    member val internal Scale =
+        let h = 2.0 * Math.PI / float (2 * b)
+        Array.init b (fun l -> float (2 * l + 1) / (8.0 * Math.PI * Math.PI) * h * h)
 
 /// The SO(3) Fourier transform on the SOFT grid in O(B⁴): an FFT over α and γ per β, then a Wigner-d transform over
 /// β. A function on SO(3) of bandwidth B is f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) with
@@ -675,21 +694,168 @@ module So3Fft =
         )
         |> ignore
 
-    /// Spectra per order (So3Pairs layout) need (2B−1)² · 2B doubles each for re and im.
-    let private spectraLength (b: int) = (2 * b - 1) * (2 * b - 1) * 2 * b
+    /// Runs `body j0 scratch` for the blocks of `So3PlaneFft.Lanes` consecutive β (j0 = 0, 8, …, 2B − 8) on
+    /// min(blocks, cores) workers, each with block scratch leased from the plan's pool (returned afterwards).
+    let private forEachStripBlock (plan: So3FftPlan) (body: int -> So3BlockScratch -> unit) =
+        let n = 2 * plan.Bandwidth
+        let blocks = n / So3PlaneFft.Lanes
+        let workers = max 1 (min blocks Environment.ProcessorCount)
 
-    /// The forward transform on split samples; returns split coefficients. Per β_j (parallel): the 2D FFT over
-    /// (α, γ), weighted, stored per order (m', m); then the Wigner step per canonical pair (So3Pairs.forward,
-    /// parallel over pairs, d by recurrence in l, no tables).
-    let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
+        Parallel.For(
+            0,
+            workers,
+            fun w ->
+                let s = plan.BlockScratches.Lease()
+
+                try
+                    let mutable g = w
+
+                    while g < blocks do
+                        body (g * So3PlaneFft.Lanes) s
+                        g <- g + workers
+                finally
+                    plan.BlockScratches.Release s
+        )
+        |> ignore
+
+    /// The α–γ stage of the forward transform for the eight β_{j0..j0+7} on the strip path: per β, the DFT over α
+    /// (sign +) of strips of eight γ columns loaded straight from the sample rows, into plane q [m' mod 2B, k]; then per
+    /// row m' the DFT over γ (sign +) with the eight β as lanes, weighted by v_j and stored straight into the per-order
+    /// layout [((m'+B−1)(2B−1) + (m+B−1)) · 2B + j] (eight consecutive j: one vector pair per order).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private forwardStripBlock
+        (plan: So3FftPlan)
+        (p: StripFftPlan)
+        (sRe: float[])
+        (sIm: float[])
+        (xRe: float[])
+        (xIm: float[])
+        (j0: int)
+        (bs: So3BlockScratch)
+        =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
-        let len = spectraLength b
-        let xRe = Buffers.ArrayPool<float>.Shared.Rent len
-        let xIm = Buffers.ArrayPool<float>.Shared.Rent len
+        let nn = n * n
+        let lanes = So3PlaneFft.Lanes
+        let rev = p.Rev
+        let stRe, stIm, plRe, plIm = bs.StripRe, bs.StripIm, bs.PlanesRe, bs.PlanesIm
 
-        try
+        for q in 0 .. lanes - 1 do
+            let j = j0 + q
+            let mutable k0 = 0
+
+            while k0 < n do
+                for i in 0 .. n - 1 do
+                    So3PlaneFft.copy8 sRe sIm ((i * n + j) * n + k0) stRe stIm (rev[i] * lanes)
+
+                So3PlaneFft.transform p false stRe stIm
+
+                // Row m' = B (index n/2) is never read.
+                for mp in 0 .. n - 1 do
+                    if mp <> b then
+                        So3PlaneFft.copy8 stRe stIm (mp * lanes) plRe plIm (q * nn + mp * n + k0)
+
+                k0 <- k0 + lanes
+
+        let weights = plan.Weights
+        let v0 = Vector256.LoadUnsafe<float>(&weights.[j0])
+        let v1 = Vector256.LoadUnsafe<float>(&weights.[j0 + 4])
+
+        for mp in -(b - 1) .. b - 1 do
+            let row = ((mp + n) % n) * n
+
+            for k in 0 .. n - 1 do
+                let d = rev[k] * lanes
+
+                for q in 0 .. lanes - 1 do
+                    stRe[d + q] <- plRe[q * nn + row + k]
+                    stIm[d + q] <- plIm[q * nn + row + k]
+
+            So3PlaneFft.transform p false stRe stIm
+            let dst = (mp + b - 1) * w + b - 1
+
+            for m in -(b - 1) .. b - 1 do
+                let s = ((m + n) % n) * lanes
+                let t = (dst + m) * n + j0
+                (v0 * Vector256.LoadUnsafe<float>(&stRe.[s])).StoreUnsafe(&xRe.[t])
+                (v1 * Vector256.LoadUnsafe<float>(&stRe.[s + 4])).StoreUnsafe(&xRe.[t + 4])
+                (v0 * Vector256.LoadUnsafe<float>(&stIm.[s])).StoreUnsafe(&xIm.[t])
+                (v1 * Vector256.LoadUnsafe<float>(&stIm.[s + 4])).StoreUnsafe(&xIm.[t + 4])
+
+    /// The α–γ stage of the inverse for the eight β_{j0..j0+7} on the strip path, the mirror image of
+    /// `forwardStripBlock`: per row m' the DFT over m (sign −) with the eight β as lanes, loaded straight from the
+    /// per-order layout, into plane q [m' mod 2B, k]; then per β the DFT over m' (sign −) of strips of eight γ columns,
+    /// stored straight into the sample rows.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private inverseStripBlock
+        (plan: So3FftPlan)
+        (p: StripFftPlan)
+        (tRe: float[])
+        (tIm: float[])
+        (outRe: float[])
+        (outIm: float[])
+        (j0: int)
+        (bs: So3BlockScratch)
+        =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let w = 2 * b - 1
+        let nn = n * n
+        let lanes = So3PlaneFft.Lanes
+        let rev = p.Rev
+        let stRe, stIm, plRe, plIm = bs.StripRe, bs.StripIm, bs.PlanesRe, bs.PlanesIm
+        // Order m = B (index n/2) is zero.
+        let zero = rev[b] * lanes
+
+        for mp in -(b - 1) .. b - 1 do
+            let row = ((mp + n) % n) * n
+            let src = (mp + b - 1) * w + b - 1
+
+            for m in -(b - 1) .. b - 1 do
+                So3PlaneFft.copy8 tRe tIm ((src + m) * n + j0) stRe stIm (rev[(m + n) % n] * lanes)
+
+            Array.Clear(stRe, zero, lanes)
+            Array.Clear(stIm, zero, lanes)
+            So3PlaneFft.transform p true stRe stIm
+
+            for k in 0 .. n - 1 do
+                let s = k * lanes
+
+                for q in 0 .. lanes - 1 do
+                    plRe[q * nn + row + k] <- stRe[s + q]
+                    plIm[q * nn + row + k] <- stIm[s + q]
+
+        // Row m' = B (index n/2) is zero.
+        for q in 0 .. lanes - 1 do
+            Array.Clear(plRe, q * nn + b * n, n)
+            Array.Clear(plIm, q * nn + b * n, n)
+
+        for q in 0 .. lanes - 1 do
+            let j = j0 + q
+            let mutable k0 = 0
+
+            while k0 < n do
+                for mp in 0 .. n - 1 do
+                    So3PlaneFft.copy8 plRe plIm (q * nn + mp * n + k0) stRe stIm (rev[mp] * lanes)
+
+                So3PlaneFft.transform p true stRe stIm
+
+                for i in 0 .. n - 1 do
+                    So3PlaneFft.copy8 stRe stIm (i * lanes) outRe outIm ((i * n + j) * n + k0)
+
+                k0 <- k0 + lanes
+
+    /// The α–γ stage of the forward transform: the weighted spectra X_{m'm}[j] = v_j Σ_{i,k} f(α_i, β_j, γ_k)
+    /// e^{+im'α_i} e^{+imγ_k} of the split samples into the per-order layout (xRe, xIm).
+    let private forwardSpectra (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) (xRe: float[]) (xIm: float[]) =
+        let b = plan.Bandwidth
+        let n = 2 * b
+        let w = 2 * b - 1
+
+        match plan.Strip with
+        | Some p -> forEachStripBlock plan (forwardStripBlock plan p sRe sIm xRe xIm)
+        | None ->
             forEachBetaBlock plan (fun j0 cnt s re im ->
                 for q in 0 .. cnt - 1 do
                     let j = j0 + q
@@ -714,34 +880,16 @@ module So3Fft =
                             xRe[t + q] <- v * re[q][src]
                             xIm[t + q] <- v * im[q][src])
 
-            let h = 2.0 * Math.PI / float n
-
-            let scale =
-                Array.init b (fun l -> float (2 * l + 1) / (8.0 * Math.PI * Math.PI) * h * h)
-
-            let fRe = Array.zeroCreate (count b)
-            let fIm = Array.zeroCreate (count b)
-            So3Pairs.forward plan.Pairs scale xRe xIm fRe fIm
-            fRe, fIm
-        finally
-            Buffers.ArrayPool<float>.Shared.Return xRe
-            Buffers.ArrayPool<float>.Shared.Return xIm
-
-    /// The inverse on split coefficients; returns the (2B)³ samples as (re, im). The Wigner step per canonical pair
-    /// (So3Pairs.inverse, parallel over pairs, no tables), then per β_j (parallel) the inverse 2D FFT over (α, γ).
-    let internal inverseSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
+    /// The α–γ stage of the inverse: f(α_i, β_j, γ_k) = Σ_{m',m} T_{m'm}[j] e^{−im'α_i} e^{−imγ_k} from the per-order
+    /// layout (tRe, tIm) into the split samples (outRe, outIm); writes every sample.
+    let private inverseSpectra (plan: So3FftPlan) (tRe: float[]) (tIm: float[]) (outRe: float[]) (outIm: float[]) =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
-        let len = spectraLength b
-        let tRe = Buffers.ArrayPool<float>.Shared.Rent len
-        let tIm = Buffers.ArrayPool<float>.Shared.Rent len
-        let outRe = Array.zeroCreate (n * n * n)
-        let outIm = Array.zeroCreate (n * n * n)
 
-        try
-            So3Pairs.inverse plan.Pairs fRe fIm tRe tIm
-
+        match plan.Strip with
+        | Some p -> forEachStripBlock plan (inverseStripBlock plan p tRe tIm outRe outIm)
+        | None ->
             forEachBetaBlock plan (fun j0 cnt s re im ->
                 for q in 0 .. cnt - 1 do
                     Array.Clear re[q]
@@ -768,47 +916,171 @@ module So3Fft =
                         Array.blit re[q] (i * n) outRe ((i * n + j) * n) n
                         Array.blit im[q] (i * n) outIm ((i * n + j) * n) n)
 
-            outRe, outIm
+    /// The forward transform of the table-free engine on split samples into split coefficients: the α–γ stage into
+    /// the per-order spectra of a workspace leased from the plan, then the Wigner step per canonical pair
+    /// (So3Pairs.forward, parallel over pairs, d by recurrence in l, no tables). Writes every coefficient.
+    let internal forwardSplitInto (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) (fRe: float[]) (fIm: float[]) =
+        let ws = plan.Workspaces.Lease()
+
+        try
+            forwardSpectra plan sRe sIm ws.SpectraRe ws.SpectraIm
+            So3Pairs.forward plan.Pairs plan.Scale ws.SpectraRe ws.SpectraIm fRe fIm
         finally
-            Buffers.ArrayPool<float>.Shared.Return tRe
-            Buffers.ArrayPool<float>.Shared.Return tIm
+            plan.Workspaces.Release ws
+
+    /// The inverse of the table-free engine on split coefficients into split samples: the Wigner step per canonical
+    /// pair (So3Pairs.inverse) into the per-order spectra of a workspace leased from the plan, then the α–γ stage.
+    /// Writes every sample.
+    let internal inverseSplitInto (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) (outRe: float[]) (outIm: float[]) =
+        let ws = plan.Workspaces.Lease()
+
+        try
+            So3Pairs.inverse plan.Pairs fRe fIm ws.SpectraRe ws.SpectraIm
+            inverseSpectra plan ws.SpectraRe ws.SpectraIm outRe outIm
+        finally
+            plan.Workspaces.Release ws
+
+    /// The forward transform on split samples; returns split coefficients (table-free engine).
+    let internal forwardSplit (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) =
+        let fRe = Array.zeroCreate (count plan.Bandwidth)
+        let fIm = Array.zeroCreate (count plan.Bandwidth)
+        forwardSplitInto plan sRe sIm fRe fIm
+        fRe, fIm
+
+    /// The inverse on split coefficients; returns the (2B)³ samples as (re, im) (table-free engine).
+    let internal inverseSplit (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
+        let n = 2 * plan.Bandwidth
+        let outRe = Array.zeroCreate (n * n * n)
+        let outIm = Array.zeroCreate (n * n * n)
+        inverseSplitInto plan fRe fIm outRe outIm
+        outRe, outIm
+
+    let private checkArray (name: string) (arr: float[]) =
+        if isNull arr then
+            nullArg name
+
+    /// Forward transform (analysis) on split arrays, without allocating: from the (2B)³ samples f(α_i, β_j, γ_k) =
+    /// samplesRe + i·samplesIm, flat [α, β, γ] row-major (index (i·2B + j)·2B + k), writes the B(4B²−1)/3 coefficients
+    /// f^l_{m'm} = (2l+1)/(8π²) ∫ f conj D^l_{m'm} dR into coeffsRe + i·coeffsIm, packed at `index l m' m`
+    /// (every entry is written). Scratch (the per-order spectra, 2 · (2B−1)² · 2B doubles, and per-worker planes) comes
+    /// from pools on the plan and is reused by later calls; concurrent calls on one plan are safe (each leases its
+    /// own). Law: forwardInto (inverseInto c) = c; agrees with `forward` on the same samples.
+    let forwardInto (plan: So3FftPlan) (samplesRe: float[]) (samplesIm: float[]) (coeffsRe: float[]) (coeffsIm: float[]) =
+        if isNull (box plan) then
+            nullArg (nameof plan)
+
+        checkArray (nameof samplesRe) samplesRe
+        checkArray (nameof samplesIm) samplesIm
+        checkArray (nameof coeffsRe) coeffsRe
+        checkArray (nameof coeffsIm) coeffsIm
+        let b = plan.Bandwidth
+        checkSamples (nameof samplesRe) b samplesRe.Length
+        checkSamples (nameof samplesIm) b samplesIm.Length
+        checkCoefficients (nameof coeffsRe) b coeffsRe.Length
+        checkCoefficients (nameof coeffsIm) b coeffsIm.Length
+
+        if plan.UsesTableEngine then
+            let fRe, fIm = forwardTables plan samplesRe samplesIm
+            Array.blit fRe 0 coeffsRe 0 fRe.Length
+            Array.blit fIm 0 coeffsIm 0 fIm.Length
+        else
+            forwardSplitInto plan samplesRe samplesIm coeffsRe coeffsIm
+
+    /// Inverse transform (synthesis) on split arrays, without allocating: from the B(4B²−1)/3 coefficients
+    /// coeffsRe + i·coeffsIm (packed at `index l m' m`) writes f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at the
+    /// (2B)³ SOFT grid rotations into samplesRe + i·samplesIm, flat [α, β, γ] row-major (every entry is written).
+    /// Scratch comes from pools on the plan, as for `forwardInto`; concurrent calls on one plan are safe.
+    /// Law: inverseInto (forwardInto f) = f for band-limited f; agrees with `inverse`.
+    let inverseInto (plan: So3FftPlan) (coeffsRe: float[]) (coeffsIm: float[]) (samplesRe: float[]) (samplesIm: float[]) =
+        if isNull (box plan) then
+            nullArg (nameof plan)
+
+        checkArray (nameof coeffsRe) coeffsRe
+        checkArray (nameof coeffsIm) coeffsIm
+        checkArray (nameof samplesRe) samplesRe
+        checkArray (nameof samplesIm) samplesIm
+        let b = plan.Bandwidth
+        checkCoefficients (nameof coeffsRe) b coeffsRe.Length
+        checkCoefficients (nameof coeffsIm) b coeffsIm.Length
+        checkSamples (nameof samplesRe) b samplesRe.Length
+        checkSamples (nameof samplesIm) b samplesIm.Length
+
+        if plan.UsesTableEngine then
+            let oRe, oIm = inverseTables plan coeffsRe coeffsIm
+            Array.blit oRe 0 samplesRe 0 oRe.Length
+            Array.blit oIm 0 samplesIm 0 oIm.Length
+        else
+            inverseSplitInto plan coeffsRe coeffsIm samplesRe samplesIm
+
+    /// Splits `values` into pooled (re, im) buffers (ArrayPool.Shared, at least values.Length long), runs `body` on
+    /// them and returns the buffers.
+    let private withSplit (values: Complex[]) (body: float[] -> float[] -> 'R) : 'R =
+        let re = Buffers.ArrayPool<float>.Shared.Rent values.Length
+        let im = Buffers.ArrayPool<float>.Shared.Rent values.Length
+
+        try
+            for i in 0 .. values.Length - 1 do
+                re[i] <- values[i].Real
+                im[i] <- values[i].Imaginary
+
+            body re im
+        finally
+            Buffers.ArrayPool<float>.Shared.Return re
+            Buffers.ArrayPool<float>.Shared.Return im
 
     /// Forward transform (analysis) of (2B)³ complex samples f(α_i, β_j, γ_k), flat [α, β, γ] row-major, to
     /// B(4B²−1)/3 coefficients f^l_{m'm} = (2l+1)/(8π²) ∫ f conj D^l_{m'm} dR (exact by quadrature for band-limited
-    /// f). Law: forward (inverse c) = c.
+    /// f). Converts to split arrays (pooled buffers) and runs `forwardInto`. Law: forward (inverse c) = c.
     let forward (plan: So3FftPlan) (samples: Complex[]) : Complex[] =
         if isNull samples then
             nullArg (nameof samples)
 
         checkSamples (nameof samples) plan.Bandwidth samples.Length
-        let re = samples |> Array.map (fun z -> z.Real)
-        let im = samples |> Array.map (fun z -> z.Imaginary)
+        let total = count plan.Bandwidth
+        let fRe = Array.zeroCreate total
+        let fIm = Array.zeroCreate total
 
-        let fRe, fIm =
+        withSplit samples (fun re im ->
             if plan.UsesTableEngine then
-                forwardTables plan re im
+                let tRe, tIm = forwardTables plan re im
+                Array.blit tRe 0 fRe 0 total
+                Array.blit tIm 0 fIm 0 total
             else
-                forwardSplit plan re im
+                forwardSplitInto plan re im fRe fIm)
 
-        Array.init fRe.Length (fun i -> Complex(fRe[i], fIm[i]))
+        Array.init total (fun i -> Complex(fRe[i], fIm[i]))
 
     /// Inverse transform (synthesis): f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at the (2B)³ SOFT grid rotations,
-    /// flat [α, β, γ] row-major. Law: inverse (forward f) = f for band-limited f.
+    /// flat [α, β, γ] row-major; runs `inverseInto` on split buffers (pooled) and converts. Law: inverse (forward f) =
+    /// f for band-limited f.
     let inverse (plan: So3FftPlan) (coeffs: Complex[]) : Complex[] =
         if isNull coeffs then
             nullArg (nameof coeffs)
 
         checkCoefficients (nameof coeffs) plan.Bandwidth coeffs.Length
-        let re = coeffs |> Array.map (fun z -> z.Real)
-        let im = coeffs |> Array.map (fun z -> z.Imaginary)
+        let n = 2 * plan.Bandwidth
+        let total = n * n * n
+        let oRe = Buffers.ArrayPool<float>.Shared.Rent total
+        let oIm = Buffers.ArrayPool<float>.Shared.Rent total
 
-        let oRe, oIm =
-            if plan.UsesTableEngine then
-                inverseTables plan re im
-            else
-                inverseSplit plan re im
+        try
+            withSplit coeffs (fun re im ->
+                if plan.UsesTableEngine then
+                    let tRe, tIm = inverseTables plan re im
+                    Array.blit tRe 0 oRe 0 total
+                    Array.blit tIm 0 oIm 0 total
+                else
+                    inverseSplitInto plan re im oRe oIm)
 
-        Array.init oRe.Length (fun i -> Complex(oRe[i], oIm[i]))
+            let out = Array.zeroCreate total
+
+            for i in 0 .. total - 1 do
+                out[i] <- Complex(oRe[i], oIm[i])
+
+            out
+        finally
+            Buffers.ArrayPool<float>.Shared.Return oRe
+            Buffers.ArrayPool<float>.Shared.Return oIm
 
     /// Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at one rotation R (B = bandwidth of the coefficient vector); O(B³).
     let evaluate (b: int) (coeffs: Complex[]) (r: Rotation) : Complex =

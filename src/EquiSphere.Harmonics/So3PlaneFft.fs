@@ -1,0 +1,278 @@
+namespace EquiSphere.Harmonics
+
+open System
+open System.Collections.Concurrent
+open System.Runtime.CompilerServices
+open System.Runtime.Intrinsics
+
+/// The plan of the strip FFT for one power-of-two length n ≥ 8: the bit-reversal permutation and, per radix-4 pass of
+/// half-span h (h = 1, 4, 16, … for even log₂ n; 2, 8, 32, … after one radix-2 pass for odd log₂ n), the twiddles
+/// [4k .. 4k+3] = (Re t₁, Im t₁, Re t₂, Im t₂) with t₁ = e^{∓2πik/(2h)}, t₂ = e^{∓2πik/(4h)}, k < h, for both signs.
+type internal StripFftPlan =
+    {
+        /// The sequence length n (a power of two, ≥ 8).
+        N: int
+        /// The bit-reversal permutation of log₂ n bits.
+        Rev: int[]
+        /// Whether log₂ n is odd (one radix-2 pass before the radix-4 passes).
+        Odd: bool
+        /// Half-spans h of the radix-4 passes, in order.
+        Spans: int[]
+        /// Twiddles of each pass for the sign −1 (e^{−…}).
+        Negative: float[][]
+        /// Twiddles of each pass for the sign +1.
+        Positive: float[][]
+    }
+
+/// Per-worker scratch of the strip FFT path of the SO(3) FFT: one strip of eight interleaved sequences (re, im; n · 8
+/// doubles each, L1-resident for n ≤ 256) and eight (2B)² planes, one per β of a block (re, im; flat [q][row][col]).
+[<Sealed>]
+type internal So3BlockScratch(n: int) =
+    /// The strip [k · 8 + lane] (real parts).
+    member val StripRe = Array.zeroCreate<float>(n * 8)
+    /// The strip [k · 8 + lane] (imaginary parts).
+    member val StripIm = Array.zeroCreate<float>(n * 8)
+    /// Eight planes [q · n² + row · n + col] (real parts).
+    member val PlanesRe = Array.zeroCreate<float>(8 * n * n)
+    /// Eight planes [q · n² + row · n + col] (imaginary parts).
+    member val PlanesIm = Array.zeroCreate<float>(8 * n * n)
+
+/// The per-call scratch of the table-free SO(3) FFT: the per-order spectra between the α–γ stage and the Wigner stage
+/// (re, im; (2B−1)² · 2B doubles each, layout [((m'+B−1)(2B−1) + (m+B−1)) · 2B + j]).
+[<Sealed>]
+type internal So3Workspace(b: int) =
+    let len = (2 * b - 1) * (2 * b - 1) * 2 * b
+    /// Spectra, real parts.
+    member val SpectraRe = Array.zeroCreate<float> len
+    /// Spectra, imaginary parts.
+    member val SpectraIm = Array.zeroCreate<float> len
+
+/// A thread-safe pool of reusable scratch objects: `lease` takes one (or creates it), `release` puts it back.
+[<Sealed>]
+type internal ScratchPool<'T when 'T: not struct>(create: unit -> 'T) =
+    let bag = ConcurrentBag<'T>()
+
+    /// Takes a pooled object or creates one.
+    member _.Lease() =
+        match bag.TryTake() with
+        | true, x -> x
+        | _ -> create ()
+
+    /// Returns an object to the pool.
+    member _.Release(x: 'T) = bag.Add x
+
+/// Batched complex FFTs of eight interleaved sequences of a power-of-two length n ≥ 8 ("strips"): element k of lane q
+/// at [k · 8 + q] (re and im arrays), in place, unnormalized, X_m = Σ_k x_k e^{∓2πimk/n}. The input is expected in
+/// bit-reversed order (the callers fold the permutation into their gathers), the output is in natural order. Radix-4
+/// decimation-in-time passes (two radix-2 stages per pass in registers; one radix-2 pass first when log₂ n is odd),
+/// each butterfly on two Vector256 of four lanes.
+[<RequireQualifiedAccess>]
+module internal So3PlaneFft =
+
+    /// Sequences per strip.
+    [<Literal>]
+    let Lanes = 8
+
+    /// Whether the strip path serves length n: a power of two ≥ `Lanes`, with hardware Vector256.
+    let supports (n: int) =
+        n >= Lanes && n &&& (n - 1) = 0 && Vector256.IsHardwareAccelerated
+
+    /// The plan for a power-of-two n ≥ 8.
+    let plan (n: int) : StripFftPlan =
+        if n < Lanes || n &&& (n - 1) <> 0 then
+            invalidArg (nameof n) (sprintf "Expected a power-of-two length n >= %d, got %d" Lanes n)
+
+        let bits = int (Math.Round(Math.Log2(float n)))
+
+        let reverse (i: int) =
+            let mutable r = 0
+
+            for k in 0 .. bits - 1 do
+                if (i >>> k) &&& 1 = 1 then
+                    r <- r ||| (1 <<< (bits - 1 - k))
+
+            r
+
+        let odd = bits % 2 = 1
+
+        let spans =
+            [|
+                let mutable h = if odd then 2 else 1
+
+                while 4 * h <= n do
+                    yield h
+                    h <- 4 * h
+            |]
+
+        let twiddles (sign: float) =
+            spans
+            |> Array.map (fun h ->
+                let t = Array.zeroCreate (4 * h)
+
+                for k in 0 .. h - 1 do
+                    let a1 = sign * 2.0 * Math.PI * float k / float (2 * h)
+                    let a2 = sign * 2.0 * Math.PI * float k / float (4 * h)
+                    t[4 * k] <- cos a1
+                    t[4 * k + 1] <- sin a1
+                    t[4 * k + 2] <- cos a2
+                    t[4 * k + 3] <- sin a2
+
+                t)
+
+        {
+            N = n
+            Rev = Array.init n reverse
+            Odd = odd
+            Spans = spans
+            Negative = twiddles -1.0
+            Positive = twiddles 1.0
+        }
+
+    /// One radix-2² butterfly on four lanes at offset o, element stride s: the two radix-2 stages of half-spans h and
+    /// 2h in registers. `negative` selects the sign (the second stage's odd pair uses w_{4h}^h = ∓i).
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline private butterfly
+        (negative: bool)
+        (re: float[])
+        (im: float[])
+        (o: int)
+        (s: int)
+        (t1r: Vector256<float>)
+        (t1i: Vector256<float>)
+        (t2r: Vector256<float>)
+        (t2i: Vector256<float>)
+        =
+        let x0r = Vector256.LoadUnsafe<float>(&re.[o])
+        let x0i = Vector256.LoadUnsafe<float>(&im.[o])
+        let x1r = Vector256.LoadUnsafe<float>(&re.[o + s])
+        let x1i = Vector256.LoadUnsafe<float>(&im.[o + s])
+        let x2r = Vector256.LoadUnsafe<float>(&re.[o + 2 * s])
+        let x2i = Vector256.LoadUnsafe<float>(&im.[o + 2 * s])
+        let x3r = Vector256.LoadUnsafe<float>(&re.[o + 3 * s])
+        let x3i = Vector256.LoadUnsafe<float>(&im.[o + 3 * s])
+        // First stage (half-span h): (x0, x1) and (x2, x3) with t1.
+        let ar = t1r * x1r - t1i * x1i
+        let ai = t1r * x1i + t1i * x1r
+        let br = t1r * x3r - t1i * x3i
+        let bi = t1r * x3i + t1i * x3r
+        let p0r, p0i = x0r + ar, x0i + ai
+        let p1r, p1i = x0r - ar, x0i - ai
+        let p2r, p2i = x2r + br, x2i + bi
+        let p3r, p3i = x2r - br, x2i - bi
+        // Second stage (half-span 2h): (p0, p2) with t2, (p1, p3) with t2 · (∓i).
+        let cr = t2r * p2r - t2i * p2i
+        let ci = t2r * p2i + t2i * p2r
+        let dr = t2r * p3r - t2i * p3i
+        let di = t2r * p3i + t2i * p3r
+        // −i·d = (di, −dr); +i·d = (−di, dr).
+        let er, ei = if negative then di, -dr else -di, dr
+        (p0r + cr).StoreUnsafe(&re.[o])
+        (p0i + ci).StoreUnsafe(&im.[o])
+        (p1r + er).StoreUnsafe(&re.[o + s])
+        (p1i + ei).StoreUnsafe(&im.[o + s])
+        (p0r - cr).StoreUnsafe(&re.[o + 2 * s])
+        (p0i - ci).StoreUnsafe(&im.[o + 2 * s])
+        (p1r - er).StoreUnsafe(&re.[o + 3 * s])
+        (p1i - ei).StoreUnsafe(&im.[o + 3 * s])
+
+    /// The radix-4 passes with one sign (a separate body per sign keeps the ∓i branch out of the loop).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private passes (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) =
+        let n = p.N
+        let tws = if negative then p.Negative else p.Positive
+
+        for pass in 0 .. p.Spans.Length - 1 do
+            let h = p.Spans[pass]
+            let tw = tws[pass]
+            let s = h * Lanes
+            let mutable start = 0
+
+            while start < n do
+                for k in 0 .. h - 1 do
+                    let t1r = Vector256.Create(tw[4 * k])
+                    let t1i = Vector256.Create(tw[4 * k + 1])
+                    let t2r = Vector256.Create(tw[4 * k + 2])
+                    let t2i = Vector256.Create(tw[4 * k + 3])
+                    let o = (start + k) * Lanes
+
+                    if negative then
+                        butterfly true re im o s t1r t1i t2r t2i
+                        butterfly true re im (o + 4) s t1r t1i t2r t2i
+                    else
+                        butterfly false re im o s t1r t1i t2r t2i
+                        butterfly false re im (o + 4) s t1r t1i t2r t2i
+
+                start <- start + 4 * h
+
+    /// The eight DFTs of a strip in place: X_m = Σ_k x_k e^{−2πimk/n} (`negative`) or e^{+2πimk/n}, from bit-reversed
+    /// input [rev(k) · 8 + lane] to natural-order output [m · 8 + lane]. re, im: length ≥ 8n.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let transform (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) =
+        if p.Odd then
+            let mutable o = 0
+
+            while o < p.N * Lanes do
+                for v in 0..1 do
+                    let a = o + 4 * v
+                    let b = a + Lanes
+                    let ar = Vector256.LoadUnsafe<float>(&re.[a])
+                    let ai = Vector256.LoadUnsafe<float>(&im.[a])
+                    let br = Vector256.LoadUnsafe<float>(&re.[b])
+                    let bi = Vector256.LoadUnsafe<float>(&im.[b])
+                    (ar + br).StoreUnsafe(&re.[a])
+                    (ai + bi).StoreUnsafe(&im.[a])
+                    (ar - br).StoreUnsafe(&re.[b])
+                    (ai - bi).StoreUnsafe(&im.[b])
+
+                o <- o + 2 * Lanes
+
+        passes p negative re im
+
+    /// Copies 8 doubles (re and im) from (sRe, sIm)[src] to (dRe, dIm)[dst].
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline internal copy8 (sRe: float[]) (sIm: float[]) (src: int) (dRe: float[]) (dIm: float[]) (dst: int) =
+        Vector256.LoadUnsafe<float>(&sRe.[src]).StoreUnsafe(&dRe.[dst])
+        Vector256.LoadUnsafe<float>(&sRe.[src + 4]).StoreUnsafe(&dRe.[dst + 4])
+        Vector256.LoadUnsafe<float>(&sIm.[src]).StoreUnsafe(&dIm.[dst])
+        Vector256.LoadUnsafe<float>(&sIm.[src + 4]).StoreUnsafe(&dIm.[dst + 4])
+
+    /// The 2D DFT of an n × n plane [row · n + col] in place (n = p.N), unnormalized, sign −1 (`negative`) or +1:
+    /// X(u, v) = Σ_{r,c} x(r, c) e^{∓2πi(ur + vc)/n}. Columns in strips of eight (contiguous loads), then rows in
+    /// strips of eight gathered transposed; stripRe, stripIm: scratch of length ≥ 8n. No full-plane transposes.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let dft2 (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) (stripRe: float[]) (stripIm: float[]) =
+        let n = p.N
+        let rev = p.Rev
+        let mutable c0 = 0
+
+        while c0 < n do
+            for r in 0 .. n - 1 do
+                copy8 re im (r * n + c0) stripRe stripIm (rev[r] * Lanes)
+
+            transform p negative stripRe stripIm
+
+            for r in 0 .. n - 1 do
+                copy8 stripRe stripIm (r * Lanes) re im (r * n + c0)
+
+            c0 <- c0 + Lanes
+
+        let mutable r0 = 0
+
+        while r0 < n do
+            for c in 0 .. n - 1 do
+                let d = rev[c] * Lanes
+
+                for q in 0 .. Lanes - 1 do
+                    stripRe[d + q] <- re[(r0 + q) * n + c]
+                    stripIm[d + q] <- im[(r0 + q) * n + c]
+
+            transform p negative stripRe stripIm
+
+            for c in 0 .. n - 1 do
+                let s = c * Lanes
+
+                for q in 0 .. Lanes - 1 do
+                    re[(r0 + q) * n + c] <- stripRe[s + q]
+                    im[(r0 + q) * n + c] <- stripIm[s + q]
+
+            r0 <- r0 + Lanes
