@@ -214,6 +214,17 @@ module So3Fft =
         member val Plane = Array.zeroCreate<float>(n * n)
         member val Z = Array.init 4 (fun _ -> Array.zeroCreate<float> rl)
 
+        /// The strip FFT plan when 2B is a power of two ≥ 8 with hardware Vector256 (then the plane FFTs run on strips).
+        member val Strip =
+            if So3PlaneFft.supports n then
+                Some(So3PlaneFft.plan n)
+            else
+                None
+
+        /// Strip scratch (re, im) of the plane FFTs.
+        member val StripRe = Array.zeroCreate<float>(8 * n)
+        member val StripIm = Array.zeroCreate<float>(8 * n)
+
         /// Radix-2 tables when 2B is a power of two (then the plane FFTs run column-batched with SIMD).
         member val Radix2 =
             if n &&& (n - 1) = 0 && n >= 2 then
@@ -314,15 +325,16 @@ module So3Fft =
     let private dft2 (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) (s: Scratch) =
         let n = fft.Length
 
-        match s.Radix2 with
-        | Some(twRe, twIm, rev) ->
+        match s.Strip, s.Radix2 with
+        | Some p, _ -> So3PlaneFft.dft2 p negative re im s.StripRe s.StripIm
+        | None, Some(twRe, twIm, rev) ->
             columnsRadix2 n twRe twIm rev negative re im
             transpose n re
             transpose n im
             columnsRadix2 n twRe twIm rev negative re im
             transpose n re
             transpose n im
-        | None ->
+        | None, None ->
             let rowRe, rowIm = s.LineRe, s.LineIm
 
             let run (r: float[]) (i: float[]) =
@@ -355,13 +367,13 @@ module So3Fft =
     let private dft2Transposed (fft: FftPlan) (negative: bool) (re: float[]) (im: float[]) (s: Scratch) =
         let n = fft.Length
 
-        match s.Radix2 with
-        | Some(twRe, twIm, rev) ->
+        match s.Strip, s.Radix2 with
+        | None, Some(twRe, twIm, rev) ->
             columnsRadix2 n twRe twIm rev negative re im
             transpose n re
             transpose n im
             columnsRadix2 n twRe twIm rev negative re im
-        | None ->
+        | _ ->
             dft2 fft negative re im s
             transpose n re
             transpose n im
@@ -509,7 +521,10 @@ module So3Fft =
                     Array.Clear im
                     let t, tIm, u, uIm = planes[0], planes[1], planes[2], planes[3]
 
-                    // Filled transposed, [m mod 2B, m' mod 2B], for the transposed DFT (two plane transposes fewer).
+                    // Filled transposed, [m mod 2B, m' mod 2B], for the transposed DFT (two plane transposes fewer), or
+                    // [m' mod 2B, m mod 2B] for the strip DFT (no transposes at all).
+                    let strip = s.Strip.IsSome
+
                     for mp in 0 .. degrees - 1 do
                         let src = (mp + b - 1) * w + b - 1
                         let mirror = (n - mp) % n
@@ -518,16 +533,30 @@ module So3Fft =
                             let tr, ti = t[src + m], tIm[src + m]
                             // T_j̄(m', m) = U(m', −m)
                             let ur, ui = u[src - m], uIm[src - m]
-                            let at = ((m + n) % n) * n + mp
+
+                            let at =
+                                if strip then
+                                    mp * n + (m + n) % n
+                                else
+                                    ((m + n) % n) * n + mp
+
                             re[at] <- tr - ui
                             im[at] <- ti + ur
 
                             if mp > 0 then
-                                let mirrorAt = ((n - m) % n) * n + mirror
+                                let mirrorAt =
+                                    if strip then
+                                        mirror * n + (n - m) % n
+                                    else
+                                        ((n - m) % n) * n + mirror
+
                                 re[mirrorAt] <- tr + ui
                                 im[mirrorAt] <- ur - ti
 
-                    dft2Transposed plan.Fft true re im s
+                    if strip then
+                        dft2 plan.Fft true re im s
+                    else
+                        dft2Transposed plan.Fft true re im s
 
                     for i in 0 .. n - 1 do
                         Array.blit re (i * n) out ((i * n + j) * n) n
@@ -765,12 +794,21 @@ module So3Fft =
         for mp in -(b - 1) .. b - 1 do
             let row = ((mp + n) % n) * n
 
-            for k in 0 .. n - 1 do
-                let d = rev[k] * lanes
+            if So3PlaneFft.Wide then
+                let mutable k0 = 0
 
-                for q in 0 .. lanes - 1 do
-                    stRe[d + q] <- plRe[q * nn + row + k]
-                    stIm[d + q] <- plIm[q * nn + row + k]
+                while k0 < n do
+                    let inline d i = rev[k0 + i] * lanes
+                    So3PlaneFft.transposeBlock plRe (row + k0) nn stRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    So3PlaneFft.transposeBlock plIm (row + k0) nn stIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    k0 <- k0 + lanes
+            else
+                for k in 0 .. n - 1 do
+                    let d = rev[k] * lanes
+
+                    for q in 0 .. lanes - 1 do
+                        stRe[d + q] <- plRe[q * nn + row + k]
+                        stIm[d + q] <- plIm[q * nn + row + k]
 
             So3PlaneFft.transform p false stRe stIm
             let dst = (mp + b - 1) * w + b - 1
@@ -819,12 +857,21 @@ module So3Fft =
             Array.Clear(stIm, zero, lanes)
             So3PlaneFft.transform p true stRe stIm
 
-            for k in 0 .. n - 1 do
-                let s = k * lanes
+            if So3PlaneFft.Wide then
+                let mutable k0 = 0
 
-                for q in 0 .. lanes - 1 do
-                    plRe[q * nn + row + k] <- stRe[s + q]
-                    plIm[q * nn + row + k] <- stIm[s + q]
+                while k0 < n do
+                    let inline d i = i * nn + row + k0
+                    So3PlaneFft.transposeBlock stRe (k0 * lanes) lanes plRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    So3PlaneFft.transposeBlock stIm (k0 * lanes) lanes plIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    k0 <- k0 + lanes
+            else
+                for k in 0 .. n - 1 do
+                    let s = k * lanes
+
+                    for q in 0 .. lanes - 1 do
+                        plRe[q * nn + row + k] <- stRe[s + q]
+                        plIm[q * nn + row + k] <- stIm[s + q]
 
         // Row m' = B (index n/2) is zero.
         for q in 0 .. lanes - 1 do

@@ -3,7 +3,9 @@ namespace EquiSphere.Harmonics
 open System
 open System.Collections.Concurrent
 open System.Runtime.CompilerServices
+open System.Runtime.InteropServices
 open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 
 /// The plan of the strip FFT for one power-of-two length n ≥ 8: the bit-reversal permutation and, per radix-4 pass of
 /// half-span h (h = 1, 4, 16, … for even log₂ n; 2, 8, 32, … after one radix-2 pass for odd log₂ n), the twiddles
@@ -73,6 +75,9 @@ module internal So3PlaneFft =
     [<Literal>]
     let Lanes = 8
 
+    /// Whether the butterflies run on one Vector512 (8 lanes) instead of two Vector256.
+    let internal Wide = Vector512.IsHardwareAccelerated && Avx512F.IsSupported
+
     /// Whether the strip path serves length n: a power of two ≥ `Lanes`, with hardware Vector256.
     let supports (n: int) =
         n >= Lanes && n &&& (n - 1) = 0 && Vector256.IsHardwareAccelerated
@@ -128,10 +133,112 @@ module internal So3PlaneFft =
             Positive = twiddles 1.0
         }
 
+    /// Loads four lanes at [o .. o+3] without a bounds check (callers keep o + 3 < length).
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline internal ld4 (a: float[]) (o: int) =
+        Vector256.LoadUnsafe<float>(&MemoryMarshal.GetArrayDataReference(a), unativeint o)
+
+    /// Stores four lanes at [o .. o+3] without a bounds check.
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline internal st4 (a: float[]) (o: int) (v: Vector256<float>) =
+        v.StoreUnsafe(&MemoryMarshal.GetArrayDataReference(a), unativeint o)
+
+    /// Loads eight lanes at [o .. o+7] without a bounds check.
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline internal ld8 (a: float[]) (o: int) =
+        Vector512.LoadUnsafe<float>(&MemoryMarshal.GetArrayDataReference(a), unativeint o)
+
+    /// Stores eight lanes at [o .. o+7] without a bounds check.
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline internal st8 (a: float[]) (o: int) (v: Vector512<float>) =
+        v.StoreUnsafe(&MemoryMarshal.GetArrayDataReference(a), unativeint o)
+
+    /// Indices of the two-source permutes of `transpose8`.
+    let internal Pairs02 = Vector512.Create(0L, 1L, 8L, 9L, 4L, 5L, 12L, 13L)
+    let internal Pairs13 = Vector512.Create(2L, 3L, 10L, 11L, 6L, 7L, 14L, 15L)
+    let internal Low4 = Vector512.Create(0L, 1L, 2L, 3L, 8L, 9L, 10L, 11L)
+    let internal High4 = Vector512.Create(4L, 5L, 6L, 7L, 12L, 13L, 14L, 15L)
+
+    /// Transposes the 8 × 8 block whose rows are r0..r7: returns its columns (24 AVX-512 permutes; needs `Wide`).
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline internal transpose8
+        (r0: Vector512<float>)
+        (r1: Vector512<float>)
+        (r2: Vector512<float>)
+        (r3: Vector512<float>)
+        (r4: Vector512<float>)
+        (r5: Vector512<float>)
+        (r6: Vector512<float>)
+        (r7: Vector512<float>)
+        =
+        // Pairs of rows interleaved: t0 = (r0₀ r1₀ r0₂ r1₂ …), t1 = (r0₁ r1₁ r0₃ r1₃ …).
+        let t0, t1 = Avx512F.UnpackLow(r0, r1), Avx512F.UnpackHigh(r0, r1)
+        let t2, t3 = Avx512F.UnpackLow(r2, r3), Avx512F.UnpackHigh(r2, r3)
+        let t4, t5 = Avx512F.UnpackLow(r4, r5), Avx512F.UnpackHigh(r4, r5)
+        let t6, t7 = Avx512F.UnpackLow(r6, r7), Avx512F.UnpackHigh(r6, r7)
+        // Quads: u0 = (r0₀ r1₀ r2₀ r3₀ r0₄ r1₄ r2₄ r3₄), u1 columns 2/6, u2 columns 1/5, u3 columns 3/7.
+        let u0, u1 =
+            Avx512F.PermuteVar8x64x2(t0, Pairs02, t2), Avx512F.PermuteVar8x64x2(t0, Pairs13, t2)
+
+        let u2, u3 =
+            Avx512F.PermuteVar8x64x2(t1, Pairs02, t3), Avx512F.PermuteVar8x64x2(t1, Pairs13, t3)
+
+        let u4, u5 =
+            Avx512F.PermuteVar8x64x2(t4, Pairs02, t6), Avx512F.PermuteVar8x64x2(t4, Pairs13, t6)
+
+        let u6, u7 =
+            Avx512F.PermuteVar8x64x2(t5, Pairs02, t7), Avx512F.PermuteVar8x64x2(t5, Pairs13, t7)
+
+        struct (Avx512F.PermuteVar8x64x2(u0, Low4, u4),
+                Avx512F.PermuteVar8x64x2(u2, Low4, u6),
+                Avx512F.PermuteVar8x64x2(u1, Low4, u5),
+                Avx512F.PermuteVar8x64x2(u3, Low4, u7),
+                Avx512F.PermuteVar8x64x2(u0, High4, u4),
+                Avx512F.PermuteVar8x64x2(u2, High4, u6),
+                Avx512F.PermuteVar8x64x2(u1, High4, u5),
+                Avx512F.PermuteVar8x64x2(u3, High4, u7))
+
+    /// Copies the 8 × 8 block src[sOff + r · sStride + c] (r, c < 8) transposed into dst[dOff[c] + r]: column c of the
+    /// block becomes a contiguous run of eight at dOff[c] (AVX-512 permutes; needs `Wide`).
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline internal transposeBlock
+        (src: float[])
+        (sOff: int)
+        (sStride: int)
+        (dst: float[])
+        (d0: int)
+        (d1: int)
+        (d2: int)
+        (d3: int)
+        (d4: int)
+        (d5: int)
+        (d6: int)
+        (d7: int)
+        =
+        let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
+            transpose8
+                (ld8 src sOff)
+                (ld8 src (sOff + sStride))
+                (ld8 src (sOff + 2 * sStride))
+                (ld8 src (sOff + 3 * sStride))
+                (ld8 src (sOff + 4 * sStride))
+                (ld8 src (sOff + 5 * sStride))
+                (ld8 src (sOff + 6 * sStride))
+                (ld8 src (sOff + 7 * sStride))
+
+        st8 dst d0 c0
+        st8 dst d1 c1
+        st8 dst d2 c2
+        st8 dst d3 c3
+        st8 dst d4 c4
+        st8 dst d5 c5
+        st8 dst d6 c6
+        st8 dst d7 c7
+
     /// One radix-2² butterfly on four lanes at offset o, element stride s: the two radix-2 stages of half-spans h and
     /// 2h in registers. `negative` selects the sign (the second stage's odd pair uses w_{4h}^h = ∓i).
     [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
-    let inline private butterfly
+    let inline private butterfly4
         (negative: bool)
         (re: float[])
         (im: float[])
@@ -142,14 +249,10 @@ module internal So3PlaneFft =
         (t2r: Vector256<float>)
         (t2i: Vector256<float>)
         =
-        let x0r = Vector256.LoadUnsafe<float>(&re.[o])
-        let x0i = Vector256.LoadUnsafe<float>(&im.[o])
-        let x1r = Vector256.LoadUnsafe<float>(&re.[o + s])
-        let x1i = Vector256.LoadUnsafe<float>(&im.[o + s])
-        let x2r = Vector256.LoadUnsafe<float>(&re.[o + 2 * s])
-        let x2i = Vector256.LoadUnsafe<float>(&im.[o + 2 * s])
-        let x3r = Vector256.LoadUnsafe<float>(&re.[o + 3 * s])
-        let x3i = Vector256.LoadUnsafe<float>(&im.[o + 3 * s])
+        let x0r, x0i = ld4 re o, ld4 im o
+        let x1r, x1i = ld4 re (o + s), ld4 im (o + s)
+        let x2r, x2i = ld4 re (o + 2 * s), ld4 im (o + 2 * s)
+        let x3r, x3i = ld4 re (o + 3 * s), ld4 im (o + 3 * s)
         // First stage (half-span h): (x0, x1) and (x2, x3) with t1.
         let ar = t1r * x1r - t1i * x1i
         let ai = t1r * x1i + t1i * x1r
@@ -166,16 +269,56 @@ module internal So3PlaneFft =
         let di = t2r * p3i + t2i * p3r
         // −i·d = (di, −dr); +i·d = (−di, dr).
         let er, ei = if negative then di, -dr else -di, dr
-        (p0r + cr).StoreUnsafe(&re.[o])
-        (p0i + ci).StoreUnsafe(&im.[o])
-        (p1r + er).StoreUnsafe(&re.[o + s])
-        (p1i + ei).StoreUnsafe(&im.[o + s])
-        (p0r - cr).StoreUnsafe(&re.[o + 2 * s])
-        (p0i - ci).StoreUnsafe(&im.[o + 2 * s])
-        (p1r - er).StoreUnsafe(&re.[o + 3 * s])
-        (p1i - ei).StoreUnsafe(&im.[o + 3 * s])
+        st4 re o (p0r + cr)
+        st4 im o (p0i + ci)
+        st4 re (o + s) (p1r + er)
+        st4 im (o + s) (p1i + ei)
+        st4 re (o + 2 * s) (p0r - cr)
+        st4 im (o + 2 * s) (p0i - ci)
+        st4 re (o + 3 * s) (p1r - er)
+        st4 im (o + 3 * s) (p1i - ei)
 
-    /// The radix-4 passes with one sign (a separate body per sign keeps the ∓i branch out of the loop).
+    /// `butterfly4` on all eight lanes in one Vector512.
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline private butterfly8
+        (negative: bool)
+        (re: float[])
+        (im: float[])
+        (o: int)
+        (s: int)
+        (t1r: Vector512<float>)
+        (t1i: Vector512<float>)
+        (t2r: Vector512<float>)
+        (t2i: Vector512<float>)
+        =
+        let x0r, x0i = ld8 re o, ld8 im o
+        let x1r, x1i = ld8 re (o + s), ld8 im (o + s)
+        let x2r, x2i = ld8 re (o + 2 * s), ld8 im (o + 2 * s)
+        let x3r, x3i = ld8 re (o + 3 * s), ld8 im (o + 3 * s)
+        let ar = t1r * x1r - t1i * x1i
+        let ai = t1r * x1i + t1i * x1r
+        let br = t1r * x3r - t1i * x3i
+        let bi = t1r * x3i + t1i * x3r
+        let p0r, p0i = x0r + ar, x0i + ai
+        let p1r, p1i = x0r - ar, x0i - ai
+        let p2r, p2i = x2r + br, x2i + bi
+        let p3r, p3i = x2r - br, x2i - bi
+        let cr = t2r * p2r - t2i * p2i
+        let ci = t2r * p2i + t2i * p2r
+        let dr = t2r * p3r - t2i * p3i
+        let di = t2r * p3i + t2i * p3r
+        let er, ei = if negative then di, -dr else -di, dr
+        st8 re o (p0r + cr)
+        st8 im o (p0i + ci)
+        st8 re (o + s) (p1r + er)
+        st8 im (o + s) (p1i + ei)
+        st8 re (o + 2 * s) (p0r - cr)
+        st8 im (o + 2 * s) (p0i - ci)
+        st8 re (o + 3 * s) (p1r - er)
+        st8 im (o + 3 * s) (p1i - ei)
+
+    /// The radix-4 passes with one sign (a separate body per sign keeps the ∓i branch out of the loop); one Vector512
+    /// per butterfly where 512-bit vectors are hardware accelerated, else two Vector256.
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private passes (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) =
         let n = p.N
@@ -189,18 +332,30 @@ module internal So3PlaneFft =
 
             while start < n do
                 for k in 0 .. h - 1 do
-                    let t1r = Vector256.Create(tw[4 * k])
-                    let t1i = Vector256.Create(tw[4 * k + 1])
-                    let t2r = Vector256.Create(tw[4 * k + 2])
-                    let t2i = Vector256.Create(tw[4 * k + 3])
                     let o = (start + k) * Lanes
 
-                    if negative then
-                        butterfly true re im o s t1r t1i t2r t2i
-                        butterfly true re im (o + 4) s t1r t1i t2r t2i
+                    if Wide then
+                        let t1r = Vector512.Create(tw[4 * k])
+                        let t1i = Vector512.Create(tw[4 * k + 1])
+                        let t2r = Vector512.Create(tw[4 * k + 2])
+                        let t2i = Vector512.Create(tw[4 * k + 3])
+
+                        if negative then
+                            butterfly8 true re im o s t1r t1i t2r t2i
+                        else
+                            butterfly8 false re im o s t1r t1i t2r t2i
                     else
-                        butterfly false re im o s t1r t1i t2r t2i
-                        butterfly false re im (o + 4) s t1r t1i t2r t2i
+                        let t1r = Vector256.Create(tw[4 * k])
+                        let t1i = Vector256.Create(tw[4 * k + 1])
+                        let t2r = Vector256.Create(tw[4 * k + 2])
+                        let t2i = Vector256.Create(tw[4 * k + 3])
+
+                        if negative then
+                            butterfly4 true re im o s t1r t1i t2r t2i
+                            butterfly4 true re im (o + 4) s t1r t1i t2r t2i
+                        else
+                            butterfly4 false re im o s t1r t1i t2r t2i
+                            butterfly4 false re im (o + 4) s t1r t1i t2r t2i
 
                 start <- start + 4 * h
 
@@ -259,20 +414,39 @@ module internal So3PlaneFft =
         let mutable r0 = 0
 
         while r0 < n do
-            for c in 0 .. n - 1 do
-                let d = rev[c] * Lanes
+            if Wide then
+                let mutable c = 0
 
-                for q in 0 .. Lanes - 1 do
-                    stripRe[d + q] <- re[(r0 + q) * n + c]
-                    stripIm[d + q] <- im[(r0 + q) * n + c]
+                while c < n do
+                    let r = r0 * n + c
+                    let inline d i = rev[c + i] * Lanes
+                    transposeBlock re r n stripRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    transposeBlock im r n stripIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    c <- c + Lanes
+            else
+                for c in 0 .. n - 1 do
+                    let d = rev[c] * Lanes
+
+                    for q in 0 .. Lanes - 1 do
+                        stripRe[d + q] <- re[(r0 + q) * n + c]
+                        stripIm[d + q] <- im[(r0 + q) * n + c]
 
             transform p negative stripRe stripIm
 
-            for c in 0 .. n - 1 do
-                let s = c * Lanes
+            if Wide then
+                let mutable c = 0
 
-                for q in 0 .. Lanes - 1 do
-                    re[(r0 + q) * n + c] <- stripRe[s + q]
-                    im[(r0 + q) * n + c] <- stripIm[s + q]
+                while c < n do
+                    let inline d i = (r0 + i) * n + c
+                    transposeBlock stripRe (c * Lanes) Lanes re (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    transposeBlock stripIm (c * Lanes) Lanes im (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    c <- c + Lanes
+            else
+                for c in 0 .. n - 1 do
+                    let s = c * Lanes
+
+                    for q in 0 .. Lanes - 1 do
+                        re[(r0 + q) * n + c] <- stripRe[s + q]
+                        im[(r0 + q) * n + c] <- stripIm[s + q]
 
             r0 <- r0 + Lanes
