@@ -67,9 +67,13 @@ type internal ScratchPool<'T when 'T: not struct>(create: unit -> 'T) =
 /// at [k · 8 + q] (re and im arrays), in place, unnormalized, X_m = Σ_k x_k e^{∓2πimk/n}. The input is expected in
 /// bit-reversed order (the callers fold the permutation into their gathers), the output is in natural order. Radix-4
 /// decimation-in-time passes (two radix-2 stages per pass in registers; one radix-2 pass first when log₂ n is odd),
-/// each butterfly on two Vector256 of four lanes.
+/// each butterfly on one Vector512 where AVX-512 is available, else on two Vector256; AVX-512 8 × 8 transposes serve
+/// the transposed gathers and scatters (scalar loops otherwise).
 [<RequireQualifiedAccess>]
 module internal So3PlaneFft =
+
+    [<assembly: InternalsVisibleTo("EquiSphere.Harmonics.Tests")>]
+    do ()
 
     /// Sequences per strip.
     [<Literal>]

@@ -177,3 +177,122 @@ let ``the recurrence engine matches Wigner-D sums at random grid points of B = 2
         let expected = naiveEvaluate b c alpha beta gamma
         let got = f[(i * n + j) * n + k]
         closeTo "sample" 1e-11 [| expected.Real; expected.Imaginary |] [| got.Real; got.Imaginary |]
+
+let private split (a: Complex[]) =
+    a |> Array.map (fun z -> z.Real), a |> Array.map (fun z -> z.Imaginary)
+
+/// Bandwidths for the split API: the strip path (2B a power of two ≥ 8) and the fallback (small or other B).
+let private SplitBandwidths = [| 1; 2; 3; 4; 5; 8; 12; 16; 32 |]
+
+[<Fact>]
+let ``inverseInto after forwardInto is identity on band-limited samples`` () =
+    property 10 (fun (seed: int) ->
+        let rng = Random seed
+        let b = SplitBandwidths[rng.Next SplitBandwidths.Length]
+        let plan = So3Fft.plan b
+        let n = 2 * b
+        let cRe, cIm = split (randomCoefficients rng b)
+        let fRe, fIm = Array.zeroCreate (n * n * n), Array.zeroCreate (n * n * n)
+        So3Fft.inverseInto plan cRe cIm fRe fIm
+        let gRe, gIm = Array.zeroCreate cRe.Length, Array.zeroCreate cRe.Length
+        So3Fft.forwardInto plan fRe fIm gRe gIm
+        closeTo (sprintf "forwardInto (inverseInto c), re, B=%d" b) 1e-12 cRe gRe
+        closeTo (sprintf "forwardInto (inverseInto c), im, B=%d" b) 1e-12 cIm gIm
+        // Garbage in the outputs must not leak into the results: every entry is written.
+        Array.fill fRe 0 fRe.Length nan
+        Array.fill fIm 0 fIm.Length nan
+        So3Fft.inverseInto plan gRe gIm fRe fIm
+        let hRe, hIm = Array.create cRe.Length nan, Array.create cRe.Length nan
+        So3Fft.forwardInto plan fRe fIm hRe hIm
+        closeTo (sprintf "second round trip, B=%d" b) 1e-12 (Array.append cRe cIm) (Array.append hRe hIm))
+
+[<Fact>]
+let ``forwardInto and inverseInto agree with the Complex API and the table engine`` () =
+    property 8 (fun (seed: int) ->
+        let rng = Random seed
+        let b = SplitBandwidths[rng.Next SplitBandwidths.Length]
+        let n = 2 * b
+        let plan, tables = So3Fft.plan b, So3Fft.planWith true b
+        let c = randomCoefficients rng b
+        let cRe, cIm = split c
+        let fRe, fIm = Array.zeroCreate (n * n * n), Array.zeroCreate (n * n * n)
+        So3Fft.inverseInto plan cRe cIm fRe fIm
+        let viaComplex = So3Fft.inverse plan c
+        let viaTables = So3Fft.inverse tables c
+
+        closeTo
+            (sprintf "inverseInto = inverse, B=%d" b)
+            0.0
+            (parts viaComplex)
+            (Array.init (2 * fRe.Length) (fun i -> if i % 2 = 0 then fRe[i / 2] else fIm[i / 2]))
+
+        closeTo (sprintf "inverseInto = table inverse, B=%d" b) 1e-12 (parts viaTables) (parts viaComplex)
+
+        let g =
+            Array.init (n * n * n) (fun _ -> Complex(rng.NextDouble() - 0.5, rng.NextDouble() - 0.5))
+
+        let gRe, gIm = split g
+        let hRe, hIm = Array.zeroCreate cRe.Length, Array.zeroCreate cRe.Length
+        So3Fft.forwardInto plan gRe gIm hRe hIm
+        let tRe, tIm = Array.zeroCreate cRe.Length, Array.zeroCreate cRe.Length
+        So3Fft.forwardInto tables gRe gIm tRe tIm
+        let viaComplexF = So3Fft.forward plan g
+
+        closeTo
+            (sprintf "forwardInto = forward, B=%d" b)
+            0.0
+            (parts viaComplexF)
+            (Array.init (2 * hRe.Length) (fun i -> if i % 2 = 0 then hRe[i / 2] else hIm[i / 2]))
+
+        closeTo (sprintf "forwardInto = table forwardInto, B=%d" b) 1e-12 (Array.append tRe tIm) (Array.append hRe hIm))
+
+[<Fact>]
+let ``forwardInto and inverseInto reject wrong lengths and nulls with clear messages`` () =
+    let plan = So3Fft.plan 4
+    let samples () = Array.zeroCreate<float> 512
+    let coeffs () = Array.zeroCreate<float> 84
+
+    throwsWith<ArgumentException> [ "samplesIm"; "512"; "[8; 8; 8]"; "511" ] (fun () ->
+        So3Fft.forwardInto plan (samples ()) (Array.zeroCreate 511) (coeffs ()) (coeffs ()))
+
+    throwsWith<ArgumentException> [ "coeffsRe"; "84"; "B = 4"; "85" ] (fun () ->
+        So3Fft.forwardInto plan (samples ()) (samples ()) (Array.zeroCreate 85) (coeffs ()))
+
+    throwsWith<ArgumentException> [ "coeffsIm"; "84"; "83" ] (fun () ->
+        So3Fft.inverseInto plan (coeffs ()) (Array.zeroCreate 83) (samples ()) (samples ()))
+
+    throwsWith<ArgumentException> [ "samplesRe"; "512"; "1000" ] (fun () ->
+        So3Fft.inverseInto plan (coeffs ()) (coeffs ()) (Array.zeroCreate 1000) (samples ()))
+
+    throwsWith<ArgumentNullException> [ "samplesRe" ] (fun () -> So3Fft.forwardInto plan null (samples ()) (coeffs ()) (coeffs ()))
+    throwsWith<ArgumentNullException> [ "samplesIm" ] (fun () -> So3Fft.inverseInto plan (coeffs ()) (coeffs ()) (samples ()) null)
+
+    throwsWith<ArgumentNullException> [ "plan" ] (fun () ->
+        So3Fft.forwardInto (Unchecked.defaultof<So3FftPlan>) (samples ()) (samples ()) (coeffs ()) (coeffs ()))
+
+[<Fact>]
+let ``a plan used from two threads at once gives the same results as serial calls`` () =
+    for b in [ 16; 12 ] do
+        let plan = So3Fft.plan b
+        let n = 2 * b
+        let rng = Random b
+        let inputs = Array.init 6 (fun _ -> split (randomCoefficients rng b))
+
+        let run (cRe: float[], cIm: float[]) =
+            let fRe, fIm = Array.zeroCreate (n * n * n), Array.zeroCreate (n * n * n)
+            So3Fft.inverseInto plan cRe cIm fRe fIm
+            let gRe, gIm = Array.zeroCreate cRe.Length, Array.zeroCreate cRe.Length
+            So3Fft.forwardInto plan fRe fIm gRe gIm
+            Array.concat [ fRe; fIm; gRe; gIm ]
+
+        let serial = inputs |> Array.map run
+
+        let concurrent =
+            [| 0..1 |]
+            |> Array.map (fun t -> Threading.Tasks.Task.Run(fun () -> [| for i in t..2 .. inputs.Length - 1 -> i, run inputs[i] |]))
+            |> Array.collect (fun task -> task.Result)
+
+        Assert.Equal(inputs.Length, concurrent.Length)
+
+        for i, result in concurrent do
+            closeTo (sprintf "input %d, B=%d" i b) 0.0 serial[i] result
