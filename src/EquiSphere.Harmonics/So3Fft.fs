@@ -747,10 +747,12 @@ module So3Fft =
         )
         |> ignore
 
-    /// The α–γ stage of the forward transform for the eight β_{j0..j0+7} on the strip path: per β, the DFT over α
-    /// (sign +) of strips of eight γ columns loaded straight from the sample rows, into plane q [m' mod 2B, k]; then per
-    /// row m' the DFT over γ (sign +) with the eight β as lanes, weighted by v_j and stored straight into the per-order
-    /// layout [((m'+B−1)(2B−1) + (m+B−1)) · 2B + j] (eight consecutive j: one vector pair per order).
+    /// The α–γ stage of the forward transform for the eight β_{j0..j0+7} on the strip path, with the eight β as the
+    /// lanes throughout. (1) Per α_i the eight sample rows (one contiguous run of 8 · 2B) are transposed in 8 × 8 blocks
+    /// into A[k][rev(i)][q] (bit reversal folded in); (2) each A[k] is a strip: DFT over α (sign +) in place, giving
+    /// A[k][m' mod 2B][q]; (3) per row m', the strip over k is gathered from A (vector copies), transformed over γ
+    /// (sign +), weighted by v_j and stored straight into the per-order layout [((m'+B−1)(2B−1) + (m+B−1)) · 2B + j]
+    /// (eight consecutive j: one vector per order).
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private forwardStripBlock
         (plan: So3FftPlan)
@@ -765,50 +767,41 @@ module So3Fft =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
-        let nn = n * n
         let lanes = So3PlaneFft.Lanes
+        let row8 = n * lanes
         let rev = p.Rev
-        let stRe, stIm, plRe, plIm = bs.StripRe, bs.StripIm, bs.PlanesRe, bs.PlanesIm
+        let stRe, stIm, aRe, aIm = bs.StripRe, bs.StripIm, bs.PlanesRe, bs.PlanesIm
 
-        for q in 0 .. lanes - 1 do
-            let j = j0 + q
-            let mutable k0 = 0
+        for i in 0 .. n - 1 do
+            let src = (i * n + j0) * n
+            let ri = rev[i] * lanes
 
-            while k0 < n do
-                for i in 0 .. n - 1 do
-                    So3PlaneFft.copy8 sRe sIm ((i * n + j) * n + k0) stRe stIm (rev[i] * lanes)
+            if So3PlaneFft.Wide then
+                let mutable k0 = 0
 
-                So3PlaneFft.transform p false stRe stIm
+                while k0 < n do
+                    let inline d kk = (k0 + kk) * row8 + ri
+                    So3PlaneFft.transposeBlock sRe (src + k0) n aRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    So3PlaneFft.transposeBlock sIm (src + k0) n aIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    k0 <- k0 + lanes
+            else
+                for q in 0 .. lanes - 1 do
+                    for k in 0 .. n - 1 do
+                        aRe[k * row8 + ri + q] <- sRe[src + q * n + k]
+                        aIm[k * row8 + ri + q] <- sIm[src + q * n + k]
 
-                // Row m' = B (index n/2) is never read.
-                for mp in 0 .. n - 1 do
-                    if mp <> b then
-                        So3PlaneFft.copy8 stRe stIm (mp * lanes) plRe plIm (q * nn + mp * n + k0)
-
-                k0 <- k0 + lanes
+        for k in 0 .. n - 1 do
+            So3PlaneFft.transformAt p false aRe aIm (k * row8)
 
         let weights = plan.Weights
         let v0 = Vector256.LoadUnsafe<float>(&weights.[j0])
         let v1 = Vector256.LoadUnsafe<float>(&weights.[j0 + 4])
 
         for mp in -(b - 1) .. b - 1 do
-            let row = ((mp + n) % n) * n
+            let r = ((mp + n) % n) * lanes
 
-            if So3PlaneFft.Wide then
-                let mutable k0 = 0
-
-                while k0 < n do
-                    let inline d i = rev[k0 + i] * lanes
-                    So3PlaneFft.transposeBlock plRe (row + k0) nn stRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
-                    So3PlaneFft.transposeBlock plIm (row + k0) nn stIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
-                    k0 <- k0 + lanes
-            else
-                for k in 0 .. n - 1 do
-                    let d = rev[k] * lanes
-
-                    for q in 0 .. lanes - 1 do
-                        stRe[d + q] <- plRe[q * nn + row + k]
-                        stIm[d + q] <- plIm[q * nn + row + k]
+            for k in 0 .. n - 1 do
+                So3PlaneFft.copy8 aRe aIm (k * row8 + r) stRe stIm (rev[k] * lanes)
 
             So3PlaneFft.transform p false stRe stIm
             let dst = (mp + b - 1) * w + b - 1
@@ -822,9 +815,9 @@ module So3Fft =
                 (v1 * Vector256.LoadUnsafe<float>(&stIm.[s + 4])).StoreUnsafe(&xIm.[t + 4])
 
     /// The α–γ stage of the inverse for the eight β_{j0..j0+7} on the strip path, the mirror image of
-    /// `forwardStripBlock`: per row m' the DFT over m (sign −) with the eight β as lanes, loaded straight from the
-    /// per-order layout, into plane q [m' mod 2B, k]; then per β the DFT over m' (sign −) of strips of eight γ columns,
-    /// stored straight into the sample rows.
+    /// `forwardStripBlock`: (3) per row m' the DFT over m (sign −) of the eight β loaded straight from the per-order
+    /// layout, stored into A[k][rev(m' mod 2B)][q]; (2) each A[k] transformed over m' (sign −) in place, giving
+    /// A[k][i][q]; (1) per α_i, 8 × 8 transposes into the eight sample rows (one contiguous run of 8 · 2B).
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private inverseStripBlock
         (plan: So3FftPlan)
@@ -839,15 +832,15 @@ module So3Fft =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
-        let nn = n * n
         let lanes = So3PlaneFft.Lanes
+        let row8 = n * lanes
         let rev = p.Rev
-        let stRe, stIm, plRe, plIm = bs.StripRe, bs.StripIm, bs.PlanesRe, bs.PlanesIm
-        // Order m = B (index n/2) is zero.
+        let stRe, stIm, aRe, aIm = bs.StripRe, bs.StripIm, bs.PlanesRe, bs.PlanesIm
+        // Order B (index n/2) is zero, in m and in m'.
         let zero = rev[b] * lanes
 
         for mp in -(b - 1) .. b - 1 do
-            let row = ((mp + n) % n) * n
+            let r = rev[(mp + n) % n] * lanes
             let src = (mp + b - 1) * w + b - 1
 
             for m in -(b - 1) .. b - 1 do
@@ -857,41 +850,31 @@ module So3Fft =
             Array.Clear(stIm, zero, lanes)
             So3PlaneFft.transform p true stRe stIm
 
+            for k in 0 .. n - 1 do
+                So3PlaneFft.copy8 stRe stIm (k * lanes) aRe aIm (k * row8 + r)
+
+        for k in 0 .. n - 1 do
+            Array.Clear(aRe, k * row8 + zero, lanes)
+            Array.Clear(aIm, k * row8 + zero, lanes)
+            So3PlaneFft.transformAt p true aRe aIm (k * row8)
+
+        for i in 0 .. n - 1 do
+            let dst = (i * n + j0) * n
+
             if So3PlaneFft.Wide then
                 let mutable k0 = 0
 
                 while k0 < n do
-                    let inline d i = i * nn + row + k0
-                    So3PlaneFft.transposeBlock stRe (k0 * lanes) lanes plRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
-                    So3PlaneFft.transposeBlock stIm (k0 * lanes) lanes plIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    let s = k0 * row8 + i * lanes
+                    let inline d q = dst + q * n + k0
+                    So3PlaneFft.transposeBlock aRe s row8 outRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    So3PlaneFft.transposeBlock aIm s row8 outIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
                     k0 <- k0 + lanes
             else
-                for k in 0 .. n - 1 do
-                    let s = k * lanes
-
-                    for q in 0 .. lanes - 1 do
-                        plRe[q * nn + row + k] <- stRe[s + q]
-                        plIm[q * nn + row + k] <- stIm[s + q]
-
-        // Row m' = B (index n/2) is zero.
-        for q in 0 .. lanes - 1 do
-            Array.Clear(plRe, q * nn + b * n, n)
-            Array.Clear(plIm, q * nn + b * n, n)
-
-        for q in 0 .. lanes - 1 do
-            let j = j0 + q
-            let mutable k0 = 0
-
-            while k0 < n do
-                for mp in 0 .. n - 1 do
-                    So3PlaneFft.copy8 plRe plIm (q * nn + mp * n + k0) stRe stIm (rev[mp] * lanes)
-
-                So3PlaneFft.transform p true stRe stIm
-
-                for i in 0 .. n - 1 do
-                    So3PlaneFft.copy8 stRe stIm (i * lanes) outRe outIm ((i * n + j) * n + k0)
-
-                k0 <- k0 + lanes
+                for q in 0 .. lanes - 1 do
+                    for k in 0 .. n - 1 do
+                        outRe[dst + q * n + k] <- aRe[k * row8 + i * lanes + q]
+                        outIm[dst + q * n + k] <- aIm[k * row8 + i * lanes + q]
 
     /// The α–γ stage of the forward transform: the weighted spectra X_{m'm}[j] = v_j Σ_{i,k} f(α_i, β_j, γ_k)
     /// e^{+im'α_i} e^{+imγ_k} of the split samples into the per-order layout (xRe, xIm).

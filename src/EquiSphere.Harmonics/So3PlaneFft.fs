@@ -27,16 +27,17 @@ type internal StripFftPlan =
     }
 
 /// Per-worker scratch of the strip FFT path of the SO(3) FFT: one strip of eight interleaved sequences (re, im; n · 8
-/// doubles each, L1-resident for n ≤ 256) and eight (2B)² planes, one per β of a block (re, im; flat [q][row][col]).
+/// doubles each, L1-resident for n ≤ 256) and the block buffer of the eight β of a block (re, im; n strips, one per γ_k,
+/// flat [k · n · 8 + slot · 8 + q], n = 2B).
 [<Sealed>]
 type internal So3BlockScratch(n: int) =
     /// The strip [k · 8 + lane] (real parts).
     member val StripRe = Array.zeroCreate<float>(n * 8)
     /// The strip [k · 8 + lane] (imaginary parts).
     member val StripIm = Array.zeroCreate<float>(n * 8)
-    /// Eight planes [q · n² + row · n + col] (real parts).
+    /// The block buffer [k · n · 8 + slot · 8 + q] (real parts).
     member val PlanesRe = Array.zeroCreate<float>(8 * n * n)
-    /// Eight planes [q · n² + row · n + col] (imaginary parts).
+    /// The block buffer [k · n · 8 + slot · 8 + q] (imaginary parts).
     member val PlanesIm = Array.zeroCreate<float>(8 * n * n)
 
 /// The per-call scratch of the table-free SO(3) FFT: the per-order spectra between the α–γ stage and the Wigner stage
@@ -324,7 +325,7 @@ module internal So3PlaneFft =
     /// The radix-4 passes with one sign (a separate body per sign keeps the ∓i branch out of the loop); one Vector512
     /// per butterfly where 512-bit vectors are hardware accelerated, else two Vector256.
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
-    let private passes (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) =
+    let private passes (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) (offset: int) =
         let n = p.N
         let tws = if negative then p.Negative else p.Positive
 
@@ -336,7 +337,7 @@ module internal So3PlaneFft =
 
             while start < n do
                 for k in 0 .. h - 1 do
-                    let o = (start + k) * Lanes
+                    let o = offset + (start + k) * Lanes
 
                     if Wide then
                         let t1r = Vector512.Create(tw[4 * k])
@@ -363,29 +364,38 @@ module internal So3PlaneFft =
 
                 start <- start + 4 * h
 
-    /// The eight DFTs of a strip in place: X_m = Σ_k x_k e^{−2πimk/n} (`negative`) or e^{+2πimk/n}, from bit-reversed
-    /// input [rev(k) · 8 + lane] to natural-order output [m · 8 + lane]. re, im: length ≥ 8n.
+    /// The eight DFTs of the strip at [offset, offset + 8n) of (re, im) in place: X_m = Σ_k x_k e^{−2πimk/n}
+    /// (`negative`) or e^{+2πimk/n}, from bit-reversed input [offset + rev(k) · 8 + lane] to natural-order output
+    /// [offset + m · 8 + lane].
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
-    let transform (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) =
-        if p.Odd then
-            let mutable o = 0
+    let transformAt (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) (offset: int) =
+        let len = p.N * Lanes
 
-            while o < p.N * Lanes do
+        if offset < 0 || offset + len > re.Length || offset + len > im.Length then
+            invalidArg
+                (nameof offset)
+                (sprintf "Expected a strip of %d doubles at offset %d inside arrays of %d and %d" len offset re.Length im.Length)
+
+        if p.Odd then
+            let mutable o = offset
+
+            while o < offset + len do
                 for v in 0..1 do
                     let a = o + 4 * v
                     let b = a + Lanes
-                    let ar = Vector256.LoadUnsafe<float>(&re.[a])
-                    let ai = Vector256.LoadUnsafe<float>(&im.[a])
-                    let br = Vector256.LoadUnsafe<float>(&re.[b])
-                    let bi = Vector256.LoadUnsafe<float>(&im.[b])
-                    (ar + br).StoreUnsafe(&re.[a])
-                    (ai + bi).StoreUnsafe(&im.[a])
-                    (ar - br).StoreUnsafe(&re.[b])
-                    (ai - bi).StoreUnsafe(&im.[b])
+                    let ar, ai = ld4 re a, ld4 im a
+                    let br, bi = ld4 re b, ld4 im b
+                    st4 re a (ar + br)
+                    st4 im a (ai + bi)
+                    st4 re b (ar - br)
+                    st4 im b (ai - bi)
 
                 o <- o + 2 * Lanes
 
-        passes p negative re im
+        passes p negative re im offset
+
+    /// `transformAt` at offset 0: the strip [k · 8 + lane] of (re, im), length ≥ 8n.
+    let transform (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) = transformAt p negative re im 0
 
     /// Copies 8 doubles (re and im) from (sRe, sIm)[src] to (dRe, dIm)[dst].
     [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
