@@ -232,11 +232,19 @@ module So3Fft =
             else
                 None
 
+    /// The per-worker scratch of each plan, pooled (created on first use, reused by later calls, collected with the
+    /// plan).
+    let private scratchPools = ConditionalWeakTable<So3FftPlan, ScratchPool<Scratch>>()
+
+    /// The scratch pool of a plan.
+    let private scratchPool (plan: So3FftPlan) =
+        scratchPools.GetValue(plan, (fun p -> ScratchPool(fun () -> Scratch(p.Bandwidth, p.Fft, p.RealFft))))
+
     /// β pairs per group: a group's Wigner step loads each coefficient row once for all its tables.
     let private GroupSize = 4
 
     /// Runs `body worker js scratch` for groups js of up to `GroupSize` consecutive j (covering 0..B−1) on min(groups,
-    /// cores) workers (worker w takes groups w, w + P, ...), each with its own scratch.
+    /// cores) workers (worker w takes groups w, w + P, ...), each with its own scratch (leased from the plan's pool).
     let private forEachGroup (plan: So3FftPlan) (body: int -> int[] -> Scratch -> unit) =
         let b = plan.Bandwidth
         let groups = (b + GroupSize - 1) / GroupSize
@@ -246,12 +254,17 @@ module So3Fft =
             0,
             workers,
             fun w ->
-                let s = Scratch(b, plan.Fft, plan.RealFft)
-                let mutable g = w
+                let pool = scratchPool plan
+                let s = pool.Lease()
 
-                while g < groups do
-                    body w [| g * GroupSize .. min b (g * GroupSize + GroupSize) - 1 |] s
-                    g <- g + workers
+                try
+                    let mutable g = w
+
+                    while g < groups do
+                        body w [| g * GroupSize .. min b (g * GroupSize + GroupSize) - 1 |] s
+                        g <- g + workers
+                finally
+                    pool.Release s
         )
         |> ignore
 
@@ -437,11 +450,9 @@ module So3Fft =
                     mulAdd4 len fRe fIm gRe gIm src ds[q] src p[0] p[1] p[2] p[3] dst
 
     /// g^l_{m'm} = (−1)^{l+m'} f^l_{m',−m}: the row-reversed, signed copy used for the southern β of a pair.
-    let private mirror (b: int) (fRe: float[]) (fIm: float[]) =
-        let gRe = Array.zeroCreate fRe.Length
-        let gIm = Array.zeroCreate fIm.Length
-
-        for l in 0 .. b - 1 do
+    /// Written into (gRe, gIm) for degrees l < `degrees` (entries of higher degrees are left as they are).
+    let private mirrorInto (degrees: int) (fRe: float[]) (fIm: float[]) (gRe: float[]) (gIm: float[]) =
+        for l in 0 .. degrees - 1 do
             for mp in -l .. l do
                 let sign = if (l + mp) % 2 = 0 then 1.0 else -1.0
                 let row = index l mp 0
@@ -450,7 +461,21 @@ module So3Fft =
                     gRe[row + m] <- sign * fRe[row - m]
                     gIm[row + m] <- sign * fIm[row - m]
 
-        gRe, gIm
+    /// Runs `body gRe gIm` with the mirrored coefficients (`mirrorInto`, degrees l < `degrees`) in buffers rented from
+    /// ArrayPool.Shared (entries of higher degrees are zero), returned afterwards.
+    let private withMirror (b: int) (degrees: int) (fRe: float[]) (fIm: float[]) (body: float[] -> float[] -> 'R) : 'R =
+        let total = count b
+        let gRe = Buffers.ArrayPool<float>.Shared.Rent total
+        let gIm = Buffers.ArrayPool<float>.Shared.Rent total
+
+        try
+            Array.Clear(gRe, 0, total)
+            Array.Clear(gIm, 0, total)
+            mirrorInto degrees fRe fIm gRe gIm
+            body gRe gIm
+        finally
+            Buffers.ArrayPool<float>.Shared.Return gRe
+            Buffers.ArrayPool<float>.Shared.Return gIm
 
     /// Writes the plane T(m', m) into a (2B)² DFT buffer at [(m' mod 2B), (m mod 2B)]; `flip` reads T(m', −m).
     let private scatter (b: int) (flip: bool) (tRe: float[]) (tIm: float[]) (re: float[]) (im: float[]) =
@@ -474,24 +499,24 @@ module So3Fft =
     let internal inverseTables (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) =
         let b = plan.Bandwidth
         let n = 2 * b
-        let gRe, gIm = mirror b fRe fIm
         let outRe = Array.zeroCreate (n * n * n)
         let outIm = Array.zeroCreate (n * n * n)
 
-        forEachGroup plan (fun _ js s ->
-            let re, im = s.Re, s.Im
-            synthesizeGroup b b false (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets.Value
+        withMirror b b fRe fIm (fun gRe gIm ->
+            forEachGroup plan (fun _ js s ->
+                let re, im = s.Re, s.Im
+                synthesizeGroup b b false (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets.Value
 
-            for q in 0 .. js.Length - 1 do
-                let j, planes = js[q], s.PlaneSets.Value[q]
+                for q in 0 .. js.Length - 1 do
+                    let j, planes = js[q], s.PlaneSets.Value[q]
 
-                for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
-                    scatter b flip pr pi re im
-                    dft2 plan.Fft true re im s
+                    for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
+                        scatter b flip pr pi re im
+                        dft2 plan.Fft true re im s
 
-                    for i in 0 .. n - 1 do
-                        Array.blit re (i * n) outRe ((i * n + jj) * n) n
-                        Array.blit im (i * n) outIm ((i * n + jj) * n) n)
+                        for i in 0 .. n - 1 do
+                            Array.blit re (i * n) outRe ((i * n + jj) * n) n
+                            Array.blit im (i * n) outIm ((i * n + jj) * n) n))
 
         outRe, outIm
 
@@ -503,108 +528,108 @@ module So3Fft =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
-        let gRe, gIm = mirror b fRe fIm
         let out = Array.zeroCreate (n * n * n)
 
-        forEachGroup plan (fun _ js s ->
-            let yRe, yIm = s.Re, s.Im
-            synthesizeGroup b degrees true (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets.Value
+        withMirror b degrees fRe fIm (fun gRe gIm ->
+            forEachGroup plan (fun _ js s ->
+                let yRe, yIm = s.Re, s.Im
+                synthesizeGroup b degrees true (Array.map (tableOf plan) js) fRe fIm gRe gIm s.PlaneSets.Value
 
-            for q in 0 .. js.Length - 1 do
-                let j, planes = js[q], s.PlaneSets.Value[q]
+                for q in 0 .. js.Length - 1 do
+                    let j, planes = js[q], s.PlaneSets.Value[q]
 
-                if s.Radix2.IsSome then
-                    // Both β of the pair at once: W = T_j + i T_j̄, extended to m' < 0 by T(−m', −m) = conj T(m', m) (real
-                    // outputs); one 2D FFT gives f(β_j) in the real part and f(β_j̄) in the imaginary part.
-                    let re, im = s.Re, s.Im
-                    Array.Clear re
-                    Array.Clear im
-                    let t, tIm, u, uIm = planes[0], planes[1], planes[2], planes[3]
+                    if s.Radix2.IsSome then
+                        // Both β of the pair at once: W = T_j + i T_j̄, extended to m' < 0 by T(−m', −m) = conj T(m', m) (real
+                        // outputs); one 2D FFT gives f(β_j) in the real part and f(β_j̄) in the imaginary part.
+                        let re, im = s.Re, s.Im
+                        Array.Clear re
+                        Array.Clear im
+                        let t, tIm, u, uIm = planes[0], planes[1], planes[2], planes[3]
 
-                    // Filled transposed, [m mod 2B, m' mod 2B], for the transposed DFT (two plane transposes fewer), or
-                    // [m' mod 2B, m mod 2B] for the strip DFT (no transposes at all).
-                    let strip = s.Strip.IsSome
+                        // Filled transposed, [m mod 2B, m' mod 2B], for the transposed DFT (two plane transposes fewer), or
+                        // [m' mod 2B, m mod 2B] for the strip DFT (no transposes at all).
+                        let strip = s.Strip.IsSome
 
-                    for mp in 0 .. degrees - 1 do
-                        let src = (mp + b - 1) * w + b - 1
-                        let mirror = (n - mp) % n
-
-                        for m in -(degrees - 1) .. degrees - 1 do
-                            let tr, ti = t[src + m], tIm[src + m]
-                            // T_j̄(m', m) = U(m', −m)
-                            let ur, ui = u[src - m], uIm[src - m]
-
-                            let at =
-                                if strip then
-                                    mp * n + (m + n) % n
-                                else
-                                    ((m + n) % n) * n + mp
-
-                            re[at] <- tr - ui
-                            im[at] <- ti + ur
-
-                            if mp > 0 then
-                                let mirrorAt =
-                                    if strip then
-                                        mirror * n + (n - m) % n
-                                    else
-                                        ((n - m) % n) * n + mirror
-
-                                re[mirrorAt] <- tr + ui
-                                im[mirrorAt] <- ur - ti
-
-                    if strip then
-                        dft2 plan.Fft true re im s
-                    else
-                        dft2Transposed plan.Fft true re im s
-
-                    for i in 0 .. n - 1 do
-                        Array.blit re (i * n) out ((i * n + j) * n) n
-                        Array.blit im (i * n) out ((i * n + n - 1 - j) * n) n
-                else
-                    for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
-                        // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m); rows
-                        // m' ≥ degrees are zero.
                         for mp in 0 .. degrees - 1 do
-                            Array.Clear s.LineRe
-                            Array.Clear s.LineIm
                             let src = (mp + b - 1) * w + b - 1
+                            let mirror = (n - mp) % n
 
-                            for m in -(b - 1) .. b - 1 do
-                                let t = if flip then src - m else src + m
-                                s.LineRe[(m + n) % n] <- pr[t]
-                                s.LineIm[(m + n) % n] <- pi[t]
+                            for m in -(degrees - 1) .. degrees - 1 do
+                                let tr, ti = t[src + m], tIm[src + m]
+                                // T_j̄(m', m) = U(m', −m)
+                                let ur, ui = u[src - m], uIm[src - m]
 
-                            Fft.forwardSplit plan.Fft s.LineRe s.LineIm s.WorkRe s.WorkIm
-                            Array.blit s.LineRe 0 yRe (mp * n) n
-                            Array.blit s.LineIm 0 yIm (mp * n) n
+                                let at =
+                                    if strip then
+                                        mp * n + (m + n) % n
+                                    else
+                                        ((m + n) % n) * n + mp
 
-                        // f(α_i) = Σ_{m'} Y(m') e^{−im'α_i} = Σ_{m'} conj Y(m') e^{+im'α_i}, Hermitian in m': real output.
-                        for k in 0 .. n - 1 do
-                            for mp in 0 .. degrees - 1 do
-                                s.HalfRe[mp] <- yRe[mp * n + k]
-                                s.HalfIm[mp] <- -yIm[mp * n + k]
+                                re[at] <- tr - ui
+                                im[at] <- ti + ur
 
-                            for mp in degrees..b do
-                                s.HalfRe[mp] <- 0.0
-                                s.HalfIm[mp] <- 0.0
+                                if mp > 0 then
+                                    let mirrorAt =
+                                        if strip then
+                                            mirror * n + (n - m) % n
+                                        else
+                                            ((n - m) % n) * n + mirror
 
-                            Fft.backwardRealSplit
-                                plan.RealFft
-                                (ReadOnlySpan s.HalfRe)
-                                (ReadOnlySpan s.HalfIm)
-                                (Span s.Real)
-                                s.Z[0]
-                                s.Z[1]
-                                s.Z[2]
-                                s.Z[3]
+                                    re[mirrorAt] <- tr + ui
+                                    im[mirrorAt] <- ur - ti
 
-                            for i in 0 .. n - 1 do
-                                s.Plane[i * n + k] <- s.Real[i]
+                        if strip then
+                            dft2 plan.Fft true re im s
+                        else
+                            dft2Transposed plan.Fft true re im s
 
-                        // Rows of n contiguous γ samples per α: blit them (a strided scatter per sample thrashes the cache).
                         for i in 0 .. n - 1 do
-                            Array.blit s.Plane (i * n) out ((i * n + jj) * n) n)
+                            Array.blit re (i * n) out ((i * n + j) * n) n
+                            Array.blit im (i * n) out ((i * n + n - 1 - j) * n) n
+                    else
+                        for jj, flip, pr, pi in [ j, false, planes[0], planes[1]; n - 1 - j, true, planes[2], planes[3] ] do
+                            // Y(m', γ_k) = Σ_m T(m', m) e^{−imγ_k} for m' ≥ 0 (T of the southern β is U read at −m); rows
+                            // m' ≥ degrees are zero.
+                            for mp in 0 .. degrees - 1 do
+                                Array.Clear s.LineRe
+                                Array.Clear s.LineIm
+                                let src = (mp + b - 1) * w + b - 1
+
+                                for m in -(b - 1) .. b - 1 do
+                                    let t = if flip then src - m else src + m
+                                    s.LineRe[(m + n) % n] <- pr[t]
+                                    s.LineIm[(m + n) % n] <- pi[t]
+
+                                Fft.forwardSplit plan.Fft s.LineRe s.LineIm s.WorkRe s.WorkIm
+                                Array.blit s.LineRe 0 yRe (mp * n) n
+                                Array.blit s.LineIm 0 yIm (mp * n) n
+
+                            // f(α_i) = Σ_{m'} Y(m') e^{−im'α_i} = Σ_{m'} conj Y(m') e^{+im'α_i}, Hermitian in m': real output.
+                            for k in 0 .. n - 1 do
+                                for mp in 0 .. degrees - 1 do
+                                    s.HalfRe[mp] <- yRe[mp * n + k]
+                                    s.HalfIm[mp] <- -yIm[mp * n + k]
+
+                                for mp in degrees..b do
+                                    s.HalfRe[mp] <- 0.0
+                                    s.HalfIm[mp] <- 0.0
+
+                                Fft.backwardRealSplit
+                                    plan.RealFft
+                                    (ReadOnlySpan s.HalfRe)
+                                    (ReadOnlySpan s.HalfIm)
+                                    (Span s.Real)
+                                    s.Z[0]
+                                    s.Z[1]
+                                    s.Z[2]
+                                    s.Z[3]
+
+                                for i in 0 .. n - 1 do
+                                    s.Plane[i * n + k] <- s.Real[i]
+
+                            // Rows of n contiguous γ samples per α: blit them (a strided scatter per sample thrashes the cache).
+                            for i in 0 .. n - 1 do
+                                Array.blit s.Plane (i * n) out ((i * n + jj) * n) n))
 
         out
 
