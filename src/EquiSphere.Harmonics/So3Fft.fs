@@ -1067,6 +1067,21 @@ module So3Fft =
         else
             inverseSplitInto plan coeffsRe coeffsIm samplesRe samplesIm
 
+    /// Runs `body lo hi` over [0, total) in one chunk per core (one chunk below 65 536 elements): the conversions of
+    /// the Complex[] API are memory-bound loops over up to (2B)³ values.
+    let private inChunks (total: int) (body: int -> int -> unit) =
+        let chunks = if total < 65536 then 1 else Environment.ProcessorCount
+
+        if chunks = 1 then
+            body 0 total
+        else
+            Parallel.For(
+                0,
+                chunks,
+                (fun c -> body (int (int64 total * int64 c / int64 chunks)) (int (int64 total * int64 (c + 1) / int64 chunks)))
+            )
+            |> ignore
+
     /// Splits `values` into pooled (re, im) buffers (ArrayPool.Shared, at least values.Length long), runs `body` on
     /// them and returns the buffers.
     let private withSplit (values: Complex[]) (body: float[] -> float[] -> 'R) : 'R =
@@ -1074,9 +1089,10 @@ module So3Fft =
         let im = Buffers.ArrayPool<float>.Shared.Rent values.Length
 
         try
-            for i in 0 .. values.Length - 1 do
-                re[i] <- values[i].Real
-                im[i] <- values[i].Imaginary
+            inChunks values.Length (fun lo hi ->
+                for i in lo .. hi - 1 do
+                    re[i] <- values[i].Real
+                    im[i] <- values[i].Imaginary)
 
             body re im
         finally
@@ -1129,8 +1145,9 @@ module So3Fft =
 
             let out = Array.zeroCreate total
 
-            for i in 0 .. total - 1 do
-                out[i] <- Complex(oRe[i], oIm[i])
+            inChunks total (fun lo hi ->
+                for i in lo .. hi - 1 do
+                    out[i] <- Complex(oRe[i], oIm[i]))
 
             out
         finally
