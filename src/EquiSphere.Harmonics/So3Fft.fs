@@ -795,7 +795,7 @@ module So3Fft =
         let lanes = So3PlaneFft.Lanes
         let row8 = n * lanes
         let rev = p.Rev
-        let stRe, stIm, aRe, aIm = bs.StripRe, bs.StripIm, bs.PlanesRe, bs.PlanesIm
+        let stRe, stIm, aRe, aIm = bs.StripRe, bs.StripIm, bs.BlockRe, bs.BlockIm
 
         for i in 0 .. n - 1 do
             let src = (i * n + j0) * n
@@ -860,7 +860,7 @@ module So3Fft =
         let lanes = So3PlaneFft.Lanes
         let row8 = n * lanes
         let rev = p.Rev
-        let stRe, stIm, aRe, aIm = bs.StripRe, bs.StripIm, bs.PlanesRe, bs.PlanesIm
+        let stRe, stIm, aRe, aIm = bs.StripRe, bs.StripIm, bs.BlockRe, bs.BlockIm
         // Order B (index n/2) is zero, in m and in m'.
         let zero = rev[b] * lanes
 

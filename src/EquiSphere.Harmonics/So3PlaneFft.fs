@@ -36,9 +36,9 @@ type internal So3BlockScratch(n: int) =
     /// The strip [k · 8 + lane] (imaginary parts).
     member val StripIm = Array.zeroCreate<float>(n * 8)
     /// The block buffer [k · n · 8 + slot · 8 + q] (real parts).
-    member val PlanesRe = Array.zeroCreate<float>(8 * n * n)
+    member val BlockRe = Array.zeroCreate<float>(8 * n * n)
     /// The block buffer [k · n · 8 + slot · 8 + q] (imaginary parts).
-    member val PlanesIm = Array.zeroCreate<float>(8 * n * n)
+    member val BlockIm = Array.zeroCreate<float>(8 * n * n)
 
 /// The per-call scratch of the table-free SO(3) FFT: the per-order spectra between the α–γ stage and the Wigner stage
 /// (re, im; (2B−1)² · 2B doubles each, layout [((m'+B−1)(2B−1) + (m+B−1)) · 2B + j]).
@@ -50,7 +50,7 @@ type internal So3Workspace(b: int) =
     /// Spectra, imaginary parts.
     member val SpectraIm = Array.zeroCreate<float> len
 
-/// A thread-safe pool of reusable scratch objects: `lease` takes one (or creates it), `release` puts it back.
+/// A thread-safe pool of reusable scratch objects: `Lease` takes one (or creates it), `Release` puts it back.
 [<Sealed>]
 type internal ScratchPool<'T when 'T: not struct>(create: unit -> 'T) =
     let bag = ConcurrentBag<'T>()
