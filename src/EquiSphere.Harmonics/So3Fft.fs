@@ -11,7 +11,8 @@ open System.Threading.Tasks
 /// d^b_{ab}(β_j) of the canonical pairs 0 ≤ a ≤ b < B, B³ doubles while B ≤ 128) and, optionally, the Wigner-d tables
 /// d^l_{m'm}(β_j) for the northern half of the β grid (j < B; the southern half follows from
 /// d^l_{m'm}(π − β) = (−1)^{l+m'} d^l_{m',−m}(β)), (4/3)B⁴ doubles (179 MB at B = 64), built on first use. Which engine
-/// `So3Fft.forward`/`So3Fft.inverse` use is `UsesTableEngine`. Immutable and safe to share across threads.
+/// `So3Fft.forward`/`So3Fft.inverse` use is `UsesTableEngine`. Safe to share across threads: its only mutable state
+/// are pools of scratch (per-order spectra, per-worker buffers) that concurrent calls lease separately and return.
 [<Sealed>]
 type So3FftPlan
     internal
@@ -220,6 +221,10 @@ module So3Fft =
                 Some(So3PlaneFft.plan n)
             else
                 None
+
+        /// Eight (2B)² planes (re, im) of a β block of the table-free engine where the strip path does not apply.
+        member val BetaPlanes =
+            lazy (Array.init 8 (fun _ -> Array.zeroCreate<float>(n * n)), Array.init 8 (fun _ -> Array.zeroCreate<float>(n * n)))
 
         /// Strip scratch (re, im) of the plane FFTs.
         member val StripRe = Array.zeroCreate<float>(8 * n)
@@ -725,7 +730,7 @@ module So3Fft =
 
     /// Runs `body j0 count scratch re im` for blocks of up to `BetaBlock` consecutive β indices j0 .. j0+count−1
     /// (covering 0..2B−1) on min(blocks, cores) workers, each with its own scratch and `BetaBlock` (2B)² planes
-    /// (re, im).
+    /// (re, im), leased from the plan's pool.
     let private forEachBetaBlock (plan: So3FftPlan) (body: int -> int -> Scratch -> float[][] -> float[][] -> unit) =
         let b = plan.Bandwidth
         let n = 2 * b
@@ -736,15 +741,19 @@ module So3Fft =
             0,
             workers,
             fun w ->
-                let s = Scratch(b, plan.Fft, plan.RealFft)
-                let re = Array.init BetaBlock (fun _ -> Array.zeroCreate<float>(n * n))
-                let im = Array.init BetaBlock (fun _ -> Array.zeroCreate<float>(n * n))
-                let mutable g = w
+                let pool = scratchPool plan
+                let s = pool.Lease()
+                let re, im = s.BetaPlanes.Value
 
-                while g < blocks do
-                    let j0 = g * BetaBlock
-                    body j0 (min BetaBlock (n - j0)) s re im
-                    g <- g + workers
+                try
+                    let mutable g = w
+
+                    while g < blocks do
+                        let j0 = g * BetaBlock
+                        body j0 (min BetaBlock (n - j0)) s re im
+                        g <- g + workers
+                finally
+                    pool.Release s
         )
         |> ignore
 
