@@ -757,6 +757,14 @@ module So3Fft =
         )
         |> ignore
 
+    /// Spectra per order (So3Pairs layout) need (2B−1)² · 2B doubles each for re and im.
+    let private spectraLength (b: int) = (2 * b - 1) * (2 * b - 1) * 2 * b
+
+    /// Throws unless an internal buffer holds at least `length` doubles.
+    let private requireLength (name: string) (length: int) (a: float[]) =
+        if a.Length < length then
+            invalidArg name (sprintf "Expected at least %d doubles, got %d" length a.Length)
+
     /// Runs `body j0 scratch` for the blocks of `So3PlaneFft.Lanes` consecutive β (j0 = 0, 8, …, 2B − 8) on
     /// min(blocks, cores) workers, each with block scratch leased from the plan's pool (returned afterwards).
     let private forEachStripBlock (plan: So3FftPlan) (body: int -> So3BlockScratch -> unit) =
@@ -916,6 +924,11 @@ module So3Fft =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
+        // The strip kernels load and store without bounds checks: the lengths are checked here once.
+        requireLength (nameof sRe) (n * n * n) sRe
+        requireLength (nameof sIm) (n * n * n) sIm
+        requireLength (nameof xRe) (spectraLength b) xRe
+        requireLength (nameof xIm) (spectraLength b) xIm
 
         match plan.Strip with
         | Some p -> forEachStripBlock plan (forwardStripBlock plan p sRe sIm xRe xIm)
@@ -950,6 +963,11 @@ module So3Fft =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
+        // The strip kernels load and store without bounds checks: the lengths are checked here once.
+        requireLength (nameof outRe) (n * n * n) outRe
+        requireLength (nameof outIm) (n * n * n) outIm
+        requireLength (nameof tRe) (spectraLength b) tRe
+        requireLength (nameof tIm) (spectraLength b) tIm
 
         match plan.Strip with
         | Some p -> forEachStripBlock plan (inverseStripBlock plan p tRe tIm outRe outIm)

@@ -412,6 +412,16 @@ module internal So3PlaneFft =
     let dft2 (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) (stripRe: float[]) (stripIm: float[]) =
         let n = p.N
         let rev = p.Rev
+
+        // The kernels below load and store without bounds checks.
+        if re.Length < n * n || im.Length < n * n then
+            invalidArg (nameof re) (sprintf "Expected planes of n² = %d doubles, got %d and %d" (n * n) re.Length im.Length)
+
+        if stripRe.Length < Lanes * n || stripIm.Length < Lanes * n then
+            invalidArg
+                (nameof stripRe)
+                (sprintf "Expected strips of 8n = %d doubles, got %d and %d" (Lanes * n) stripRe.Length stripIm.Length)
+
         let mutable c0 = 0
 
         while c0 < n do
