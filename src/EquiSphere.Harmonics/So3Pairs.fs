@@ -261,6 +261,7 @@ module internal So3Pairs =
     /// (read forward in β) and (a, −b), (b, −a), (−b, a), (−a, b) (read in reverse β order), the start of the β vector
     /// in the per-order spectra, m', m, and the signs relating d^l_{m'm} to d^l_{ab} at even and at odd l:
     /// (−1)^{m'−m} for the index symmetries, (−1)^{l+m'} for the reflection β → π − β.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private orders (s: Setup) (p: int) (w: Work) =
         let bw = s.B
         let n = 2 * bw
@@ -290,6 +291,7 @@ module internal So3Pairs =
     /// `Pairs` order (largest first) from a shared counter, so the work balances whatever the load, and learns the
     /// pair it computes next (for prefetching; −1 at the end); each worker uses scratch from the setup's pool. The
     /// output does not depend on which worker computes a pair.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private forPairs (s: Setup) (body: int -> int -> Work -> unit) =
         let count = s.Pairs.Length
         let workers = max 1 (min Environment.ProcessorCount (count / 4))
@@ -315,50 +317,59 @@ module internal So3Pairs =
         else
             Parallel.For(0, workers, (fun _ -> run ())) |> ignore
 
+    /// Prefetches the cache line holding p[i] into L1.
+    let inline private line (p: nativeptr<float>) (i: int) =
+        Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add p i))
+
+    /// Prefetches the β vector (2B values) of order (m', m) in the per-order spectra re and im.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private prefetchVector (bw: int) (re: nativeptr<float>) (im: nativeptr<float>) (mp: int) (m: int) =
+        let n = 2 * bw
+        let o = ((mp + bw - 1) * (2 * bw - 1) + m + bw - 1) * n
+        let mutable k = 0
+
+        while k < n do
+            line re (o + k)
+            line im (o + k)
+            k <- k + 8
+
     /// Prefetches (into L1) the per-order β vectors of pair q in (re, im) and its coefficients in (cRe, cIm), all
     /// degrees and orders, while the current pair computes; nothing when q &lt; 0 or off x86.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private prefetch (s: Setup) (re: nativeptr<float>) (im: nativeptr<float>) (cRe: nativeptr<float>) (cIm: nativeptr<float>) (q: int) =
         if q >= 0 && Sse.IsSupported then
             let bw = s.B
-            let n = 2 * bw
-            let width = 2 * bw - 1
             let struct (a, b) = s.Pairs[q]
-
-            let line (p: nativeptr<float>) (i: int) =
-                Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add p i))
-
-            let vector mp m =
-                let o = ((mp + bw - 1) * width + m + bw - 1) * n
-
-                for k in 0 .. n / 8 - 1 do
-                    line re (o + 8 * k)
-                    line im (o + 8 * k)
-
-            vector a b
-            vector b a
-            vector -b -a
-            vector -a -b
-            vector a -b
-            vector b -a
-            vector -b a
-            vector -a b
+            prefetchVector bw re im a b
+            prefetchVector bw re im b a
+            prefetchVector bw re im -b -a
+            prefetchVector bw re im -a -b
+            prefetchVector bw re im a -b
+            prefetchVector bw re im b -a
+            prefetchVector bw re im -b a
+            prefetchVector bw re im -a b
 
             for l in b .. bw - 1 do
                 let w = 2 * l + 1
                 let i0 = l * (4 * l * l - 1) / 3 + l * w + l
-
-                let both o =
-                    line cRe (i0 + o)
-                    line cIm (i0 + o)
-
-                both (a * w + b)
-                both (b * w + a)
-                both (-b * w - a)
-                both (-a * w - b)
-                both (a * w - b)
-                both (b * w - a)
-                both (-b * w + a)
-                both (-a * w + b)
+                let o0, o1, o2, o3 = i0 + a * w + b, i0 + b * w + a, i0 - b * w - a, i0 - a * w - b
+                let o4, o5, o6, o7 = i0 + a * w - b, i0 + b * w - a, i0 - b * w + a, i0 - a * w + b
+                line cRe o0
+                line cIm o0
+                line cRe o1
+                line cIm o1
+                line cRe o2
+                line cIm o2
+                line cRe o3
+                line cIm o3
+                line cRe o4
+                line cIm o4
+                line cRe o5
+                line cIm o5
+                line cRe o6
+                line cIm o6
+                line cRe o7
+                line cIm o7
 
     /// The analysis of one canonical pair p (the eight orders it serves, all degrees); q is the next pair (prefetched).
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]

@@ -227,6 +227,7 @@ module internal So3PairsKernels =
 
     /// out[r, c] = Σ_t a[r · rowStride + t · tStride] · y[16t + c] for r &lt; rows with Vector512 tiles of 8, 4 and 1
     /// rows. Needs 512-bit hardware acceleration (callers check `Vector512.IsHardwareAccelerated`).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let tile512
         (rows: int)
         (a: nativeptr<float>)
@@ -251,6 +252,7 @@ module internal So3PairsKernels =
             r <- r + 1
 
     /// `tile512` with Vector256 tiles of 2 and 1 rows (needs 256-bit hardware acceleration).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let tile256
         (rows: int)
         (a: nativeptr<float>)
@@ -270,6 +272,7 @@ module internal So3PairsKernels =
             row1x256 (NativePtr.add a (r * rowStride)) tStride count y (NativePtr.add out (16 * r))
 
     /// `tile512` in scalar code (any hardware; the reference of the vector paths).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let tileScalar
         (rows: int)
         (a: nativeptr<float>)
@@ -289,6 +292,7 @@ module internal So3PairsKernels =
                 NativePtr.set out (16 * r + c) s
 
     /// `tile512`, `tile256` or `tileScalar`, the widest the hardware accelerates.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let tile (rows: int) (a: nativeptr<float>) (rowStride: int) (tStride: int) (count: int) (y: nativeptr<float>) (out: nativeptr<float>) =
         if Vector512.IsHardwareAccelerated then
             tile512 rows a rowStride tStride count y out
