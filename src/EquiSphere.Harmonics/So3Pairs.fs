@@ -111,7 +111,8 @@ module internal So3Pairs =
             Coefficients: float[] option
             /// Start of each pair's steps in `Coefficients`.
             CoefOffsets: int[]
-            /// Reusable worker scratch.
+            /// Reusable worker scratch (taken by a worker for one transform, then returned; holds as many blocks as
+            /// workers ever ran at once, ≈ 2B² + 80B doubles each).
             Scratch: ConcurrentBag<Work>
         }
 
