@@ -288,14 +288,21 @@ module internal So3Pairs =
         set 6 -b a sb -sb
         set 7 -a b sb -sb
 
-    /// Runs body p next w over all pairs p on up to `Environment.ProcessorCount` workers: each worker takes pairs in
-    /// `Pairs` order (largest first) from a shared counter, so the work balances whatever the load, and learns the
-    /// pair it computes next (for prefetching; −1 at the end); each worker uses scratch from the setup's pool. The
-    /// output does not depend on which worker computes a pair.
+    /// Pairs per unit of work handed to a worker: consecutive pairs (a, b), (a+1, b), … write and read neighbouring
+    /// coefficients (orders (b, a), (b, a+1) are adjacent in the packed layout), so one worker takes them together
+    /// (no cache line written by two cores at once, lines reused while in cache).
+    [<Literal>]
+    let private Chunk = 8
+
+    /// Runs body p next w over all pairs p on up to `Environment.ProcessorCount` workers: each worker takes chunks of
+    /// `Chunk` consecutive pairs in `Pairs` order (largest first) from a shared counter, so the work balances whatever
+    /// the load, and learns the pair it computes next (for prefetching; −1 at the end); each worker uses scratch from
+    /// the setup's pool. The output does not depend on which worker computes a pair.
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private forPairs (s: Setup) (body: int -> int -> Work -> unit) =
         let count = s.Pairs.Length
-        let workers = max 1 (min Environment.ProcessorCount (count / 4))
+        let chunks = (count + Chunk - 1) / Chunk
+        let workers = max 1 (min Environment.ProcessorCount (chunks / 2))
         let next = ref -1
 
         let run () =
@@ -304,12 +311,21 @@ module internal So3Pairs =
                 | true, w -> w
                 | _ -> Work(s.B, s.Cos)
 
-            let mutable p = Interlocked.Increment(&next.contents)
+            let mutable c = Interlocked.Increment(&next.contents)
 
-            while p < count do
-                let q = Interlocked.Increment(&next.contents)
-                body p (if q < count then q else -1) w
-                p <- q
+            while c < chunks do
+                let following = Interlocked.Increment(&next.contents)
+                let last = min count ((c + 1) * Chunk) - 1
+
+                for p in c * Chunk .. last do
+                    let q =
+                        if p < last then p + 1
+                        elif following < chunks then following * Chunk
+                        else -1
+
+                    body p q w
+
+                c <- following
 
             s.Scratch.Add w
 
