@@ -30,6 +30,12 @@ module internal So3Pairs =
     [<Literal>]
     let SeedTableMaxBandwidth = 128
 
+    /// The size of the two spectra arrays (bytes) from which the synthesis writes them with non-temporal stores: half
+    /// the 32 MB L3 of the machine the stage was tuned on; smaller spectra stay in cache for the α–γ stage that reads
+    /// them next.
+    [<Literal>]
+    let StreamingMinBytes = 16L * 1024L * 1024L
+
     /// Per-worker scratch, one pinned 64-byte-aligned block: the pair's d values [(l − b) · 2B + j] (B × 2B), the
     /// interleaved spectra of the eight orders [16j + order (+8 for im)] (2B × 16), the signed coefficients
     /// [16(l − b) + order (+8 for im)] (B × 16), the output tile (2B × 16), cos β_j (2B) and the recurrence coefficients
@@ -78,6 +84,8 @@ module internal So3Pairs =
         member _.Coef = coef
         /// Start of each of the pair's eight β vectors in the per-order spectra.
         member val Offsets = Array.zeroCreate<int> 8
+        /// c · 2B, c < 8: the eight β vectors of a pair side by side in a staging area.
+        member val StageOffsets = Array.init 8 (fun c -> c * n)
         /// m' of each order.
         member val MPrime = Array.zeroCreate<int> 8
         /// m of each order.
@@ -111,6 +119,10 @@ module internal So3Pairs =
             Coefficients: float[] option
             /// Start of each pair's steps in `Coefficients`.
             CoefOffsets: int[]
+            /// Whether the synthesis writes the spectra with non-temporal stores (`So3PairsKernels.streamOut`): when
+            /// the hardware allows it and the two spectra arrays, (2B−1)² · 2B doubles each, exceed `StreamingMinBytes`
+            /// (they would not stay in cache anyway; B ≥ 52).
+            Stream: bool
             /// Reusable worker scratch (taken by a worker for one transform, then returned; holds as many blocks as
             /// workers ever ran at once, ≈ 2B² + 80B doubles each).
             Scratch: ConcurrentBag<Work>
@@ -180,6 +192,9 @@ module internal So3Pairs =
                 Seeds = None
                 Coefficients = None
                 CoefOffsets = offsets
+                Stream =
+                    So3PairsKernels.canStream n
+                    && 2L * int64 ((2 * b - 1) * (2 * b - 1)) * int64 n * 8L >= StreamingMinBytes
                 Scratch = ConcurrentBag()
             }
 
@@ -327,6 +342,9 @@ module internal So3Pairs =
 
                 c <- following
 
+            if Sse.IsSupported then
+                Sse.StoreFence()
+
             s.Scratch.Add w
 
         if workers = 1 then
@@ -353,18 +371,28 @@ module internal So3Pairs =
     /// Prefetches (into L1) the per-order β vectors of pair q in (re, im) and its coefficients in (cRe, cIm), all
     /// degrees and orders, while the current pair computes; nothing when q &lt; 0 or off x86.
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
-    let private prefetch (s: Setup) (re: nativeptr<float>) (im: nativeptr<float>) (cRe: nativeptr<float>) (cIm: nativeptr<float>) (q: int) =
+    let private prefetch
+        (s: Setup)
+        (vectors: bool)
+        (re: nativeptr<float>)
+        (im: nativeptr<float>)
+        (cRe: nativeptr<float>)
+        (cIm: nativeptr<float>)
+        (q: int)
+        =
         if q >= 0 && Sse.IsSupported then
             let bw = s.B
             let struct (a, b) = s.Pairs[q]
-            prefetchVector bw re im a b
-            prefetchVector bw re im b a
-            prefetchVector bw re im -b -a
-            prefetchVector bw re im -a -b
-            prefetchVector bw re im a -b
-            prefetchVector bw re im b -a
-            prefetchVector bw re im -b a
-            prefetchVector bw re im -a b
+
+            if vectors then
+                prefetchVector bw re im a b
+                prefetchVector bw re im b a
+                prefetchVector bw re im -b -a
+                prefetchVector bw re im -a -b
+                prefetchVector bw re im a -b
+                prefetchVector bw re im b -a
+                prefetchVector bw re im -b a
+                prefetchVector bw re im -a b
 
             for l in b .. bw - 1 do
                 let w = 2 * l + 1
@@ -401,7 +429,7 @@ module internal So3Pairs =
         (q: int)
         (work: Work)
         =
-        prefetch s xRe xIm fRe fIm q
+        prefetch s true xRe xIm fRe fIm q
         let bw = s.B
         let n = 2 * bw
         let struct (_, b) = s.Pairs[p]
@@ -441,7 +469,7 @@ module internal So3Pairs =
         (q: int)
         (work: Work)
         =
-        prefetch s tRe tIm fRe fIm q
+        prefetch s (not s.Stream) tRe tIm fRe fIm q
         let bw = s.B
         let n = 2 * bw
         let struct (_, b) = s.Pairs[p]
@@ -465,8 +493,17 @@ module internal So3Pairs =
         fillD s p work
         let o = work.O
         So3PairsKernels.tile n work.D 1 n len cm o
-        So3PairsKernels.deinterleave n o tRe work.Offsets
-        So3PairsKernels.deinterleave n (NativePtr.add o 8) tIm work.Offsets
+
+        if s.Stream then
+            // Stage the eight β vectors contiguously (X is free in the synthesis), then stream them out.
+            let stage = work.X
+            So3PairsKernels.deinterleave n o stage work.StageOffsets
+            So3PairsKernels.streamOut n stage tRe work.Offsets
+            So3PairsKernels.deinterleave n (NativePtr.add o 8) stage work.StageOffsets
+            So3PairsKernels.streamOut n stage tIm work.Offsets
+        else
+            So3PairsKernels.deinterleave n o tRe work.Offsets
+            So3PairsKernels.deinterleave n (NativePtr.add o 8) tIm work.Offsets
 
     /// Checks that an array holds at least `expected` entries.
     let private checkLength (name: string) (layout: string) (expected: int) (a: float[]) =

@@ -470,3 +470,34 @@ module internal So3PairsKernels =
 
                 for j in 0 .. n - 1 do
                     NativePtr.set d (if c < 4 then j else n - 1 - j) (NativePtr.get src (16 * j + c))
+
+    /// Whether `streamOut` can run: AVX-512 and n a multiple of 8.
+    let canStream (n: int) = X86.Avx512F.IsSupported && n % 8 = 0
+
+    /// dst[offsets[c] + i] = src[c · n + i] for i &lt; n, c &lt; 8: copies eight β vectors from a staging area to their
+    /// places in the spectra, whole 64-byte lines with non-temporal 512-bit stores (no read for ownership, no cache
+    /// pollution by the 2 × (2B−1)² · 2B output) and the partial lines at either end with scalar stores. Requires
+    /// `canStream n` and offsets that are multiples of 8; the caller issues a store fence before the data is read by
+    /// another thread.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let streamOut (n: int) (src: nativeptr<float>) (dst: nativeptr<float>) (offsets: int[]) =
+        // Elements before the first 64-byte boundary of dst (the same for every order: offsets are multiples of 8).
+        let head = int ((64L - (NativePtr.toNativeInt dst |> int64) % 64L) % 64L) / 8
+        let body = (n - head) / 8 * 8
+
+        for c in 0..7 do
+            let s = NativePtr.add src (c * n)
+            let d = NativePtr.add dst offsets[c]
+
+            for i in 0 .. head - 1 do
+                NativePtr.set d i (NativePtr.get s i)
+
+            let mutable i = head
+
+            while i < head + body do
+                X86.Avx512F.StoreAlignedNonTemporal(NativePtr.add d i, Vector512.Load(NativePtr.add s i))
+                i <- i + 8
+
+            while i < n do
+                NativePtr.set d i (NativePtr.get s i)
+                i <- i + 1

@@ -115,3 +115,24 @@ let ``the recurrence step equals its scalar formula exactly on every path`` () =
         // In place (dst = prev), as the pair engine uses it.
         So3PairsKernels.recurrence n pc ca cb cc pd pp pp
         Assert.Equal<float>(expected, prev))
+
+[<Fact>]
+let ``streamOut copies each staged beta vector to its place whatever the alignment`` () =
+    property 20 (fun (seed: int) ->
+        let rng = Random seed
+        let n = 8 * (1 + rng.Next 12)
+
+        if So3PairsKernels.canStream n then
+            let offsets = layout rng n
+            let shift = rng.Next 8
+            let src = randoms rng (8 * n)
+            let dst = Array.create (10 * n + 8) nan
+            use ps = fixed src
+            use pd = fixed dst
+            So3PairsKernels.streamOut n ps (NativePtr.add pd shift) offsets
+            let expected = Array.create (10 * n + 8) nan
+
+            for c in 0..7 do
+                Array.blit src (c * n) expected (shift + offsets[c]) n
+
+            Assert.Equal<float>(expected, dst))
