@@ -345,9 +345,6 @@ module internal So3PairsKernels =
             NativePtr.set dst j (ca * (NativePtr.get cosb j - cb) * NativePtr.get d j - cc * NativePtr.get prev j)
             j <- j + 1
 
-    /// Lane reversal (7, 6, …, 0) for `Avx512F.PermuteVar8x64`.
-    let private reversal = Vector512.Create(7L, 6L, 5L, 4L, 3L, 2L, 1L, 0L)
-
     /// Stores the columns of the 8 × 8 block with rows r0..r7 (column i = (r0[i], …, r7[i])) at dst + i · stride:
     /// unpack pairs of rows, then two rounds of 128-bit lane shuffles (24 shuffles for 64 values).
     [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
@@ -393,7 +390,11 @@ module internal So3PairsKernels =
     [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
     let private load8 (rev: bool) (p: nativeptr<float>) =
         let v = Vector512.Load(p)
-        if rev then X86.Avx512F.PermuteVar8x64(v, reversal) else v
+
+        if rev then
+            X86.Avx512F.PermuteVar8x64(v, Vector512.Create(7L, 6L, 5L, 4L, 3L, 2L, 1L, 0L))
+        else
+            v
 
     /// dst[16j + c] = src[offsets[c] + j] for c &lt; 4 and src[offsets[c] + n − 1 − j] for 4 ≤ c &lt; 8, j &lt; n: the
     /// eight β vectors of a pair (the last four read in reverse β order) interleaved by β into 8 of the 16 columns of
