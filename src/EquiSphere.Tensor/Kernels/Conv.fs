@@ -338,9 +338,15 @@ module Conv =
     /// Stride-1 convolutions skip im2col: on the zero-padded image xp [Cig, Hp, Wp] (Hp = H + 2·PadH,
     /// Wp = W + 2·PadW), row (ci·KH + kh)·KW + kw of the column matrix is the contiguous run of xp starting at
     /// ci·Hp·Wp + kh·DilationH·Wp + kw·DilationW, read on a "wide" output grid of OH rows of Wp columns (of which
-    /// the first OW are real). One GEMM with these gathered rows gives the output on the wide grid.
+    /// the first OW are real). One GEMM with these gathered rows gives the output on the wide grid. Only when
+    /// more than half of the wide grid is output (OH·OW > Hp·Wp / 2): tiny images (the encoder's 4 × 4 and
+    /// 2 × 2 outputs of 6 × 6 and 4 × 4 inputs, its 1 × 1 head) would spend most of the GEMM on dropped columns,
+    /// and the stacked im2col path computes exactly the output columns.
     let private isShifted (s: Conv2dSpec) =
-        s.StrideH = 1 && s.StrideW = 1 && not (isPointwise s)
+        s.StrideH = 1
+        && s.StrideW = 1
+        && not (isPointwise s)
+        && 2 * s.OutHeight * s.OutWidth > (s.Height + 2 * s.PadH) * (s.Width + 2 * s.PadW)
 
     /// Small images are stacked: nb padded images of one channel lie one below the other in xp
     /// [Cig, nb·Hp, Wp], so one GEMM covers nb images (the rows between two images' outputs are computed and
