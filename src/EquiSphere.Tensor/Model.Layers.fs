@@ -33,8 +33,8 @@ type Linear(inFeatures: int, outFeatures: int, rng: Random, ?bias: bool, ?dtype:
         | None -> y
 
 /// 2D convolution layer: weight [out; in/groups; k; k] (Kaiming normal), optional bias [out] (zeros),
-/// "same"-style padding `padding` filled by `rowMode`/`colMode` (zeros are fused into the convolution; reflect
-/// and circular pad explicitly first).
+/// "same"-style padding `padding` filled by `rowMode`/`colMode`, fused into the convolution for every mode
+/// (`Conv.conv2dPadded` for reflect and circular).
 [<Sealed>]
 type Conv2d
     (
@@ -90,11 +90,23 @@ type Conv2d
         else
             Pad.pad2d (rowMode, padding, padding) (colMode, padding, padding) x
 
-    /// Pads (unless zeros), then convolves.
-    override c.Forward(x) = Conv.conv2d cfg weight b (c.Padded x)
+    /// Convolves with the padding filled by the modes (`Conv.conv2dPadded`, no padded tensor; zeros:
+    /// `Conv.conv2d`).
+    override _.Forward(x) =
+        if fused || padding = 0 then
+            Conv.conv2d cfg weight b x
+        else
+            Conv.conv2dPadded
+                (rowMode, colMode)
+                { cfg with
+                    Padding = (padding, padding)
+                }
+                weight
+                b
+                x
 
-    /// ReLU(Forward x) as one fused op (`Conv.conv2dRelu`): the same values and gradients bit for bit, without
-    /// a separate ReLU pass and tensor.
+    /// ReLU(Forward x) as one fused op (`Conv.conv2dRelu`, after an explicit `Pad.pad2d` for reflect or
+    /// circular padding): the same values and gradients bit for bit, without a separate ReLU pass and tensor.
     member c.ForwardRelu(x: Tensor) =
         Conv.conv2dRelu cfg weight b (c.Padded x)
 

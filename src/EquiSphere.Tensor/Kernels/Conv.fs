@@ -428,8 +428,19 @@ module Conv =
             run scratch size threads 0 batch
             release scratch
 
-    /// y ← conv(x, w): x [N, Cin, H, W] at xOff, w [Cout, Cin/G, KH, KW] at wOff, y [N, Cout, OH, OW] at yOff.
-    let forward (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (w: 'T[]) (wOff: int) (y: 'T[]) (yOff: int) =
+    /// `forward` whose stride-1 (shifted) path fills each stack's padded buffer with `fill` (`padImage`'s
+    /// arguments: zero padding there; `ConvPadded` passes reflect or circular borders).
+    let internal forwardWith
+        (fill: Conv2dSpec -> 'T[] -> int -> int -> int -> int -> int -> 'T[] -> unit)
+        (threads: int)
+        (s: Conv2dSpec)
+        (x: 'T[])
+        (xOff: int)
+        (w: 'T[])
+        (wOff: int)
+        (y: 'T[])
+        (yOff: int)
+        =
         KernelCheck.floatType<'T> "x"
         KernelCheck.positive "threads" threads
         validate s
@@ -461,7 +472,7 @@ module Conv =
                         Array.Clear(xp, 0, cig * nb * plane)
 
                         for b in 0 .. nb - 1 do
-                            padImage s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+                            fill s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
 
                         Gemm.gemmRows t MatOp.AsIs MatOp.AsIs cog nw kg 1.0 w (wOff + g * cog * kg) kg xp bRows 0.0 yw 0 nw
 
@@ -523,6 +534,10 @@ module Conv =
                 (fun col ->
                     if not pointwise then
                         giveBack col)
+
+    /// y ← conv(x, w): x [N, Cin, H, W] at xOff, w [Cout, Cin/G, KH, KW] at wOff, y [N, Cout, OH, OW] at yOff.
+    let forward (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (w: 'T[]) (wOff: int) (y: 'T[]) (yOff: int) =
+        forwardWith padImage threads s x xOff w wOff y yOff
 
     /// dx ← convᵀ_x(dy, w), the adjoint of `forward` in x (its gradient with respect to the input): dy
     /// [N, Cout, OH, OW] at dyOff, w at wOff, dx [N, Cin, H, W] at dxOff (overwritten).
@@ -622,10 +637,18 @@ module Conv =
                     if not pointwise then
                         giveBack col)
 
-    /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
-    /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
-    /// min(threads, N) contiguous chunks whose partial sums are added in chunk order.
-    let backwardWeight (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (dy: 'T[]) (dyOff: int) (dw: 'T[]) (dwOff: int) =
+    /// `backwardWeight` whose stride-1 (shifted) path fills the padded images with `fill` (as `forwardWith`).
+    let internal backwardWeightWith
+        (fill: Conv2dSpec -> 'T[] -> int -> int -> int -> int -> int -> 'T[] -> unit)
+        (threads: int)
+        (s: Conv2dSpec)
+        (x: 'T[])
+        (xOff: int)
+        (dy: 'T[])
+        (dyOff: int)
+        (dw: 'T[])
+        (dwOff: int)
+        =
         KernelCheck.floatType<'T> "x"
         KernelCheck.positive "threads" threads
         validate s
@@ -664,7 +687,7 @@ module Conv =
 
                     for b in 0 .. nb - 1 do
                         let n = m0 + b
-                        padImage s x (xOff + (n * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+                        fill s x (xOff + (n * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
                         let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
 
                         for co in 0 .. cog - 1 do
@@ -762,3 +785,15 @@ module Conv =
             |> ignore
 
             Im2col.sumInto partials s.WeightLength dw dwOff
+
+    /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
+    /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
+    /// min(threads, N) contiguous chunks whose partial sums are added in chunk order.
+    let backwardWeight (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (dy: 'T[]) (dyOff: int) (dw: 'T[]) (dwOff: int) =
+        backwardWeightWith padImage threads s x xOff dy dyOff dw dwOff
+
+    /// Whether `forwardWith`/`backwardWeightWith` read the input through `fill` (the stride-1 shifted path) and
+    /// the same convolution on the input padded beforehand (padding 0) takes that path too (not for 1 × 1
+    /// kernels, which are pointwise once unpadded), so that filling the border in `fill` changes no sum.
+    let internal readsThroughFill (s: Conv2dSpec) =
+        isShifted s && not (s.KernelHeight = 1 && s.KernelWidth = 1)
