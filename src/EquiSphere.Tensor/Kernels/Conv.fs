@@ -366,6 +366,15 @@ module Conv =
 
         hp, wp, nw, rows
 
+    /// The positions on the wide grid of the output pixels of nb stacked images, image by image, row-major:
+    /// pixel (r, c) of image b at (b·Hp + r)·Wp + c. The forward GEMM gathers exactly these columns
+    /// (`Gemm.gemmRowsCols`), so the Wp − OW padding columns of each row and the Hp − OH rows between images
+    /// cost nothing.
+    let private outputColumns (s: Conv2dSpec) (nb: int) =
+        let hp, wp = s.Height + 2 * s.PadH, s.Width + 2 * s.PadW
+        let oh, ow = s.OutHeight, s.OutWidth
+        Array.init (nb * oh * ow) (fun j -> ((j / (oh * ow)) * hp + (j / ow) % oh) * wp + j % ow)
+
     /// Wide columns a stack aims for: below this a GEMM's n is too small to fill the register tiles and amortize
     /// the packing of the weights (the 2 × 2 … 16 × 16 stages of the encoder); 34 × 34 padded images and larger
     /// are never stacked.
@@ -455,18 +464,16 @@ module Conv =
         if isShifted s then
             let hp, wp, _, _ = shiftedLayout s cig 1
             let plane = hp * wp
-            let oh, ow = s.OutHeight, s.OutWidth
 
             forStacks
                 threads
                 s.Batch
                 (stackSize plane)
-                (fun size ->
-                    let _, _, nw, _ = shiftedLayout s cig size
-                    rent<'T>(cig * size * plane), rent<'T>(cog * nw))
+                (fun size -> rent<'T>(cig * size * plane), rent<'T>(cog * size * ohw))
                 (fun (xp, yw) t n0 n1 ->
                     let nb = n1 - n0
-                    let _, _, nw, bRows = shiftedLayout s cig nb
+                    let _, _, _, bRows = shiftedLayout s cig nb
+                    let cols = outputColumns s nb
 
                     for g in 0 .. s.Groups - 1 do
                         Array.Clear(xp, 0, cig * nb * plane)
@@ -474,14 +481,21 @@ module Conv =
                         for b in 0 .. nb - 1 do
                             fill s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
 
-                        Gemm.gemmRows t MatOp.AsIs MatOp.AsIs cog nw kg 1.0 w (wOff + g * cog * kg) kg xp bRows 0.0 yw 0 nw
+                        let wBase = wOff + g * cog * kg
 
-                        for b in 0 .. nb - 1 do
-                            let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+                        if nb = 1 then
+                            // one image: C is the image's output block itself
+                            let yBase = yOff + (n0 * s.OutChannels + g * cog) * ohw
+                            Gemm.gemmRowsCols t MatOp.AsIs cog kg 1.0 w wBase kg xp bRows cols 0.0 y yBase ohw
+                        else
+                            let ld = nb * ohw
+                            Gemm.gemmRowsCols t MatOp.AsIs cog kg 1.0 w wBase kg xp bRows cols 0.0 yw 0 ld
 
-                            for co in 0 .. cog - 1 do
-                                for r in 0 .. oh - 1 do
-                                    Im2col.copyRun yw (co * nw + (b * hp + r) * wp) y (yBase + (co * oh + r) * ow) ow)
+                            for b in 0 .. nb - 1 do
+                                let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+
+                                for co in 0 .. cog - 1 do
+                                    Im2col.copyRun yw (co * ld + b * ohw) y (yBase + co * ohw) ohw)
                 (fun (xp, yw) ->
                     giveBack xp
                     giveBack yw)

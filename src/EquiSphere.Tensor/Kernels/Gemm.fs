@@ -229,13 +229,16 @@ module Gemm =
     /// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into micro-panels of NR columns: panel q holds
     /// B̃[p·NR + c] = op(B)[p0 + p, j0 + q·NR + c]; columns past nc are zero. Row r of the stored matrix starts at
     /// b + r·ldb, or at b + bRows[r] when `bRows` is not null (rows gathered from anywhere in one array, as the
-    /// shifted views of a padded image in a stride-1 convolution).
+    /// shifted views of a padded image in a stride-1 convolution). With op(B) = B and `bCols` not null, column j
+    /// of a row is at the row's start + bCols[j] (the output pixels of stacked padded images, skipping the
+    /// padding columns and rows): each panel row is copied as the runs of consecutive offsets in its columns.
     let private packB<'T when 'T: unmanaged>
         (nr: int)
         (opB: MatOp)
         (b: nativeptr<'T>)
         (ldb: int)
         (bRows: int[])
+        (bCols: int[])
         (p0: int)
         (kc: int)
         (j0: int)
@@ -247,12 +250,53 @@ module Gemm =
         let rowStart r =
             if isNull bRows then r * ldb else bRows[r]
 
+        // runs of the current panel: (column in the panel, source offset, length), at most NR of them
+        let runs = if isNull bCols then null else Array.zeroCreate<int>(3 * nr)
+
         for q in 0 .. panels - 1 do
             let cBase = j0 + q * nr
             let cols = min nr (nc - q * nr)
             let panel = NativePtr.add dst (q * nr * kc)
 
             match opB with
+            | MatOp.AsIs when not (isNull bCols) ->
+                let mutable count = 0
+                let mutable c = 0
+
+                while c < cols do
+                    let start = c
+                    c <- c + 1
+
+                    while c < cols && bCols[cBase + c] = bCols[cBase + c - 1] + 1 do
+                        c <- c + 1
+
+                    runs[3 * count] <- start
+                    runs[3 * count + 1] <- bCols[cBase + start]
+                    runs[3 * count + 2] <- c - start
+                    count <- count + 1
+
+                let w = Vector256<'T>.Count
+
+                for p in 0 .. kc - 1 do
+                    let src = NativePtr.add b (rowStart (p0 + p))
+                    let out = NativePtr.add panel (p * nr)
+
+                    for r in 0 .. count - 1 do
+                        let o = NativePtr.add out runs[3 * r]
+                        let i = NativePtr.add src runs[3 * r + 1]
+                        let len = runs[3 * r + 2]
+                        let mutable e = 0
+
+                        while e + w <= len do
+                            Vector256.Store(Vector256.Load(NativePtr.add i e), NativePtr.add o e)
+                            e <- e + w
+
+                        while e < len do
+                            NativePtr.set o e (NativePtr.get i e)
+                            e <- e + 1
+
+                    for e in cols .. nr - 1 do
+                        NativePtr.set out e Unchecked.defaultof<'T>
             | MatOp.AsIs when cols = nr ->
                 // NR is three SIMD vectors wide: copy each row of the panel with three vector moves.
                 let mutable out = panel
@@ -408,6 +452,7 @@ module Gemm =
         (b: nativeptr<'T>)
         (ldb: int)
         (bRows: int[])
+        (bCols: int[])
         (beta: float)
         (c: nativeptr<'T>)
         (ldc: int)
@@ -448,7 +493,7 @@ module Gemm =
 
                 while pc < k do
                     let kc = min blk.KC (k - pc)
-                    packB blk.NR opB b ldb bRows pc kc jc nc bp
+                    packB blk.NR opB b ldb bRows bCols pc kc jc nc bp
                     let accumulate = pc > 0 || beta <> 0.0
                     let mutable ic = m0
 
@@ -551,6 +596,7 @@ module Gemm =
         (offB: int)
         (ldb: int)
         (bRows: int[])
+        (bCols: int[])
         (beta: float)
         (c: 'T[])
         (offC: int)
@@ -582,7 +628,7 @@ module Gemm =
             let ap: nativeptr<'T> = NativePtr.ofNativeInt aBase
             let bp: nativeptr<'T> = NativePtr.ofNativeInt bBase
             let cp: nativeptr<'T> = NativePtr.ofNativeInt cBase
-            blockRange blk opA opB k alpha ap lda bp ldb bRows beta cp ldc m0 m1 n0 n1
+            blockRange blk opA opB k alpha ap lda bp ldb bRows bCols beta cp ldc m0 m1 n0 n1
 
         if parts <= 1 then
             range 0 m 0 n
@@ -626,7 +672,35 @@ module Gemm =
         if m > 0 && n > 0 && k > 0 then
             match box a with
             | :? (float32[])
-            | :? (float[]) -> run threads opA opB m n k alpha a offA lda b 0 1 bRows beta c offC ldc
+            | :? (float[]) -> run threads opA opB m n k alpha a offA lda b 0 1 bRows null beta c offC ldc
+            | _ -> KernelCheck.floatType<'T> "a"
+
+    /// `gemmRows` with op(B) = B whose columns are gathered too: B[r, j] = b[bRows[r] + bCols[j]], n = bCols.Length
+    /// (the output pixels of stacked padded images in a stride-1 convolution, without the wide grid's padding
+    /// columns). Every C element is the same dot product, in the same k order, as in `gemmRows`.
+    let internal gemmRowsCols
+        (threads: int)
+        (opA: MatOp)
+        (m: int)
+        (k: int)
+        (alpha: float)
+        (a: 'T[])
+        (offA: int)
+        (lda: int)
+        (b: 'T[])
+        (bRows: int[])
+        (bCols: int[])
+        (beta: float)
+        (c: 'T[])
+        (offC: int)
+        (ldc: int)
+        =
+        let n = bCols.Length
+
+        if m > 0 && n > 0 && k > 0 then
+            match box a with
+            | :? (float32[])
+            | :? (float[]) -> run threads opA MatOp.AsIs m n k alpha a offA lda b 0 1 bRows bCols beta c offC ldc
             | _ -> KernelCheck.floatType<'T> "a"
 
     /// float32 GEMM: C[m×n] ← α·op(A)·op(B) + β·C, row-major. `a` holds op(A) stored as m × k (AsIs) or k × m
@@ -657,7 +731,7 @@ module Gemm =
             if k = 0 || alpha = 0.0f then
                 scaleC beta c offC ldc m n
             else
-                run threads opA opB m n k (float alpha) a offA lda b offB ldb null (float beta) c offC ldc
+                run threads opA opB m n k (float alpha) a offA lda b offB ldb null null (float beta) c offC ldc
 
     /// float64 GEMM: C[m×n] ← α·op(A)·op(B) + β·C, row-major; arguments as for `sgemm`. The float64 path serves
     /// gradient checks and reference computations.
@@ -686,7 +760,7 @@ module Gemm =
             if k = 0 || alpha = 0.0 then
                 scaleC beta c offC ldc m n
             else
-                run threads opA opB m n k alpha a offA lda b offB ldb null beta c offC ldc
+                run threads opA opB m n k alpha a offA lda b offB ldb null null beta c offC ldc
 
     /// GEMM on float32[] or float[] (float64) arrays, dispatching to `sgemm` or `dgemm`; α and β are given as
     /// float and rounded to the element type.
