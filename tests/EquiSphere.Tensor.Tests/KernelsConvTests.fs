@@ -467,3 +467,48 @@ let ``stride-1 convolutions of tiny images, whose output is at most half the pad
 
         Assert.Equal<float[]>(forward32 1 s x wt, forward32 3 s x wt)
         Assert.Equal<float32[]>(backData32 1, backData32 3))
+
+[<Fact>]
+let ``stride-1 convolutions whose output rows are multiples of 8 wide, with the exact-pixel weight gradient, equal the direct sums and adjoints``
+    ()
+    =
+    // OW = 8 or 16 (the weight gradient's GEMM then runs over the output pixels only, read eight at a time), one
+    // image or several per stack, groups and dilation, 1 or 3 threads.
+    property 20 (fun (seed: int) ->
+        let rng = Random seed
+        let k = rng.Next(1, 4)
+        let dil = rng.Next(1, 3)
+        let pad = rng.Next(0, 3)
+        let ow = 8 * rng.Next(1, 3)
+        let w = ow - 2 * pad + dil * (k - 1)
+        let groups = rng.Next(1, 3)
+
+        let s =
+            { Conv.spec
+                  (rng.Next(1, 10))
+                  (groups * rng.Next(1, 4))
+                  (groups * rng.Next(1, 5))
+                  (rng.Next(max 1 (dil * (k - 1) + 1 - 2 * pad), 12), max 1 w)
+                  (k, k) with
+                PadH = pad
+                PadW = pad
+                DilationH = dil
+                DilationW = dil
+                Groups = groups
+            }
+
+        Assert.Equal(ow, s.OutWidth)
+
+        let x, wt, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let e = conv s x wt
+
+        for t in [ 1; 3 ] do
+            closeTo (sprintf "forward float64 %d threads %A" t s) KTol.f64 e (forward64 t s x wt)
+            let dw = Array.create s.WeightLength nan
+            Conv.backwardWeight t s x 0 dy 0 dw 0
+            adjointClose "in w" (dot e dy) (dot wt dw)
+            let dw32 = Array.create s.WeightLength nanf
+            Conv.backwardWeight t s (Array.map float32 x) 0 (Array.map float32 dy) 0 dw32 0
+            closeTo "backwardWeight float32" KTol.f32 dw (Array.map float dw32))

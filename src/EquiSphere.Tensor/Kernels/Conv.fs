@@ -486,10 +486,10 @@ module Conv =
                         if nb = 1 then
                             // one image: C is the image's output block itself
                             let yBase = yOff + (n0 * s.OutChannels + g * cog) * ohw
-                            Gemm.gemmRowsCols t MatOp.AsIs cog kg 1.0 w wBase kg xp bRows cols 0.0 y yBase ohw
+                            Gemm.gemmRowsCols t MatOp.AsIs MatOp.AsIs cog cols.Length kg 1.0 w wBase kg xp bRows cols 0.0 y yBase ohw
                         else
                             let ld = nb * ohw
-                            Gemm.gemmRowsCols t MatOp.AsIs cog kg 1.0 w wBase kg xp bRows cols 0.0 yw 0 ld
+                            Gemm.gemmRowsCols t MatOp.AsIs MatOp.AsIs cog ld kg 1.0 w wBase kg xp bRows cols 0.0 yw 0 ld
 
                             for b in 0 .. nb - 1 do
                                 let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
@@ -687,6 +687,8 @@ module Conv =
             let size = stackSize plane (n1 - n0)
             let _, _, nwMax, _ = shiftedLayout s cig size
             let oh, ow = s.OutHeight, s.OutWidth
+            // exact pixel columns when the transposing packer can read them eight at a time
+            let exact = ow % 8 = 0
             let xp = rent<'T>(cig * size * plane)
             let dyw = rent<'T>(cog * nwMax)
 
@@ -697,18 +699,40 @@ module Conv =
 
                 for g in 0 .. s.Groups - 1 do
                     Array.Clear(xp, 0, cig * nb * plane)
-                    Array.Clear(dyw, 0, cog * nw)
 
                     for b in 0 .. nb - 1 do
-                        let n = m0 + b
-                        fill s x (xOff + (n * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
-                        let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
+                        fill s x (xOff + ((m0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
 
-                        for co in 0 .. cog - 1 do
-                            for r in 0 .. oh - 1 do
-                                Im2col.copyRun dy (dyBase + (co * oh + r) * ow) dyw (co * nw + (b * hp + r) * wp) ow
+                    let dwBase = tOff + g * cog * kg
 
-                    Gemm.gemmRows t MatOp.AsIs MatOp.Transposed cog kg nw 1.0 dyw 0 nw xp bRows beta target (tOff + g * cog * kg) kg
+                    if exact then
+                        // k runs over the output pixels only: dy of the stack as [cog, nb·OH·OW] against the gathered
+                        // rows read at the pixels' positions (rows of OW = 8j pixels keep eight k consecutive)
+                        let cols = outputColumns s nb
+                        let ld = nb * ohw
+
+                        if nb = 1 then
+                            let dyBase = dyOff + (m0 * s.OutChannels + g * cog) * ohw
+                            Gemm.gemmRowsCols t MatOp.AsIs MatOp.Transposed cog kg ld 1.0 dy dyBase ohw xp bRows cols beta target dwBase kg
+                        else
+                            for b in 0 .. nb - 1 do
+                                let dyBase = dyOff + ((m0 + b) * s.OutChannels + g * cog) * ohw
+
+                                for co in 0 .. cog - 1 do
+                                    Im2col.copyRun dy (dyBase + co * ohw) dyw (co * ld + b * ohw) ohw
+
+                            Gemm.gemmRowsCols t MatOp.AsIs MatOp.Transposed cog kg ld 1.0 dyw 0 ld xp bRows cols beta target dwBase kg
+                    else
+                        Array.Clear(dyw, 0, cog * nw)
+
+                        for b in 0 .. nb - 1 do
+                            let dyBase = dyOff + ((m0 + b) * s.OutChannels + g * cog) * ohw
+
+                            for co in 0 .. cog - 1 do
+                                for r in 0 .. oh - 1 do
+                                    Im2col.copyRun dy (dyBase + (co * oh + r) * ow) dyw (co * nw + (b * hp + r) * wp) ow
+
+                        Gemm.gemmRows t MatOp.AsIs MatOp.Transposed cog kg nw 1.0 dyw 0 nw xp bRows beta target dwBase kg
 
             giveBack xp
             giveBack dyw

@@ -338,22 +338,29 @@ module Gemm =
                 let out = cast<'T, float32> panel
 
                 let row c =
-                    cast<'T, float32>(NativePtr.add b (rowStart (cBase + c) + p0))
+                    cast<'T, float32>(NativePtr.add b (rowStart (cBase + c)))
+
+                // offset of k index p0 + p within a stored row (gathered columns: eight consecutive k from a
+                // multiple of 8 are consecutive in memory, which `gemmRowsCols` checks)
+                let kOff p =
+                    if isNull bCols then p0 + p else bCols[p0 + p]
 
                 for c0 in 0..8 .. c8 - 1 do
                     let s0, s1, s2, s3 = row c0, row (c0 + 1), row (c0 + 2), row (c0 + 3)
                     let s4, s5, s6, s7 = row (c0 + 4), row (c0 + 5), row (c0 + 6), row (c0 + 7)
 
                     for p in 0..8 .. k8 - 1 do
+                        let o = kOff p
+
                         transpose8
-                            (NativePtr.add s0 p)
-                            (NativePtr.add s1 p)
-                            (NativePtr.add s2 p)
-                            (NativePtr.add s3 p)
-                            (NativePtr.add s4 p)
-                            (NativePtr.add s5 p)
-                            (NativePtr.add s6 p)
-                            (NativePtr.add s7 p)
+                            (NativePtr.add s0 o)
+                            (NativePtr.add s1 o)
+                            (NativePtr.add s2 o)
+                            (NativePtr.add s3 o)
+                            (NativePtr.add s4 o)
+                            (NativePtr.add s5 o)
+                            (NativePtr.add s6 o)
+                            (NativePtr.add s7 o)
                             (NativePtr.add out (p * nr + c0))
                             nr
 
@@ -361,13 +368,13 @@ module Gemm =
                         let src = row c
 
                         for p in k8 .. kc - 1 do
-                            NativePtr.set out (p * nr + c) (NativePtr.get src p)
+                            NativePtr.set out (p * nr + c) (NativePtr.get src (kOff p))
 
                 for c in c8 .. cols - 1 do
                     let src = row c
 
                     for p in 0 .. kc - 1 do
-                        NativePtr.set out (p * nr + c) (NativePtr.get src p)
+                        NativePtr.set out (p * nr + c) (NativePtr.get src (kOff p))
 
                 if cols < nr then
                     for p in 0 .. kc - 1 do
@@ -377,10 +384,11 @@ module Gemm =
                 // Column c of op(B) is row cBase + c of the stored matrix: read it front to back (reading the NR
                 // rows side by side would thrash L1 sets when ldb is a multiple of 4 KB) and deal it into the panel.
                 for c in 0 .. cols - 1 do
-                    let src = NativePtr.add b (rowStart (cBase + c) + p0)
+                    let src = NativePtr.add b (rowStart (cBase + c))
 
                     for p in 0 .. kc - 1 do
-                        NativePtr.set panel (p * nr + c) (NativePtr.get src p)
+                        let o = if isNull bCols then p0 + p else bCols[p0 + p]
+                        NativePtr.set panel (p * nr + c) (NativePtr.get src o)
 
                 if cols < nr then
                     for p in 0 .. kc - 1 do
@@ -675,13 +683,17 @@ module Gemm =
             | :? (float[]) -> run threads opA opB m n k alpha a offA lda b 0 1 bRows null beta c offC ldc
             | _ -> KernelCheck.floatType<'T> "a"
 
-    /// `gemmRows` with op(B) = B whose columns are gathered too: B[r, j] = b[bRows[r] + bCols[j]], n = bCols.Length
+    /// `gemmRows` whose stored columns are gathered too: stored element (r, j) of B is b[bRows[r] + bCols[j]]
     /// (the output pixels of stacked padded images in a stride-1 convolution, without the wide grid's padding
-    /// columns). Every C element is the same dot product, in the same k order, as in `gemmRows`.
+    /// columns); op(B) = B: k × n with n = bCols.Length; op(B) = Bᵀ: n × k with k = bCols.Length, and then every
+    /// eight consecutive bCols from a multiple of 8 must be consecutive offsets (the transposing packer reads them
+    /// as one vector; checked). Every C element is the same dot product, in the same k order, as in `gemmRows`.
     let internal gemmRowsCols
         (threads: int)
         (opA: MatOp)
+        (opB: MatOp)
         (m: int)
+        (n: int)
         (k: int)
         (alpha: float)
         (a: 'T[])
@@ -695,12 +707,22 @@ module Gemm =
         (offC: int)
         (ldc: int)
         =
-        let n = bCols.Length
+        let gathered = if opB = MatOp.AsIs then n else k
+
+        if bCols.Length <> gathered then
+            invalidArg "bCols" (sprintf "Expected %d column offsets, got %d" gathered bCols.Length)
+
+        if opB = MatOp.Transposed then
+            for j in 0 .. bCols.Length - 1 do
+                if j % 8 <> 0 && bCols[j] <> bCols[j - 1] + 1 then
+                    invalidArg
+                        "bCols"
+                        (sprintf "Expected consecutive offsets within each group of 8, got %d after %d at %d" bCols[j] bCols[j - 1] j)
 
         if m > 0 && n > 0 && k > 0 then
             match box a with
             | :? (float32[])
-            | :? (float[]) -> run threads opA MatOp.AsIs m n k alpha a offA lda b 0 1 bRows bCols beta c offC ldc
+            | :? (float[]) -> run threads opA opB m n k alpha a offA lda b 0 1 bRows bCols beta c offC ldc
             | _ -> KernelCheck.floatType<'T> "a"
 
     /// float32 GEMM: C[m×n] ← α·op(A)·op(B) + β·C, row-major. `a` holds op(A) stored as m × k (AsIs) or k × m
