@@ -75,3 +75,22 @@ for t in timings |> Array.truncate 4 do
         (t.ForwardSeconds * 1e3)
         t.BackwardCalls
         (t.BackwardSeconds * 1e3)
+
+// Fused ops of the encoder's pre-activation blocks: BN → ReLU as one op, and a convolution whose reflect padding
+// is filled inside the kernel; both equal the unfused compositions bit for bit.
+let feat = Tensor.randn Float32 [| 4; 8; 10; 10 |] (Random 3)
+let rm, rv = Tensor.zeros Float32 [| 8 |], Tensor.ones Float32 [| 8 |]
+let act = Norm.batchNormRelu true 0.1 1e-5 rm rv None None feat
+let rm2, rv2 = Tensor.zeros Float32 [| 8 |], Tensor.ones Float32 [| 8 |]
+let aRef = Activation.relu (Norm.batchNorm true 0.1 1e-5 rm2 rv2 None None feat)
+printfn "batchNormRelu = relu ∘ batchNorm bit for bit: %b" (act.ToArray() = aRef.ToArray())
+
+let k3 = Tensor.randn Float32 [| 8; 8; 3; 3 |] (Random 4)
+
+let padded =
+    Conv.conv2dPadded (PadMode.Reflect, PadMode.Circular) { Conv2dConfig.Default with Padding = (1, 1) } k3 None act
+
+let composed =
+    Conv.conv2d Conv2dConfig.Default k3 None (Pad.pad2d (PadMode.Reflect, 1, 1) (PadMode.Circular, 1, 1) act)
+
+printfn "conv2dPadded = conv2d ∘ pad2d bit for bit: %b, shape %A" (padded.ToArray() = composed.ToArray()) padded.Shape

@@ -38,6 +38,78 @@ module TensorProfileBench =
             |> Tensor.flatten 1
             |> fc.Forward
 
+    /// A pre-activation block as `PreActBlock` computes it, written with the unfused ops: BN then ReLU as two ops,
+    /// reflect padding as its own `Pad.pad2d` op before an unpadded convolution. The same parameters as
+    /// `PreActBlock` for the same `rng`.
+    type UnfusedBlock(inChannels: int, outChannels: int, stride: int, rng: Random) as this =
+        inherit Model()
+        let bn1 = this.AddChild("bn1", BatchNorm2d(inChannels))
+
+        let conv1 =
+            this.AddChild("conv1", Conv2d(inChannels, outChannels, 3, rng, stride = stride, bias = false))
+
+        let bn2 = this.AddChild("bn2", BatchNorm2d(outChannels))
+
+        let conv2 =
+            this.AddChild("conv2", Conv2d(outChannels, outChannels, 3, rng, bias = false))
+
+        let shortcut =
+            if stride <> 1 || inChannels <> outChannels then
+                Some(this.AddChild("shortcut", Conv2d(inChannels, outChannels, 1, rng, stride = stride, bias = false)))
+            else
+                None
+
+        let pad = Pad.uniform PadMode.Reflect 1
+
+        /// h(x) + skip(x), as `PreActBlock.Forward`.
+        override _.Forward(x) =
+            let a = Activation.relu (bn1.Forward x)
+            let h = conv2.Forward(pad (Activation.relu (bn2.Forward(conv1.Forward(pad a)))))
+
+            let skip =
+                match shortcut with
+                | Some s -> s.Forward a
+                | None -> x
+
+            h + skip
+
+    /// `TensorTrainBench.Encoder` built from `UnfusedBlock`s, its stem padded by a separate `Pad.pad2d` op and its
+    /// head's BN and ReLU as two ops: the network before the fused ops, for side-by-side timing.
+    type EncoderUnfused(rng: Random) as this =
+        inherit Model()
+        let stem = this.AddChild("stem", Conv2d(1, 64, 7, rng, stride = 2, bias = false))
+
+        let stages =
+            [|
+                let mutable inC = 64
+
+                for i in 0..4 do
+                    let c = min (64 <<< i) 256
+                    let stride = if i = 0 then 1 else 2
+
+                    let blocks =
+                        Sequential(
+                            [
+                                "block1", UnfusedBlock(inC, c, stride, rng) :> Model
+                                "block2", UnfusedBlock(c, c, 1, rng) :> Model
+                            ]
+                        )
+
+                    inC <- c
+                    yield this.AddChild(sprintf "stage%d" (i + 1), blocks)
+            |]
+
+        let bn = this.AddChild("bn", BatchNorm2d(256))
+        let head = this.AddChild("head", Conv2d(256, 1024, 2, rng))
+
+        /// Embeddings [N; 1024; 1; 1] of images [N; 1; 64; 64].
+        override _.Forward(x) =
+            let h =
+                stages
+                |> Array.fold (fun acc s -> s.Forward acc) (stem.Forward(Pad.uniform PadMode.Reflect 3 x))
+
+            head.Forward(Activation.relu (bn.Forward h))
+
     /// Totals of profiled steps: per-op timings, phase seconds and GC work, all summed over `Steps`.
     type private Totals =
         {
@@ -163,6 +235,68 @@ module TensorProfileBench =
 
         AnsiConsole.Write table
 
+    /// The distinct convolutions of one encoder step (batch 32, reflect padding already applied, as the kernels
+    /// see them) with how often each runs per step.
+    let private encoderLayers =
+        let s2 (s: Kernels.Conv2dSpec) = { s with StrideH = 2; StrideW = 2 }
+
+        [
+            "stem 1→64 7×7 s2, 70² → 32²", s2 (Kernels.Conv.spec 32 1 64 (70, 70) (7, 7)), 1
+            "stage 1 64→64 3×3, 34² → 32²", Kernels.Conv.spec 32 64 64 (34, 34) (3, 3), 4
+            "stage 2 64→128 3×3 s2, 34² → 16²", s2 (Kernels.Conv.spec 32 64 128 (34, 34) (3, 3)), 1
+            "stage 2 shortcut 64→128 1×1 s2", s2 (Kernels.Conv.spec 32 64 128 (32, 32) (1, 1)), 1
+            "stage 2 128→128 3×3, 18² → 16²", Kernels.Conv.spec 32 128 128 (18, 18) (3, 3), 3
+            "stage 3 128→256 3×3 s2, 18² → 8²", s2 (Kernels.Conv.spec 32 128 256 (18, 18) (3, 3)), 1
+            "stage 3 shortcut 128→256 1×1 s2", s2 (Kernels.Conv.spec 32 128 256 (16, 16) (1, 1)), 1
+            "stage 3 256→256 3×3, 10² → 8²", Kernels.Conv.spec 32 256 256 (10, 10) (3, 3), 3
+            "stage 4 256→256 3×3 s2, 10² → 4²", s2 (Kernels.Conv.spec 32 256 256 (10, 10) (3, 3)), 1
+            "stage 4 shortcut 256→256 1×1 s2", s2 (Kernels.Conv.spec 32 256 256 (8, 8) (1, 1)), 1
+            "stage 4 256→256 3×3, 6² → 4²", Kernels.Conv.spec 32 256 256 (6, 6) (3, 3), 3
+            "stage 5 256→256 3×3 s2, 6² → 2²", s2 (Kernels.Conv.spec 32 256 256 (6, 6) (3, 3)), 1
+            "stage 5 shortcut 256→256 1×1 s2", s2 (Kernels.Conv.spec 32 256 256 (4, 4) (1, 1)), 1
+            "stage 5 256→256 3×3, 4² → 2²", Kernels.Conv.spec 32 256 256 (4, 4) (3, 3), 3
+            "head 256→1024 2×2, 2² → 1²", Kernels.Conv.spec 32 256 1024 (2, 2) (2, 2), 1
+        ]
+
+    /// Times the forward, input-gradient and weight-gradient kernels of every encoder convolution (float32,
+    /// `Gemm.defaultThreads` threads) and prints medians, GF/s and each layer's share of the per-step total.
+    let private encoderConvLayers () =
+        let rng = Random 7
+        let t = Kernels.Gemm.defaultThreads
+
+        let rnd n =
+            Array.init n (fun _ -> float32 (rng.NextDouble() - 0.5))
+
+        let rows =
+            [
+                for name, s, count in encoderLayers do
+                    let x, w, dy = rnd s.InputLength, rnd s.WeightLength, rnd s.OutputLength
+
+                    let y, dx, dw =
+                        Array.zeroCreate s.OutputLength, Array.zeroCreate s.InputLength, Array.zeroCreate s.WeightLength
+
+                    let flops =
+                        2.0
+                        * float s.OutputLength
+                        * float (s.InChannels * s.KernelHeight * s.KernelWidth)
+
+                    let case what =
+                        sprintf "%s, %s (×%d per step)" name what count
+
+                    yield Bench.measure "tensor-profile" (case "forward") flops (fun () -> Kernels.Conv.forward t s x 0 w 0 y 0)
+
+                    if s.InChannels > 1 then
+                        yield
+                            Bench.measure "tensor-profile" (case "backwardData") flops (fun () ->
+                                Kernels.Conv.backwardData t s dy 0 w 0 dx 0)
+
+                    yield
+                        Bench.measure "tensor-profile" (case "backwardWeight") flops (fun () ->
+                            Kernels.Conv.backwardWeight t s x 0 dy 0 dw 0)
+            ]
+
+        Bench.print "tensor-profile: the encoder's convolution kernels (float32, batch 32; the stem needs no input gradient)" rows
+
     /// Profiles both networks and compares GC latency modes on the conv4 step.
     let run () =
         AnsiConsole.WriteLine(
@@ -185,6 +319,31 @@ module TensorProfileBench =
         let target = Tensor.randn Float32 [| 32; 1024; 1; 1 |] rng
         let opte = SGD(enc.Parameters, 0.01)
         printTotals "tensor-profile: encoder step, batch 32" (profileSteps 1 2 enc opte (fun y -> Loss.mse y target) xe)
+
+        let encU = EncoderUnfused(Random 1)
+        let optU = SGD(encU.Parameters, 0.01)
+
+        printTotals
+            "tensor-profile: encoder step with unfused BN, ReLU and padding ops"
+            (profileSteps 1 2 encU optU (fun y -> Loss.mse y target) xe)
+
+        let encStep (m: Model) (o: Optimizer) () =
+            o.ZeroGrad()
+            (Loss.mse (m.Forward xe) target).Backward()
+            o.Step()
+
+        let eflops = 3.0 * TensorTrainBench.encoderFlops 32
+
+        Bench.print
+            "tensor-profile: encoder step, fused vs unfused ops (same process, interleaved)"
+            [
+                Bench.measure "tensor-profile" "encoder step, unfused BN/ReLU/pad ops" eflops (encStep encU optU)
+                Bench.measure "tensor-profile" "encoder step, fused (batchNormRelu, conv2dPadded)" eflops (encStep enc opte)
+                Bench.measure "tensor-profile" "encoder step, unfused (again)" eflops (encStep encU optU)
+                Bench.measure "tensor-profile" "encoder step, fused (again)" eflops (encStep enc opte)
+            ]
+
+        encoderConvLayers ()
 
         let step () =
             opt4.ZeroGrad()

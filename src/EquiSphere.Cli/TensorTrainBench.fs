@@ -83,7 +83,7 @@ module TensorTrainBench =
         /// Embeddings [N; 1024; 1; 1] of images [N; 1; 64; 64].
         override _.Forward(x) =
             let h = stages |> Array.fold (fun acc s -> s.Forward acc) (stem.Forward x)
-            head.Forward(Activation.relu (bn.Forward h))
+            head.Forward(bn.ForwardRelu h)
 
     /// Multiply-adds ×2 of a convolution producing [n; o; h; w] from c channels with a k×k kernel.
     let private convFlops (n: int) (c: int) (o: int) (k: int) (h: int) (w: int) =

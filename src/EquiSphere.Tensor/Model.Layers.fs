@@ -33,8 +33,8 @@ type Linear(inFeatures: int, outFeatures: int, rng: Random, ?bias: bool, ?dtype:
         | None -> y
 
 /// 2D convolution layer: weight [out; in/groups; k; k] (Kaiming normal), optional bias [out] (zeros),
-/// "same"-style padding `padding` filled by `rowMode`/`colMode` (zeros are fused into the convolution; reflect
-/// and circular pad explicitly first).
+/// "same"-style padding `padding` filled by `rowMode`/`colMode`, fused into the convolution for every mode
+/// (`Conv.conv2dPadded` for reflect and circular).
 [<Sealed>]
 type Conv2d
     (
@@ -90,11 +90,23 @@ type Conv2d
         else
             Pad.pad2d (rowMode, padding, padding) (colMode, padding, padding) x
 
-    /// Pads (unless zeros), then convolves.
-    override c.Forward(x) = Conv.conv2d cfg weight b (c.Padded x)
+    /// Convolves with the padding filled by the modes (`Conv.conv2dPadded`, no padded tensor; zeros:
+    /// `Conv.conv2d`).
+    override _.Forward(x) =
+        if fused || padding = 0 then
+            Conv.conv2d cfg weight b x
+        else
+            Conv.conv2dPadded
+                (rowMode, colMode)
+                { cfg with
+                    Padding = (padding, padding)
+                }
+                weight
+                b
+                x
 
-    /// ReLU(Forward x) as one fused op (`Conv.conv2dRelu`): the same values and gradients bit for bit, without
-    /// a separate ReLU pass and tensor.
+    /// ReLU(Forward x) as one fused op (`Conv.conv2dRelu`, after an explicit `Pad.pad2d` for reflect or
+    /// circular padding): the same values and gradients bit for bit, without a separate ReLU pass and tensor.
     member c.ForwardRelu(x: Tensor) =
         Conv.conv2dRelu cfg weight b (c.Padded x)
 
@@ -176,6 +188,11 @@ type BatchNorm2d(channels: int, ?affine: bool, ?momentum: float, ?eps: float, ?d
     override m.Forward(x) =
         Norm.batchNorm m.Training momentum eps runningMean runningVar weight bias x
 
+    /// ReLU(Forward x) as one fused op (`Norm.batchNormRelu`): the same values, gradients and running-statistic
+    /// updates bit for bit, without a separate ReLU pass and tensor.
+    member m.ForwardRelu(x: Tensor) =
+        Norm.batchNormRelu m.Training momentum eps runningMean runningVar weight bias x
+
 /// PReLU with a learnable slope per channel (or one shared slope when channels = 1), initialized to `init`.
 [<Sealed>]
 type PReLU(channels: int, ?init: float, ?dtype: Dtype) as this =
@@ -193,7 +210,8 @@ type PReLU(channels: int, ?init: float, ?dtype: Dtype) as this =
 
 /// Pre-activation residual block (He et al. 2016, "Identity Mappings"): h = BN → ReLU → conv3×3(stride) → BN →
 /// ReLU → conv3×3; output h + skip, where skip is x, or a 1×1 strided conv of the pre-activated x when the
-/// stride or channel count changes. Convolutions pad by 1 with `padMode` on both axes.
+/// stride or channel count changes. Convolutions pad by 1 with `padMode` on both axes. Each BN → ReLU is one
+/// fused op (`BatchNorm2d.ForwardRelu`).
 [<Sealed>]
 type PreActBlock(inChannels: int, outChannels: int, stride: int, rng: Random, ?padMode: PadMode, ?dtype: Dtype) as this =
     inherit Model()
@@ -234,8 +252,8 @@ type PreActBlock(inChannels: int, outChannels: int, stride: int, rng: Random, ?p
 
     /// h(x) + skip(x).
     override _.Forward(x) =
-        let a = Activation.relu (bn1.Forward x)
-        let h = conv2.Forward(Activation.relu (bn2.Forward(conv1.Forward a)))
+        let a = bn1.ForwardRelu x
+        let h = conv2.Forward(bn2.ForwardRelu(conv1.Forward a))
 
         let skip =
             match shortcut with

@@ -67,15 +67,16 @@ module Conv =
             Groups = cfg.Groups
         }
 
-    /// Runs a kernel `k a b out` on two storages of one dtype into a new storage of `n` elements.
+    /// Runs a kernel `k a b out` on two storages of one dtype into a new storage of `n` elements. The storage is
+    /// allocated uninitialized: every kernel overwrites its whole output (Kernels' convention).
     let private run2 (op: string) (n: int) (k: obj -> obj -> obj -> unit) (a: Storage) (b: Storage) =
         match a, b with
         | S32 x, S32 y ->
-            let o: float32[] = Array.zeroCreate n
+            let o: float32[] = System.GC.AllocateUninitializedArray n
             k x y o
             S32 o
         | S64 x, S64 y ->
-            let o: float[] = Array.zeroCreate n
+            let o: float[] = System.GC.AllocateUninitializedArray n
             k x y o
             S64 o
         | _ -> invalidArg "weight" (sprintf "%s: expected operands of the same dtype, got %A and %A" op a.Dtype b.Dtype)
@@ -165,6 +166,7 @@ module Conv =
 
     /// The input, weight and bias adjoints of conv2d for the output adjoint dy (null where not tracked).
     let private conv2dReverse
+        (modes: PadMode * PadMode)
         (s: Kernels.Conv2dSpec)
         (t: int)
         (input: Tensor)
@@ -179,8 +181,8 @@ module Conv =
                     run2
                         "conv2d"
                         s.InputLength
-                        (call (fun g w dx -> Kernels.Conv.backwardData t s g 0 w 0 dx 0) (fun g w dx ->
-                            Kernels.Conv.backwardData t s g 0 w 0 dx 0))
+                        (call (fun g w dx -> Kernels.ConvPadded.backwardData t s modes g 0 w 0 dx 0) (fun g w dx ->
+                            Kernels.ConvPadded.backwardData t s modes g 0 w 0 dx 0))
                         dy
                         weight.Storage
 
@@ -192,8 +194,8 @@ module Conv =
                     run2
                         "conv2d"
                         s.WeightLength
-                        (call (fun x g dw -> Kernels.Conv.backwardWeight t s x 0 g 0 dw 0) (fun x g dw ->
-                            Kernels.Conv.backwardWeight t s x 0 g 0 dw 0))
+                        (call (fun x g dw -> Kernels.ConvPadded.backwardWeight t s modes x 0 g 0 dw 0) (fun x g dw ->
+                            Kernels.ConvPadded.backwardWeight t s modes x 0 g 0 dw 0))
                         input.Storage
                         dy
 
@@ -204,8 +206,9 @@ module Conv =
                 Tensor.Leaf(channelSum out[0] out[1] (out[2] * out[3]) dy, [| out[1] |])
         |]
 
-    /// The convolution without bias: output shape, kernel spec, thread count and values.
-    let private conv2dValues (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
+    /// The convolution without bias, its padding filled by `modes`: output shape, kernel spec, thread count and
+    /// values.
+    let private conv2dValues (modes: PadMode * PadMode) (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
         let out =
             Shape.conv2d input.ShapeRef weight.ShapeRef cfg.Stride cfg.Padding cfg.Dilation cfg.Groups
 
@@ -217,7 +220,8 @@ module Conv =
             run2
                 "conv2d"
                 s.OutputLength
-                (call (fun x w y -> Kernels.Conv.forward t s x 0 w 0 y 0) (fun x w y -> Kernels.Conv.forward t s x 0 w 0 y 0))
+                (call (fun x w y -> Kernels.ConvPadded.forward t s modes x 0 w 0 y 0) (fun x w y ->
+                    Kernels.ConvPadded.forward t s modes x 0 w 0 y 0))
                 input.Storage
                 weight.Storage
 
@@ -227,20 +231,39 @@ module Conv =
     /// [O] → [N; O; Ho; Wo] with Ho = ⌊(H + 2p − d(kh − 1) − 1)/s⌋ + 1. Reverse: backward-data, backward-weight
     /// and the per-channel sum of the adjoint.
     let conv2d (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
-        let out, s, t, y = conv2dValues cfg weight bias input
+        let modes = PadMode.Zeros, PadMode.Zeros
+        let out, s, t, y = conv2dValues modes cfg weight bias input
 
         bias
         |> Option.iter (fun b -> addBias out[0] out[1] (out[2] * out[3]) y b.Storage)
 
         let inputs = Array.append [| input; weight |] (Option.toArray bias)
-        Tensor.Make(y, out, "conv2d", inputs, fun dy -> conv2dReverse s t input weight bias out dy.Storage)
+        Tensor.Make(y, out, "conv2d", inputs, fun dy -> conv2dReverse modes s t input weight bias out dy.Storage)
+
+    /// `conv2d` whose padding `cfg.Padding` = (rows, columns) is filled by `rowMode` along the rows and `colMode`
+    /// along the columns (`PadMode.Reflect`: each pad smaller than its axis; `Circular`; `Zeros`: `conv2d`)
+    /// instead of zeros, as one op without the padded tensor (`Kernels.ConvPadded`: stride-1 convolutions fill
+    /// the border of the buffer they copy each image into anyway). Law: when either mode is not `Zeros`, values
+    /// and the input, weight and bias gradients equal, bit for bit, those of `conv2d { cfg with Padding = (0, 0) }
+    /// weight bias` applied to `Pad.pad2d (rowMode, ph, ph) (colMode, pw, pw) input`; with both `Zeros` it is
+    /// `conv2d cfg` (equal up to rounding).
+    let conv2dPadded (rowMode: PadMode, colMode: PadMode) (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
+        let modes = rowMode, colMode
+        let out, s, t, y = conv2dValues modes cfg weight bias input
+
+        bias
+        |> Option.iter (fun b -> addBias out[0] out[1] (out[2] * out[3]) y b.Storage)
+
+        let inputs = Array.append [| input; weight |] (Option.toArray bias)
+        Tensor.Make(y, out, "conv2dPadded", inputs, fun dy -> conv2dReverse modes s t input weight bias out dy.Storage)
 
     /// ReLU(conv2d cfg weight bias input) as one op: the bias add and max(·, 0) run in one pass over the
     /// convolution's output (no separate ReLU tensor), and the reverse rule masks the adjoint where the output is
     /// 0 before the convolution's reverse. Law: equal, value and gradients bit for bit, to
     /// `Activation.relu (conv2d cfg weight bias input)`.
     let conv2dRelu (cfg: Conv2dConfig) (weight: Tensor) (bias: Tensor option) (input: Tensor) =
-        let out, s, t, y = conv2dValues cfg weight bias input
+        let modes = PadMode.Zeros, PadMode.Zeros
+        let out, s, t, y = conv2dValues modes cfg weight bias input
         let plane = out[2] * out[3]
         let c = out[1]
 
@@ -284,7 +307,7 @@ module Conv =
             out,
             "conv2dRelu",
             inputs,
-            fun dy -> conv2dReverse s t input weight bias out (RawElementwise.leakyMask 0.0 y dy.Storage)
+            fun dy -> conv2dReverse modes s t input weight bias out (RawElementwise.leakyMask 0.0 y dy.Storage)
         )
 
     /// The transposed convolution (the adjoint of conv2d in its input, as in PyTorch): input [N; C; H; W],

@@ -5,13 +5,13 @@ namespace EquiSphere.Tensor
 [<RequireQualifiedAccess>]
 module Norm =
 
+    open System
+
     let private floats (t: Tensor) = t.ToArray()
 
-    /// Batch norm. In training mode normalizes with the batch mean and biased variance, and updates
-    /// `runningMean`/`runningVar` in place: r ← (1 − momentum)·r + momentum·batch (the variance with Bessel's
-    /// correction, as PyTorch). In evaluation mode normalizes with the running statistics. Then y = x̂·γ + β
-    /// when `weight` γ and `bias` β ([C]) are given. Running statistics are [C] tensors of x's dtype.
-    let batchNorm
+    /// Checks the operands, computes the statistics (updating the running ones in training mode) and returns
+    /// (n, c, p, γ, mean, 1/√(var + ε), scale = γ/√(var + ε), shift = β − mean·scale), all per channel in float64.
+    let private prepare
         (training: bool)
         (momentum: float)
         (eps: float)
@@ -74,6 +74,39 @@ module Norm =
         let invStd = var |> Array.map (fun v -> 1.0 / sqrt (v + eps))
         let scale = Array.init c (fun i -> gamma[i] * invStd[i])
         let shift = Array.init c (fun i -> beta[i] - mean[i] * scale[i])
+        n, c, p, gamma, mean, invStd, scale, shift
+
+    /// The adjoints [dx; dγ; dβ] (dγ, dβ only for the operands given) from dx and the channel sums Σg·x̂, Σg.
+    let private adjoints (x: Tensor) (weight: Tensor option) (bias: Tensor option) (c: int) dx (sg: float[]) (sgx: float[]) =
+        Array.concat
+            [
+                [| dx |]
+                (if weight.IsSome then
+                     [| Tensor.Leaf(Storage.ofFloats x.Dtype sgx, [| c |]) |]
+                 else
+                     [||])
+                (if bias.IsSome then
+                     [| Tensor.Leaf(Storage.ofFloats x.Dtype sg, [| c |]) |]
+                 else
+                     [||])
+            ]
+
+    /// Batch norm. In training mode normalizes with the batch mean and biased variance, and updates
+    /// `runningMean`/`runningVar` in place: r ← (1 − momentum)·r + momentum·batch (the variance with Bessel's
+    /// correction, as PyTorch). In evaluation mode normalizes with the running statistics. Then y = x̂·γ + β
+    /// when `weight` γ and `bias` β ([C]) are given. Running statistics are [C] tensors of x's dtype.
+    let batchNorm
+        (training: bool)
+        (momentum: float)
+        (eps: float)
+        (runningMean: Tensor)
+        (runningVar: Tensor)
+        (weight: Tensor option)
+        (bias: Tensor option)
+        (x: Tensor)
+        =
+        let n, c, p, gamma, mean, invStd, scale, shift =
+            prepare training momentum eps runningMean runningVar weight bias x
 
         let y =
             match x.Storage with
@@ -113,16 +146,65 @@ module Norm =
 
                         Tensor.Leaf(s, x.ShapeRef)
 
-                Array.concat
-                    [
-                        [| dx |]
-                        (if weight.IsSome then
-                             [| Tensor.Leaf(Storage.ofFloats x.Dtype sgx, [| c |]) |]
-                         else
-                             [||])
-                        (if bias.IsSome then
-                             [| Tensor.Leaf(Storage.ofFloats x.Dtype sg, [| c |]) |]
-                         else
-                             [||])
-                    ]
+                adjoints x weight bias c dx sg sgx
+        )
+
+    /// ReLU of `batchNorm` as one op (the pre-activation of a residual block): the same arguments, values and
+    /// gradients bit for bit as `Activation.relu (batchNorm training momentum eps runningMean runningVar weight
+    /// bias x)`, the running statistics updated the same way, but without the intermediate tensor: in float32 the
+    /// normalization and the max share one pass over each plane, and the reverse rule masks the adjoint where
+    /// the output is 0 while it forms the channel sums and dx, one task per channel.
+    let batchNormRelu
+        (training: bool)
+        (momentum: float)
+        (eps: float)
+        (runningMean: Tensor)
+        (runningVar: Tensor)
+        (weight: Tensor option)
+        (bias: Tensor option)
+        (x: Tensor)
+        =
+        let n, c, p, gamma, mean, invStd, scale, shift =
+            prepare training momentum eps runningMean runningVar weight bias x
+
+        let y =
+            match x.Storage with
+            | S32 a -> S32(RawNorm.affineRelu32 n c p scale shift a)
+            | S64 a ->
+                let z = RawNorm.affine n c p scale shift id a
+                Numerics.Tensors.TensorPrimitives.Max(ReadOnlySpan z, 0.0, Span z)
+                S64 z
+
+        let inputs = Array.concat [ [| x |]; Option.toArray weight; Option.toArray bias ]
+
+        Tensor.Make(
+            y,
+            x.ShapeRef,
+            "batchNormRelu",
+            inputs,
+            fun g ->
+                match x.Storage, y, g.Storage with
+                | S32 a, S32 yv, S32 b ->
+                    let sg, sgx, dx =
+                        RawNorm.reluBackward32 training x.IsTracked n c p mean invStd gamma scale a yv b
+
+                    adjoints x weight bias c (if isNull dx then null else Tensor.Leaf(S32 dx, x.ShapeRef)) sg sgx
+                | S64 a, S64 yv, S64 b ->
+                    let gm =
+                        match RawElementwise.leakyMask 0.0 (S64 yv) (S64 b) with
+                        | S64 gm -> gm
+                        | _ -> invalidOp "batchNormRelu: dtype mismatch"
+
+                    let sg, sgx = RawNorm.reduceGrad n c p mean invStd a gm
+
+                    let dx =
+                        if not x.IsTracked then
+                            null
+                        elif training then
+                            Tensor.Leaf(S64(RawNorm.trainBackward n c p mean invStd gamma sg sgx id a gm), x.ShapeRef)
+                        else
+                            Tensor.Leaf(S64(RawNorm.affine n c p scale (Array.zeroCreate c) id gm), x.ShapeRef)
+
+                    adjoints x weight bias c dx sg sgx
+                | _ -> invalidOp "batchNormRelu: dtype mismatch"
         )

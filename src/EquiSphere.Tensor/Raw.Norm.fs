@@ -226,3 +226,119 @@ module RawNorm =
         |> ignore
 
         dx
+
+    /// float32 y = max(x·scale[c] + shift[c], 0): the planes of `affine32` with ReLU's max applied while each
+    /// plane is still in cache (the same three TensorPrimitives calls per plane as `affine32` followed by ReLU,
+    /// so the values are bit-identical to the unfused pair). Planes are split into fixed contiguous ranges by
+    /// `RawSplit.parts` of the element count.
+    let affineRelu32 (n: int) (c: int) (p: int) (scale: float[]) (shift: float[]) (x: float32[]) =
+        let y = GC.AllocateUninitializedArray<float32> x.Length
+        let planes = n * c
+        let parts = min planes (RawSplit.parts x.Length)
+        let per = (planes + parts - 1) / parts
+
+        let body (k0: int) (k1: int) =
+            for k in k0 .. k1 - 1 do
+                let dst = Span(y, k * p, p)
+                TensorPrimitives.Multiply(ReadOnlySpan(x, k * p, p), float32 scale[k % c], dst)
+                TensorPrimitives.Add(ReadOnlySpan(y, k * p, p), float32 shift[k % c], dst)
+                TensorPrimitives.Max(ReadOnlySpan(y, k * p, p), 0.0f, dst)
+
+        if parts <= 1 then
+            body 0 planes
+        else
+            Parallel.For(0, parts, fun t -> body (t * per) (min planes ((t + 1) * per)))
+            |> ignore
+
+        y
+
+    /// gm ← g where y > 0, else g·0 (ReLU's adjoint mask on its output y, SIMD), for `count` elements from `off`.
+    let private reluMask (y: float32[]) (g: float32[]) (off: int) (count: int) (gm: float32[]) =
+        let w = Numerics.Vector<float32>.Count
+        let zero = Numerics.Vector<float32>.Zero
+        let mutable i = 0
+
+        while i <= count - w do
+            let yv = Numerics.Vector<float32>(y, off + i)
+            let gv = Numerics.Vector<float32>(g, off + i)
+            Numerics.Vector.ConditionalSelect(Numerics.Vector.GreaterThan(yv, zero), gv, gv * zero).CopyTo(gm, i)
+            i <- i + w
+
+        while i < count do
+            gm[i] <- (if y[off + i] > 0.0f then g[off + i] else g[off + i] * 0.0f)
+            i <- i + 1
+
+    /// The reverse of float32 batch norm + ReLU in one task per channel: with gm = g·[y > 0] (y the fused op's
+    /// output) it forms Σgm and Σgm·x̂ (as `reduceGrad32`) and, when `withDx`, dx from the same channel while its
+    /// planes are still in cache: in training mode as `trainBackward32`, in evaluation mode scale·gm + 0 (as
+    /// `affine32` with a zero shift). Every plane goes through the same TensorPrimitives calls as the unfused
+    /// ReLU adjoint followed by the batch-norm reverse, so (Σg, Σg·x̂, dx) are bit-identical to it. Returns
+    /// (Σgm, Σgm·x̂, dx), dx null when not `withDx`.
+    let reluBackward32
+        (training: bool)
+        (withDx: bool)
+        (n: int)
+        (c: int)
+        (p: int)
+        (mean: float[])
+        (invStd: float[])
+        (gamma: float[])
+        (scale: float[])
+        (x: float32[])
+        (y: float32[])
+        (g: float32[])
+        =
+        let sg = Array.zeroCreate c
+        let sgx = Array.zeroCreate c
+
+        let dx =
+            if withDx then
+                GC.AllocateUninitializedArray<float32> x.Length
+            else
+                null
+
+        let m = float (n * p)
+
+        Parallel.For(
+            0,
+            c,
+            (fun () -> Array.zeroCreate<float32> p),
+            (fun ch _ (gm: float32[]) ->
+                let gms = ReadOnlySpan(gm, 0, p)
+                let mutable a = 0.0
+                let mutable b = 0.0
+
+                for i in 0 .. n - 1 do
+                    let off = (i * c + ch) * p
+                    reluMask y g off p gm
+                    a <- a + float (TensorPrimitives.Sum gms)
+                    b <- b + float (TensorPrimitives.Dot(gms, ReadOnlySpan(x, off, p)))
+
+                sg[ch] <- a
+                sgx[ch] <- invStd[ch] * (b - mean[ch] * a)
+
+                if withDx then
+                    let k1 = gamma[ch] * invStd[ch]
+                    let mg, mgx = sg[ch] / m, sgx[ch] / m
+                    let bx = -k1 * mgx * invStd[ch]
+                    let c0 = k1 * (-mg + mgx * invStd[ch] * mean[ch])
+
+                    for i in 0 .. n - 1 do
+                        let off = (i * c + ch) * p
+                        reluMask y g off p gm
+                        let dst = Span(dx, off, p)
+
+                        if training then
+                            TensorPrimitives.Multiply(ReadOnlySpan(x, off, p), float32 bx, dst)
+                            TensorPrimitives.Add(ReadOnlySpan(dx, off, p), float32 c0, dst)
+                            TensorPrimitives.MultiplyAdd(gms, float32 k1, ReadOnlySpan(dx, off, p), dst)
+                        else
+                            TensorPrimitives.Multiply(gms, float32 scale[ch], dst)
+                            TensorPrimitives.Add(ReadOnlySpan(dx, off, p), 0.0f, dst)
+
+                gm),
+            (fun _ -> ())
+        )
+        |> ignore
+
+        sg, sgx, dx

@@ -109,3 +109,65 @@ let ``reverse rules of conv-transpose2d match finite differences`` () =
         let b = random rng [| 2 * g |]
         let op = (if fst cfg.Stride > 1 then 1 else 0), 0
         check "convTranspose2d" rng (fun xs -> Conv.convTranspose2d cfg op xs[1] (Some xs[2]) xs[0]) [| x; w; b |])
+
+/// A random padding (1–2 per axis) and mode per axis, not both zeros, for inputs of at least 3 × 3 (reflect
+/// needs pad < size).
+let private randomModes (rng: Random) =
+    let rowMode = [| PadMode.Zeros; PadMode.Reflect; PadMode.Circular |][rng.Next 3]
+
+    let colMode =
+        if rowMode = PadMode.Zeros then
+            [| PadMode.Reflect; PadMode.Circular |][rng.Next 2]
+        else
+            [| PadMode.Zeros; PadMode.Reflect; PadMode.Circular |][rng.Next 3]
+
+    (rowMode, rng.Next(1, 3)), (colMode, rng.Next(1, 3))
+
+[<Fact>]
+let ``conv2dPadded equals conv2d of pad2d bit for bit in values and gradients`` () =
+    // float32, reflect or circular on at least one axis; stride 1 (the fused fill of the padded buffer, small
+    // images stacked) and stride 2 (padded copy)
+    property 20 (fun (seed: int) ->
+        let rng = Random seed
+        let (rowMode, ph), (colMode, pw) = randomModes rng
+        let cfg, g = randomConfig rng
+        let cfg = { cfg with Padding = (0, 0) }
+        let f32 = Tensor.convert Float32
+
+        let x =
+            f32 (random rng [| rng.Next(1, 6); 2 * g; rng.Next(3, 10); rng.Next(3, 10) |])
+
+        let w = f32 (random rng [| 3 * g; 2; rng.Next(1, 4); rng.Next(1, 4) |])
+        let b = f32 (random rng [| 3 * g |])
+
+        let fused (xs: Tensor[]) =
+            Conv.conv2dPadded (rowMode, colMode) { cfg with Padding = (ph, pw) } xs[1] (Some xs[2]) xs[0]
+
+        let composed (xs: Tensor[]) =
+            Conv.conv2d cfg xs[1] (Some xs[2]) (Pad.pad2d (rowMode, ph, ph) (colMode, pw, pw) xs[0])
+
+        let run (f: Tensor[] -> Tensor) =
+            let y =
+                use _ = Tensor.noGrad ()
+                f [| x; w; b |]
+
+            let v = f32 (random (Random seed) y.Shape)
+            let _, grads = Tensor.valueAndGradN (fun xs -> Tensor.sum (f xs * v)) [| x; w; b |]
+            Array.append [| y.ToArray() |] (grads |> Array.map (fun t -> t.ToArray()))
+
+        let a, e = run fused, run composed
+
+        for i in 0 .. a.Length - 1 do
+            Assert.Equal<float[]>(e[i], a[i]))
+
+[<Fact>]
+let ``reverse rules of conv2dPadded match finite differences`` () =
+    property 10 (fun (seed: int) ->
+        let rng = Random seed
+        let (rowMode, ph), (colMode, pw) = randomModes rng
+        let cfg, g = randomConfig rng
+        let cfg = { cfg with Padding = (ph, pw) }
+        let x = random rng [| 2; 2 * g; 5; 4 |]
+        let w = random rng [| 2 * g; 2; 3; 2 |]
+        let b = random rng [| 2 * g |]
+        check "conv2dPadded" rng (fun xs -> Conv.conv2dPadded (rowMode, colMode) cfg xs[1] (Some xs[2]) xs[0]) [| x; w; b |])

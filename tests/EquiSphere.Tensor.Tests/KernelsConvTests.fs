@@ -415,3 +415,100 @@ let ``strided convolutions of small images stacked side by side in im2col equal 
 
         Assert.Equal<float[]>(forward32 1 s x w, forward32 3 s x w)
         Assert.Equal<float32[]>(backData32 1, backData32 3))
+
+[<Fact>]
+let ``stride-1 convolutions of tiny images, whose output is at most half the padded input, equal the direct sums and adjoints`` () =
+    // Inputs of 2–5 pixels per side with kernels that leave 1–2 output pixels per side (the encoder's 4 × 4 → 2 × 2
+    // convolutions and its 2 × 2 → 1 × 1 head): these take the stacked im2col path instead of the wide grid, for
+    // 1 or 3 threads; forward and backwardData are bit-identical across those thread counts.
+    property 30 (fun (seed: int) ->
+        let rng = Random seed
+        let h, w = rng.Next(2, 6), rng.Next(2, 6)
+        let pad = rng.Next(0, 2)
+        let oh, ow = rng.Next(1, 3), rng.Next(1, 3)
+
+        let oh, ow =
+            if 2 * oh * ow <= (h + 2 * pad) * (w + 2 * pad) then
+                oh, ow
+            else
+                1, 1
+
+        let kh, kw = max 1 (h + 2 * pad - oh + 1), max 1 (w + 2 * pad - ow + 1)
+
+        let s =
+            { Conv.spec (rng.Next(4, 12)) (rng.Next(1, 20)) (rng.Next(1, 12)) (h, w) (kh, kw) with
+                PadH = pad
+                PadW = pad
+            }
+
+        Assert.True(2 * s.OutHeight * s.OutWidth <= (h + 2 * pad) * (w + 2 * pad), sprintf "not tiny: %A" s)
+
+        let x, wt, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let e = conv s x wt
+
+        let backData32 t =
+            let dx = Array.create s.InputLength nanf
+            Conv.backwardData t s (Array.map float32 dy) 0 (Array.map float32 wt) 0 dx 0
+            dx
+
+        for t in [ 1; 3 ] do
+            closeTo (sprintf "forward float64 %d threads %A" t s) KTol.f64 e (forward64 t s x wt)
+            let dx, dw = Array.create s.InputLength nan, Array.create s.WeightLength nan
+            Conv.backwardData t s dy 0 wt 0 dx 0
+            Conv.backwardWeight t s x 0 dy 0 dw 0
+            adjointClose "in x" (dot e dy) (dot x dx)
+            adjointClose "in w" (dot e dy) (dot wt dw)
+            closeTo "backwardData float32" KTol.f32 dx (Array.map float (backData32 t))
+            let dw32 = Array.create s.WeightLength nanf
+            Conv.backwardWeight t s (Array.map float32 x) 0 (Array.map float32 dy) 0 dw32 0
+            closeTo "backwardWeight float32" KTol.f32 dw (Array.map float dw32)
+
+        Assert.Equal<float[]>(forward32 1 s x wt, forward32 3 s x wt)
+        Assert.Equal<float32[]>(backData32 1, backData32 3))
+
+[<Fact>]
+let ``stride-1 convolutions whose output rows are multiples of 8 wide, with the exact-pixel weight gradient, equal the direct sums and adjoints``
+    ()
+    =
+    // OW = 8 or 16 (the weight gradient's GEMM then runs over the output pixels only, read eight at a time), one
+    // image or several per stack, groups and dilation, 1 or 3 threads.
+    property 20 (fun (seed: int) ->
+        let rng = Random seed
+        let k = rng.Next(1, 4)
+        let dil = rng.Next(1, 3)
+        let pad = rng.Next(0, 3)
+        let ow = 8 * rng.Next(1, 3)
+        let w = ow - 2 * pad + dil * (k - 1)
+        let groups = rng.Next(1, 3)
+
+        let s =
+            { Conv.spec
+                  (rng.Next(1, 10))
+                  (groups * rng.Next(1, 4))
+                  (groups * rng.Next(1, 5))
+                  (rng.Next(max 1 (dil * (k - 1) + 1 - 2 * pad), 12), max 1 w)
+                  (k, k) with
+                PadH = pad
+                PadW = pad
+                DilationH = dil
+                DilationW = dil
+                Groups = groups
+            }
+
+        Assert.Equal(ow, s.OutWidth)
+
+        let x, wt, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let e = conv s x wt
+
+        for t in [ 1; 3 ] do
+            closeTo (sprintf "forward float64 %d threads %A" t s) KTol.f64 e (forward64 t s x wt)
+            let dw = Array.create s.WeightLength nan
+            Conv.backwardWeight t s x 0 dy 0 dw 0
+            adjointClose "in w" (dot e dy) (dot wt dw)
+            let dw32 = Array.create s.WeightLength nanf
+            Conv.backwardWeight t s (Array.map float32 x) 0 (Array.map float32 dy) 0 dw32 0
+            closeTo "backwardWeight float32" KTol.f32 dw (Array.map float dw32))

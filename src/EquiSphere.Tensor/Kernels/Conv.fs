@@ -338,9 +338,15 @@ module Conv =
     /// Stride-1 convolutions skip im2col: on the zero-padded image xp [Cig, Hp, Wp] (Hp = H + 2·PadH,
     /// Wp = W + 2·PadW), row (ci·KH + kh)·KW + kw of the column matrix is the contiguous run of xp starting at
     /// ci·Hp·Wp + kh·DilationH·Wp + kw·DilationW, read on a "wide" output grid of OH rows of Wp columns (of which
-    /// the first OW are real). One GEMM with these gathered rows gives the output on the wide grid.
+    /// the first OW are real). One GEMM with these gathered rows gives the output on the wide grid. Only when
+    /// more than half of the wide grid is output (OH·OW > Hp·Wp / 2): tiny images (the encoder's 4 × 4 and
+    /// 2 × 2 outputs of 6 × 6 and 4 × 4 inputs, its 1 × 1 head) would spend most of the GEMM on dropped columns,
+    /// and the stacked im2col path computes exactly the output columns.
     let private isShifted (s: Conv2dSpec) =
-        s.StrideH = 1 && s.StrideW = 1 && not (isPointwise s)
+        s.StrideH = 1
+        && s.StrideW = 1
+        && not (isPointwise s)
+        && 2 * s.OutHeight * s.OutWidth > (s.Height + 2 * s.PadH) * (s.Width + 2 * s.PadW)
 
     /// Small images are stacked: nb padded images of one channel lie one below the other in xp
     /// [Cig, nb·Hp, Wp], so one GEMM covers nb images (the rows between two images' outputs are computed and
@@ -359,6 +365,15 @@ module Conv =
                 ci * nb * hp * wp + kh * s.DilationH * wp + kw * s.DilationW)
 
         hp, wp, nw, rows
+
+    /// The positions on the wide grid of the output pixels of nb stacked images, image by image, row-major:
+    /// pixel (r, c) of image b at (b·Hp + r)·Wp + c. The forward GEMM gathers exactly these columns
+    /// (`Gemm.gemmRowsCols`), so the Wp − OW padding columns of each row and the Hp − OH rows between images
+    /// cost nothing.
+    let private outputColumns (s: Conv2dSpec) (nb: int) =
+        let hp, wp = s.Height + 2 * s.PadH, s.Width + 2 * s.PadW
+        let oh, ow = s.OutHeight, s.OutWidth
+        Array.init (nb * oh * ow) (fun j -> ((j / (oh * ow)) * hp + (j / ow) % oh) * wp + j % ow)
 
     /// Wide columns a stack aims for: below this a GEMM's n is too small to fill the register tiles and amortize
     /// the packing of the weights (the 2 × 2 … 16 × 16 stages of the encoder); 34 × 34 padded images and larger
@@ -422,8 +437,19 @@ module Conv =
             run scratch size threads 0 batch
             release scratch
 
-    /// y ← conv(x, w): x [N, Cin, H, W] at xOff, w [Cout, Cin/G, KH, KW] at wOff, y [N, Cout, OH, OW] at yOff.
-    let forward (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (w: 'T[]) (wOff: int) (y: 'T[]) (yOff: int) =
+    /// `forward` whose stride-1 (shifted) path fills each stack's padded buffer with `fill` (`padImage`'s
+    /// arguments: zero padding there; `ConvPadded` passes reflect or circular borders).
+    let internal forwardWith
+        (fill: Conv2dSpec -> 'T[] -> int -> int -> int -> int -> int -> 'T[] -> unit)
+        (threads: int)
+        (s: Conv2dSpec)
+        (x: 'T[])
+        (xOff: int)
+        (w: 'T[])
+        (wOff: int)
+        (y: 'T[])
+        (yOff: int)
+        =
         KernelCheck.floatType<'T> "x"
         KernelCheck.positive "threads" threads
         validate s
@@ -438,33 +464,38 @@ module Conv =
         if isShifted s then
             let hp, wp, _, _ = shiftedLayout s cig 1
             let plane = hp * wp
-            let oh, ow = s.OutHeight, s.OutWidth
 
             forStacks
                 threads
                 s.Batch
                 (stackSize plane)
-                (fun size ->
-                    let _, _, nw, _ = shiftedLayout s cig size
-                    rent<'T>(cig * size * plane), rent<'T>(cog * nw))
+                (fun size -> rent<'T>(cig * size * plane), rent<'T>(cog * size * ohw))
                 (fun (xp, yw) t n0 n1 ->
                     let nb = n1 - n0
-                    let _, _, nw, bRows = shiftedLayout s cig nb
+                    let _, _, _, bRows = shiftedLayout s cig nb
+                    let cols = outputColumns s nb
 
                     for g in 0 .. s.Groups - 1 do
                         Array.Clear(xp, 0, cig * nb * plane)
 
                         for b in 0 .. nb - 1 do
-                            padImage s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+                            fill s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
 
-                        Gemm.gemmRows t MatOp.AsIs MatOp.AsIs cog nw kg 1.0 w (wOff + g * cog * kg) kg xp bRows 0.0 yw 0 nw
+                        let wBase = wOff + g * cog * kg
 
-                        for b in 0 .. nb - 1 do
-                            let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+                        if nb = 1 then
+                            // one image: C is the image's output block itself
+                            let yBase = yOff + (n0 * s.OutChannels + g * cog) * ohw
+                            Gemm.gemmRowsCols t MatOp.AsIs MatOp.AsIs cog cols.Length kg 1.0 w wBase kg xp bRows cols 0.0 y yBase ohw
+                        else
+                            let ld = nb * ohw
+                            Gemm.gemmRowsCols t MatOp.AsIs MatOp.AsIs cog ld kg 1.0 w wBase kg xp bRows cols 0.0 yw 0 ld
 
-                            for co in 0 .. cog - 1 do
-                                for r in 0 .. oh - 1 do
-                                    Im2col.copyRun yw (co * nw + (b * hp + r) * wp) y (yBase + (co * oh + r) * ow) ow)
+                            for b in 0 .. nb - 1 do
+                                let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+
+                                for co in 0 .. cog - 1 do
+                                    Im2col.copyRun yw (co * ld + b * ohw) y (yBase + co * ohw) ohw)
                 (fun (xp, yw) ->
                     giveBack xp
                     giveBack yw)
@@ -517,6 +548,10 @@ module Conv =
                 (fun col ->
                     if not pointwise then
                         giveBack col)
+
+    /// y ← conv(x, w): x [N, Cin, H, W] at xOff, w [Cout, Cin/G, KH, KW] at wOff, y [N, Cout, OH, OW] at yOff.
+    let forward (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (w: 'T[]) (wOff: int) (y: 'T[]) (yOff: int) =
+        forwardWith padImage threads s x xOff w wOff y yOff
 
     /// dx ← convᵀ_x(dy, w), the adjoint of `forward` in x (its gradient with respect to the input): dy
     /// [N, Cout, OH, OW] at dyOff, w at wOff, dx [N, Cin, H, W] at dxOff (overwritten).
@@ -616,10 +651,18 @@ module Conv =
                     if not pointwise then
                         giveBack col)
 
-    /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
-    /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
-    /// min(threads, N) contiguous chunks whose partial sums are added in chunk order.
-    let backwardWeight (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (dy: 'T[]) (dyOff: int) (dw: 'T[]) (dwOff: int) =
+    /// `backwardWeight` whose stride-1 (shifted) path fills the padded images with `fill` (as `forwardWith`).
+    let internal backwardWeightWith
+        (fill: Conv2dSpec -> 'T[] -> int -> int -> int -> int -> int -> 'T[] -> unit)
+        (threads: int)
+        (s: Conv2dSpec)
+        (x: 'T[])
+        (xOff: int)
+        (dy: 'T[])
+        (dyOff: int)
+        (dw: 'T[])
+        (dwOff: int)
+        =
         KernelCheck.floatType<'T> "x"
         KernelCheck.positive "threads" threads
         validate s
@@ -644,6 +687,8 @@ module Conv =
             let size = stackSize plane (n1 - n0)
             let _, _, nwMax, _ = shiftedLayout s cig size
             let oh, ow = s.OutHeight, s.OutWidth
+            // exact pixel columns when the transposing packer can read them eight at a time
+            let exact = ow % 8 = 0
             let xp = rent<'T>(cig * size * plane)
             let dyw = rent<'T>(cog * nwMax)
 
@@ -654,18 +699,40 @@ module Conv =
 
                 for g in 0 .. s.Groups - 1 do
                     Array.Clear(xp, 0, cig * nb * plane)
-                    Array.Clear(dyw, 0, cog * nw)
 
                     for b in 0 .. nb - 1 do
-                        let n = m0 + b
-                        padImage s x (xOff + (n * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
-                        let dyBase = dyOff + (n * s.OutChannels + g * cog) * ohw
+                        fill s x (xOff + ((m0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
 
-                        for co in 0 .. cog - 1 do
-                            for r in 0 .. oh - 1 do
-                                Im2col.copyRun dy (dyBase + (co * oh + r) * ow) dyw (co * nw + (b * hp + r) * wp) ow
+                    let dwBase = tOff + g * cog * kg
 
-                    Gemm.gemmRows t MatOp.AsIs MatOp.Transposed cog kg nw 1.0 dyw 0 nw xp bRows beta target (tOff + g * cog * kg) kg
+                    if exact then
+                        // k runs over the output pixels only: dy of the stack as [cog, nb·OH·OW] against the gathered
+                        // rows read at the pixels' positions (rows of OW = 8j pixels keep eight k consecutive)
+                        let cols = outputColumns s nb
+                        let ld = nb * ohw
+
+                        if nb = 1 then
+                            let dyBase = dyOff + (m0 * s.OutChannels + g * cog) * ohw
+                            Gemm.gemmRowsCols t MatOp.AsIs MatOp.Transposed cog kg ld 1.0 dy dyBase ohw xp bRows cols beta target dwBase kg
+                        else
+                            for b in 0 .. nb - 1 do
+                                let dyBase = dyOff + ((m0 + b) * s.OutChannels + g * cog) * ohw
+
+                                for co in 0 .. cog - 1 do
+                                    Im2col.copyRun dy (dyBase + co * ohw) dyw (co * ld + b * ohw) ohw
+
+                            Gemm.gemmRowsCols t MatOp.AsIs MatOp.Transposed cog kg ld 1.0 dyw 0 ld xp bRows cols beta target dwBase kg
+                    else
+                        Array.Clear(dyw, 0, cog * nw)
+
+                        for b in 0 .. nb - 1 do
+                            let dyBase = dyOff + ((m0 + b) * s.OutChannels + g * cog) * ohw
+
+                            for co in 0 .. cog - 1 do
+                                for r in 0 .. oh - 1 do
+                                    Im2col.copyRun dy (dyBase + (co * oh + r) * ow) dyw (co * nw + (b * hp + r) * wp) ow
+
+                        Gemm.gemmRows t MatOp.AsIs MatOp.Transposed cog kg nw 1.0 dyw 0 nw xp bRows beta target dwBase kg
 
             giveBack xp
             giveBack dyw
@@ -756,3 +823,15 @@ module Conv =
             |> ignore
 
             Im2col.sumInto partials s.WeightLength dw dwOff
+
+    /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
+    /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
+    /// min(threads, N) contiguous chunks whose partial sums are added in chunk order.
+    let backwardWeight (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (dy: 'T[]) (dyOff: int) (dw: 'T[]) (dwOff: int) =
+        backwardWeightWith padImage threads s x xOff dy dyOff dw dwOff
+
+    /// Whether `forwardWith`/`backwardWeightWith` read the input through `fill` (the stride-1 shifted path) and
+    /// the same convolution on the input padded beforehand (padding 0) takes that path too (not for 1 × 1
+    /// kernels, which are pointwise once unpadded), so that filling the border in `fill` changes no sum.
+    let internal readsThroughFill (s: Conv2dSpec) =
+        isShifted s && not (s.KernelHeight = 1 && s.KernelWidth = 1)

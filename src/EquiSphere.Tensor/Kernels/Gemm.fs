@@ -229,13 +229,16 @@ module Gemm =
     /// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into micro-panels of NR columns: panel q holds
     /// B̃[p·NR + c] = op(B)[p0 + p, j0 + q·NR + c]; columns past nc are zero. Row r of the stored matrix starts at
     /// b + r·ldb, or at b + bRows[r] when `bRows` is not null (rows gathered from anywhere in one array, as the
-    /// shifted views of a padded image in a stride-1 convolution).
+    /// shifted views of a padded image in a stride-1 convolution). With op(B) = B and `bCols` not null, column j
+    /// of a row is at the row's start + bCols[j] (the output pixels of stacked padded images, skipping the
+    /// padding columns and rows): each panel row is copied as the runs of consecutive offsets in its columns.
     let private packB<'T when 'T: unmanaged>
         (nr: int)
         (opB: MatOp)
         (b: nativeptr<'T>)
         (ldb: int)
         (bRows: int[])
+        (bCols: int[])
         (p0: int)
         (kc: int)
         (j0: int)
@@ -247,12 +250,53 @@ module Gemm =
         let rowStart r =
             if isNull bRows then r * ldb else bRows[r]
 
+        // runs of the current panel: (column in the panel, source offset, length), at most NR of them
+        let runs = if isNull bCols then null else Array.zeroCreate<int>(3 * nr)
+
         for q in 0 .. panels - 1 do
             let cBase = j0 + q * nr
             let cols = min nr (nc - q * nr)
             let panel = NativePtr.add dst (q * nr * kc)
 
             match opB with
+            | MatOp.AsIs when not (isNull bCols) ->
+                let mutable count = 0
+                let mutable c = 0
+
+                while c < cols do
+                    let start = c
+                    c <- c + 1
+
+                    while c < cols && bCols[cBase + c] = bCols[cBase + c - 1] + 1 do
+                        c <- c + 1
+
+                    runs[3 * count] <- start
+                    runs[3 * count + 1] <- bCols[cBase + start]
+                    runs[3 * count + 2] <- c - start
+                    count <- count + 1
+
+                let w = Vector256<'T>.Count
+
+                for p in 0 .. kc - 1 do
+                    let src = NativePtr.add b (rowStart (p0 + p))
+                    let out = NativePtr.add panel (p * nr)
+
+                    for r in 0 .. count - 1 do
+                        let o = NativePtr.add out runs[3 * r]
+                        let i = NativePtr.add src runs[3 * r + 1]
+                        let len = runs[3 * r + 2]
+                        let mutable e = 0
+
+                        while e + w <= len do
+                            Vector256.Store(Vector256.Load(NativePtr.add i e), NativePtr.add o e)
+                            e <- e + w
+
+                        while e < len do
+                            NativePtr.set o e (NativePtr.get i e)
+                            e <- e + 1
+
+                    for e in cols .. nr - 1 do
+                        NativePtr.set out e Unchecked.defaultof<'T>
             | MatOp.AsIs when cols = nr ->
                 // NR is three SIMD vectors wide: copy each row of the panel with three vector moves.
                 let mutable out = panel
@@ -294,22 +338,29 @@ module Gemm =
                 let out = cast<'T, float32> panel
 
                 let row c =
-                    cast<'T, float32>(NativePtr.add b (rowStart (cBase + c) + p0))
+                    cast<'T, float32>(NativePtr.add b (rowStart (cBase + c)))
+
+                // offset of k index p0 + p within a stored row (gathered columns: eight consecutive k from a
+                // multiple of 8 are consecutive in memory, which `gemmRowsCols` checks)
+                let kOff p =
+                    if isNull bCols then p0 + p else bCols[p0 + p]
 
                 for c0 in 0..8 .. c8 - 1 do
                     let s0, s1, s2, s3 = row c0, row (c0 + 1), row (c0 + 2), row (c0 + 3)
                     let s4, s5, s6, s7 = row (c0 + 4), row (c0 + 5), row (c0 + 6), row (c0 + 7)
 
                     for p in 0..8 .. k8 - 1 do
+                        let o = kOff p
+
                         transpose8
-                            (NativePtr.add s0 p)
-                            (NativePtr.add s1 p)
-                            (NativePtr.add s2 p)
-                            (NativePtr.add s3 p)
-                            (NativePtr.add s4 p)
-                            (NativePtr.add s5 p)
-                            (NativePtr.add s6 p)
-                            (NativePtr.add s7 p)
+                            (NativePtr.add s0 o)
+                            (NativePtr.add s1 o)
+                            (NativePtr.add s2 o)
+                            (NativePtr.add s3 o)
+                            (NativePtr.add s4 o)
+                            (NativePtr.add s5 o)
+                            (NativePtr.add s6 o)
+                            (NativePtr.add s7 o)
                             (NativePtr.add out (p * nr + c0))
                             nr
 
@@ -317,13 +368,13 @@ module Gemm =
                         let src = row c
 
                         for p in k8 .. kc - 1 do
-                            NativePtr.set out (p * nr + c) (NativePtr.get src p)
+                            NativePtr.set out (p * nr + c) (NativePtr.get src (kOff p))
 
                 for c in c8 .. cols - 1 do
                     let src = row c
 
                     for p in 0 .. kc - 1 do
-                        NativePtr.set out (p * nr + c) (NativePtr.get src p)
+                        NativePtr.set out (p * nr + c) (NativePtr.get src (kOff p))
 
                 if cols < nr then
                     for p in 0 .. kc - 1 do
@@ -333,10 +384,11 @@ module Gemm =
                 // Column c of op(B) is row cBase + c of the stored matrix: read it front to back (reading the NR
                 // rows side by side would thrash L1 sets when ldb is a multiple of 4 KB) and deal it into the panel.
                 for c in 0 .. cols - 1 do
-                    let src = NativePtr.add b (rowStart (cBase + c) + p0)
+                    let src = NativePtr.add b (rowStart (cBase + c))
 
                     for p in 0 .. kc - 1 do
-                        NativePtr.set panel (p * nr + c) (NativePtr.get src p)
+                        let o = if isNull bCols then p0 + p else bCols[p0 + p]
+                        NativePtr.set panel (p * nr + c) (NativePtr.get src o)
 
                 if cols < nr then
                     for p in 0 .. kc - 1 do
@@ -408,6 +460,7 @@ module Gemm =
         (b: nativeptr<'T>)
         (ldb: int)
         (bRows: int[])
+        (bCols: int[])
         (beta: float)
         (c: nativeptr<'T>)
         (ldc: int)
@@ -448,7 +501,7 @@ module Gemm =
 
                 while pc < k do
                     let kc = min blk.KC (k - pc)
-                    packB blk.NR opB b ldb bRows pc kc jc nc bp
+                    packB blk.NR opB b ldb bRows bCols pc kc jc nc bp
                     let accumulate = pc > 0 || beta <> 0.0
                     let mutable ic = m0
 
@@ -551,6 +604,7 @@ module Gemm =
         (offB: int)
         (ldb: int)
         (bRows: int[])
+        (bCols: int[])
         (beta: float)
         (c: 'T[])
         (offC: int)
@@ -582,7 +636,7 @@ module Gemm =
             let ap: nativeptr<'T> = NativePtr.ofNativeInt aBase
             let bp: nativeptr<'T> = NativePtr.ofNativeInt bBase
             let cp: nativeptr<'T> = NativePtr.ofNativeInt cBase
-            blockRange blk opA opB k alpha ap lda bp ldb bRows beta cp ldc m0 m1 n0 n1
+            blockRange blk opA opB k alpha ap lda bp ldb bRows bCols beta cp ldc m0 m1 n0 n1
 
         if parts <= 1 then
             range 0 m 0 n
@@ -626,7 +680,49 @@ module Gemm =
         if m > 0 && n > 0 && k > 0 then
             match box a with
             | :? (float32[])
-            | :? (float[]) -> run threads opA opB m n k alpha a offA lda b 0 1 bRows beta c offC ldc
+            | :? (float[]) -> run threads opA opB m n k alpha a offA lda b 0 1 bRows null beta c offC ldc
+            | _ -> KernelCheck.floatType<'T> "a"
+
+    /// `gemmRows` whose stored columns are gathered too: stored element (r, j) of B is b[bRows[r] + bCols[j]]
+    /// (the output pixels of stacked padded images in a stride-1 convolution, without the wide grid's padding
+    /// columns); op(B) = B: k × n with n = bCols.Length; op(B) = Bᵀ: n × k with k = bCols.Length, and then every
+    /// eight consecutive bCols from a multiple of 8 must be consecutive offsets (the transposing packer reads them
+    /// as one vector; checked). Every C element is the same dot product, in the same k order, as in `gemmRows`.
+    let internal gemmRowsCols
+        (threads: int)
+        (opA: MatOp)
+        (opB: MatOp)
+        (m: int)
+        (n: int)
+        (k: int)
+        (alpha: float)
+        (a: 'T[])
+        (offA: int)
+        (lda: int)
+        (b: 'T[])
+        (bRows: int[])
+        (bCols: int[])
+        (beta: float)
+        (c: 'T[])
+        (offC: int)
+        (ldc: int)
+        =
+        let gathered = if opB = MatOp.AsIs then n else k
+
+        if bCols.Length <> gathered then
+            invalidArg "bCols" (sprintf "Expected %d column offsets, got %d" gathered bCols.Length)
+
+        if opB = MatOp.Transposed then
+            for j in 0 .. bCols.Length - 1 do
+                if j % 8 <> 0 && bCols[j] <> bCols[j - 1] + 1 then
+                    invalidArg
+                        "bCols"
+                        (sprintf "Expected consecutive offsets within each group of 8, got %d after %d at %d" bCols[j] bCols[j - 1] j)
+
+        if m > 0 && n > 0 && k > 0 then
+            match box a with
+            | :? (float32[])
+            | :? (float[]) -> run threads opA opB m n k alpha a offA lda b 0 1 bRows bCols beta c offC ldc
             | _ -> KernelCheck.floatType<'T> "a"
 
     /// float32 GEMM: C[m×n] ← α·op(A)·op(B) + β·C, row-major. `a` holds op(A) stored as m × k (AsIs) or k × m
@@ -657,7 +753,7 @@ module Gemm =
             if k = 0 || alpha = 0.0f then
                 scaleC beta c offC ldc m n
             else
-                run threads opA opB m n k (float alpha) a offA lda b offB ldb null (float beta) c offC ldc
+                run threads opA opB m n k (float alpha) a offA lda b offB ldb null null (float beta) c offC ldc
 
     /// float64 GEMM: C[m×n] ← α·op(A)·op(B) + β·C, row-major; arguments as for `sgemm`. The float64 path serves
     /// gradient checks and reference computations.
@@ -686,7 +782,7 @@ module Gemm =
             if k = 0 || alpha = 0.0 then
                 scaleC beta c offC ldc m n
             else
-                run threads opA opB m n k alpha a offA lda b offB ldb null beta c offC ldc
+                run threads opA opB m n k alpha a offA lda b offB ldb null null beta c offC ldc
 
     /// GEMM on float32[] or float[] (float64) arrays, dispatching to `sgemm` or `dgemm`; α and β are given as
     /// float and rounded to the element type.

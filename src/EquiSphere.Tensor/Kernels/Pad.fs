@@ -92,7 +92,9 @@ module Pad =
     let private tables (s: Pad2dSpec) =
         Array.init s.OutHeight (source s.ModeH s.Height s.Top), Array.init s.OutWidth (source s.ModeW s.Width s.Left)
 
-    /// y ← pad(x): x [Planes, H, W] at xOff, y [Planes, OutHeight, OutWidth] at yOff (any element type).
+    /// y ← pad(x): x [Planes, H, W] at xOff, y [Planes, OutHeight, OutWidth] at yOff (any element type). Each
+    /// output row copies its source row's W samples as one SIMD run and fills its Left + Right border samples
+    /// from the column table.
     let forward (s: Pad2dSpec) (x: 'T[]) (xOff: int) (y: 'T[]) (yOff: int) =
         validate s
         KernelCheck.span "x" x xOff (s.Planes * s.Height * s.Width)
@@ -111,29 +113,51 @@ module Pad =
                     Array.fill y dst ow Unchecked.defaultof<'T>
                 else
                     let src = xp + rows[i] * s.Width
+                    Im2col.copyRun x src y (dst + s.Left) s.Width
 
-                    for j in 0 .. ow - 1 do
+                    for j in 0 .. s.Left - 1 do
                         y[dst + j] <-
                             if cols[j] < 0 then
                                 Unchecked.defaultof<'T>
                             else
                                 x[src + cols[j]]
 
+                    for j in s.Left + s.Width .. ow - 1 do
+                        y[dst + j] <-
+                            if cols[j] < 0 then
+                                Unchecked.defaultof<'T>
+                            else
+                                x[src + cols[j]]
+
+    /// The adjoint in two sweeps per plane: first every input row is set to the W interior samples of the output
+    /// row that copies it (a SIMD copy, no clearing pass), then the border samples of the interior rows and the
+    /// whole border rows are added in output row-major order (interior runs as SIMD adds).
     let inline private adjointImpl (s: Pad2dSpec) (dy: ^T[]) (dyOff: int) (dx: ^T[]) (dxOff: int) =
         let rows, cols = tables s
         let oh, ow = s.OutHeight, s.OutWidth
-        System.Array.Clear(dx, dxOff, s.Planes * s.Height * s.Width)
+        let h, w = s.Height, s.Width
 
         for p in 0 .. s.Planes - 1 do
-            let xp = dxOff + p * s.Height * s.Width
+            let xp = dxOff + p * h * w
             let yp = dyOff + p * oh * ow
+
+            for r in 0 .. h - 1 do
+                Im2col.copyRun dy (yp + (s.Top + r) * ow + s.Left) dx (xp + r * w) w
 
             for i in 0 .. oh - 1 do
                 if rows[i] >= 0 then
-                    let dst = xp + rows[i] * s.Width
+                    let dst = xp + rows[i] * w
                     let src = yp + i * ow
+                    let interior = i >= s.Top && i < s.Top + h
 
-                    for j in 0 .. ow - 1 do
+                    for j in 0 .. s.Left - 1 do
+                        if cols[j] >= 0 then
+                            dx[dst + cols[j]] <- dx[dst + cols[j]] + dy[src + j]
+
+                    if not interior then
+                        Im2col.addRun dx dst dy (src + s.Left) w
+
+                    for j in s.Left + w .. ow - 1 do
                         if cols[j] >= 0 then
                             dx[dst + cols[j]] <- dx[dst + cols[j]] + dy[src + j]
 
