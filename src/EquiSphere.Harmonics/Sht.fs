@@ -2,6 +2,7 @@ namespace EquiSphere.Harmonics
 
 open System
 open System.Numerics
+open System.Runtime.CompilerServices
 open System.Runtime.InteropServices
 open System.Threading.Tasks
 
@@ -48,7 +49,8 @@ type ShtPlan
         table: float[] option,
         blockOffsets: int[],
         realFft: RealFftPlan,
-        complexFft: FftPlan
+        complexFft: FftPlan,
+        simd: SimdWidth
     ) =
     let table32 =
         lazy
@@ -100,12 +102,11 @@ type ShtPlan
     member internal _.RealFft = realFft
     member internal _.ComplexFft = complexFft
 
-    /// The SIMD-across-rings paired φ-FFT plan, when `ShtRingFft.supports b`.
-    member val internal RingFft =
-        if ShtRingFft.supports b then
-            Some(ShtRingFft.Plan(2 * b))
-        else
-            None
+    /// The SIMD kernels of the transforms.
+    member internal _.Simd = simd
+
+    /// The SIMD-across-rings paired φ-FFT plan, when it applies (`ShtRingFft.create`).
+    member val internal RingFft = ShtRingFft.create simd b
 
     /// Reusable per-worker scratch objects by (kind, sets): transforms rent and return them, so repeated calls
     /// do not allocate. Thread-safe.
@@ -163,8 +164,8 @@ module Sht =
     /// The largest bandwidth for which `LegendreTables.Automatic` precomputes tables.
     let private automaticMaxBandwidth = 64
 
-    /// A plan for bandwidth b with explicit options.
-    let planWith (options: ShtOptions) (b: int) : ShtPlan =
+    /// A plan for bandwidth b with explicit options and SIMD kernels (tests force each width through this).
+    let internal planWithSimd (simd: SimdWidth) (options: ShtOptions) (b: int) : ShtPlan =
         Check.bandwidth (nameof b) b
 
         if options.MaxDegreeOfParallelism = 0 || options.MaxDegreeOfParallelism < -1 then
@@ -210,7 +211,23 @@ module Sht =
             else
                 None
 
-        ShtPlan(b, options, weights, cosines, coefficients, seedValues, seedExponents, table, blockOffsets, Fft.planReal n, Fft.plan n)
+        ShtPlan(
+            b,
+            options,
+            weights,
+            cosines,
+            coefficients,
+            seedValues,
+            seedExponents,
+            table,
+            blockOffsets,
+            Fft.planReal n,
+            Fft.plan n,
+            simd
+        )
+
+    /// A plan for bandwidth b with explicit options.
+    let planWith (options: ShtOptions) (b: int) : ShtPlan = planWithSimd SimdWidth.best options b
 
     /// A plan for bandwidth b (1 ≤ b ≤ 2048) with `ShtOptions.Default`.
     let plan (b: int) : ShtPlan = planWith ShtOptions.Default b
@@ -274,6 +291,14 @@ module Sht =
 
     /// Returns a pooled work array.
     let inline private release<'T> (a: 'T[]) = Buffers.ArrayPool<'T>.Shared.Return a
+
+    /// Where ring j of the 2B rings sits in the per-order synthesis arrays: the northern ring j &lt; B at j, its
+    /// mirror 2B − 1 − j at B + j (so the SIMD ring FFTs load both halves of a ring pair contiguously).
+    let inline private ringSlot (b: int) (j: int) = if j < b then j else 3 * b - 1 - j
+
+    /// The row-major samples of a 2D array as one span (no copy).
+    let inline private flat2D (a: float[,]) : Span<float> =
+        MemoryMarshal.CreateSpan(&Unsafe.As<byte, float>(&MemoryMarshal.GetArrayDataReference(a :> Array)), a.Length)
 
     /// Legendre sums of one set for order m: c_l = Σ_{j&lt;B} λ_l^m(θ_j) (E_j if l − m is even, else O_j) from
     /// the ring-pair sums E and differences O at eRe/eIm/oRe/oIm[o + j], written to cRe/cIm[co + l], l = m..B−1.
@@ -341,7 +366,8 @@ module Sht =
             analysisSums plan m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o s
 
     /// Synthesis for order m over `sets` coefficient sets in s.CRe/s.CIm at [set·B + l] (l = m..B−1); writes
-    /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + j].
+    /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + slot j] (`ringSlot`: the northern ring j &lt; B at j,
+    /// its mirror 2B − 1 − j at B + j).
     let private synthesisOrder (plan: ShtPlan) (sets: int) (gRe: float[]) (gIm: float[]) (m: int) (s: ShtScratch) =
         let b = plan.Bandwidth
         let n = 2 * b
@@ -389,8 +415,8 @@ module Sht =
                 let er, ei, orr, oi = s.ERe[o + j], s.EIm[o + j], s.ORe[o + j], s.OIm[o + j]
                 gRe[dst + j] <- er + orr
                 gIm[dst + j] <- ei + oi
-                gRe[dst + n - 1 - j] <- er - orr
-                gIm[dst + n - 1 - j] <- ei - oi
+                gRe[dst + b + j] <- er - orr
+                gIm[dst + b + j] <- ei - oi
 
     /// Weighted ring spectra of a real grid (`fill j row` copies ring j): spec[(set·B + m)·n + j] = w_j Σ_k f(θ_j, φ_k) e^{−imφ_k}, m &lt; B.
     let private ringSpectra (plan: ShtPlan) (set: int) (fill: int -> float[] -> unit) (specRe: float[]) (specIm: float[]) =
@@ -400,9 +426,9 @@ module Sht =
         match plan.RingFft with
         | Some rp ->
             // W ring pairs per complex SIMD FFT (see `ShtRingFft`).
-            let w = Vector<float>.Count
+            let w = rp.Lanes
 
-            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun chunk s ->
                 ShtRingFft.forwardPairs rp s (chunk * w) fill plan.Weights specRe specIm (set * b * n))
         | None ->
             forEach plan n 1 (fun j s ->
@@ -468,14 +494,17 @@ module Sht =
 
         match plan.RingFft with
         | Some rp ->
-            // The paired ring FFTs write the weighted ring-pair sums E and differences O of order m at
-            // [m·B + j], which the Legendre sums read in place.
+            // The paired ring FFTs read the rings straight from the grid and write the weighted ring-pair sums E
+            // and differences O of order m at [m·B + j], which the Legendre sums read in place.
             let eRe, eIm = pooled<float>(b * b), pooled<float>(b * b)
             let oRe, oIm = pooled<float>(b * b), pooled<float>(b * b)
-            let w = Vector<float>.Count
+            let w = rp.Lanes
 
-            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
-                ShtRingFft.forwardPairsEvenOdd rp s (chunk * w) fill plan.Weights eRe eIm oRe oIm 0)
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun chunk s ->
+                let j0 = chunk * w
+                let src = Span<float>.op_Implicit(flat2D signal)
+
+                ShtRingFft.forwardPairsEvenOdd rp s j0 src (j0 * n) n ((n - 1 - j0) * n) -n plan.Weights eRe eIm oRe oIm 0)
 
             forEach plan b 1 (fun m s ->
                 analysisSums plan m eRe eIm oRe oIm (m * b) s.CRe s.CIm 0 s
@@ -590,21 +619,20 @@ module Sht =
 
             synthesisOrder plan 1 gRe gIm m s)
 
-        let store (j: int) (row: float[]) =
-            for k in 0 .. n - 1 do
-                out[j, k] <- row[k]
-
         match plan.RingFft with
         | Some rp ->
-            let w = Vector<float>.Count
+            let w = rp.Lanes
 
-            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
-                ShtRingFft.backwardPairs rp s (chunk * w) gRe gIm store)
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun chunk s ->
+                let j0 = chunk * w
+                ShtRingFft.backwardPairs rp s j0 gRe gIm 0 (flat2D out) (j0 * n) n ((n - 1 - j0) * n) -n)
         | None ->
             forEach plan n 1 (fun j s ->
+                let slot = ringSlot b j
+
                 for m in 0 .. b - 1 do
-                    s.XRe[m] <- gRe[m * n + j]
-                    s.XIm[m] <- gIm[m * n + j]
+                    s.XRe[m] <- gRe[m * n + slot]
+                    s.XIm[m] <- gIm[m * n + slot]
 
                 s.XRe[b] <- 0.0
                 s.XIm[b] <- 0.0
@@ -619,7 +647,8 @@ module Sht =
                     s.WRe
                     s.WIm
 
-                store j s.Row)
+                for k in 0 .. n - 1 do
+                    out[j, k] <- s.Row[k])
 
         release gRe
         release gIm
@@ -668,14 +697,15 @@ module Sht =
         forEach plan n 1 (fun j s ->
             Array.Clear(s.XRe, 0, n)
             Array.Clear(s.XIm, 0, n)
+            let slot = ringSlot b j
 
             for m in 0 .. b - 1 do
-                s.XRe[m] <- gRe[m * n + j]
-                s.XIm[m] <- gIm[m * n + j]
+                s.XRe[m] <- gRe[m * n + slot]
+                s.XIm[m] <- gIm[m * n + slot]
 
                 if m > 0 then
-                    s.XRe[n - m] <- gRe[(b + m) * n + j]
-                    s.XIm[n - m] <- gIm[(b + m) * n + j]
+                    s.XRe[n - m] <- gRe[(b + m) * n + slot]
+                    s.XIm[n - m] <- gIm[(b + m) * n + slot]
 
             Fft.backwardSplit plan.ComplexFft s.XRe s.XIm s.ZRe s.ZIm
 
@@ -807,19 +837,24 @@ module Sht =
         match plan.RingFft with
         | Some rp ->
             // W ring pairs of one channel per complex SIMD FFT (see `ShtRingFft`), written as E and O directly.
-            let w = Vector<float>.Count
+            let w = rp.Lanes
             let chunks = b / w
 
-            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun cc s ->
+            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun cc s ->
                 let c = cc / chunks
+                let j0 = (cc % chunks) * w
+                let block = s.Block
 
-                let fill (j: int) (row: float[]) =
-                    let src = (c * n + j) * n
+                // Stage the chunk's 2W rings in float64: ring j0 + k at [k·n], its mirror at [(W + k)·n].
+                for k in 0 .. w - 1 do
+                    let north = (c * n + j0 + k) * n
+                    let south = (c * n + n - 1 - j0 - k) * n
 
-                    for k in 0 .. n - 1 do
-                        row[k] <- float signals[src + k]
+                    for t in 0 .. n - 1 do
+                        block[k * n + t] <- float signals[north + t]
+                        block[(w + k) * n + t] <- float signals[south + t]
 
-                ShtRingFft.forwardPairsEvenOdd32 rp s ((cc % chunks) * w) fill plan.Weights eRe eIm oRe oIm (c * b * b))
+                ShtRingFft.forwardPairsEvenOdd32 rp s j0 (ReadOnlySpan block) 0 n (w * n) n plan.Weights eRe eIm oRe oIm (c * b * b))
         | None ->
             let specRe = pooled<float32>(channels * b * n)
             let specIm = pooled<float32>(channels * b * n)
@@ -933,33 +968,37 @@ module Sht =
                     let er, ei, orr, oi = s.ERe[o + j], s.EIm[o + j], s.ORe[o + j], s.OIm[o + j]
                     gRe[dst + j] <- er + orr
                     gIm[dst + j] <- ei + oi
-                    gRe[dst + n - 1 - j] <- er - orr
-                    gIm[dst + n - 1 - j] <- ei - oi)
+                    gRe[dst + b + j] <- er - orr
+                    gIm[dst + b + j] <- ei - oi)
 
         let out: float32[] = Array.zeroCreate (channels * n * n)
 
         match plan.RingFft with
         | Some rp ->
-            let w = Vector<float>.Count
+            let w = rp.Lanes
             let chunks = b / w
 
-            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun cc s ->
+            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun cc s ->
                 let c = cc / chunks
+                let j0 = (cc % chunks) * w
+                ShtRingFft.backwardPairs32 rp s j0 gRe gIm (c * b * n)
+                let block = s.Block
 
-                let store (j: int) (row: float[]) =
-                    let dst = (c * n + j) * n
+                for k in 0 .. w - 1 do
+                    let north = (c * n + j0 + k) * n
+                    let south = (c * n + n - 1 - j0 - k) * n
 
-                    for k in 0 .. n - 1 do
-                        out[dst + k] <- float32 row[k]
-
-                ShtRingFft.backwardPairs32 rp s ((cc % chunks) * w) gRe gIm (c * b * n) store)
+                    for t in 0 .. n - 1 do
+                        out[north + t] <- float32 block[k * n + t]
+                        out[south + t] <- float32 block[(w + k) * n + t])
         | None ->
             forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
                 let c, j = cj / n, cj % n
+                let slot = ringSlot b j
 
                 for m in 0 .. b - 1 do
-                    s.XRe[m] <- float gRe[(c * b + m) * n + j]
-                    s.XIm[m] <- float gIm[(c * b + m) * n + j]
+                    s.XRe[m] <- float gRe[(c * b + m) * n + slot]
+                    s.XIm[m] <- float gIm[(c * b + m) * n + slot]
 
                 s.XRe[b] <- 0.0
                 s.XIm[b] <- 0.0

@@ -1,6 +1,51 @@
 namespace EquiSphere.Harmonics
 
 open System.Numerics
+open System.Runtime.CompilerServices
+open System.Runtime.Intrinsics
+
+/// The SIMD width of the SHT kernels: `Vector` is System.Numerics.Vector&lt;T&gt; (whatever width the runtime gives it,
+/// 256 bits on AVX2 and, by default, AVX-512 machines), `Vector512` the explicit 512-bit kernels. Both give the same
+/// results up to rounding. Internal to the library.
+[<RequireQualifiedAccess>]
+type internal SimdWidth =
+    /// System.Numerics.Vector&lt;T&gt; kernels (the portable fallback).
+    | Vector
+    /// Explicit Vector512 kernels (8 doubles or 16 floats per register).
+    | Vector512
+
+/// The SIMD width a plan uses by default.
+[<RequireQualifiedAccess>]
+module internal SimdWidth =
+
+    [<assembly: InternalsVisibleTo("EquiSphere.Harmonics.Tests")>]
+    do ()
+
+    /// Vector512 where the hardware accelerates it (AVX-512), else Vector&lt;T&gt;.
+    let best =
+        if Vector512.IsHardwareAccelerated then
+            SimdWidth.Vector512
+        else
+            SimdWidth.Vector
+
+/// Array loads and stores of Vector512 registers (bounds-checked through spans).
+[<RequireQualifiedAccess>]
+module internal V512 =
+
+    /// The 8 doubles a[i .. i + 7].
+    let inline load (a: float[]) (i: int) =
+        Vector512.Create<float>(System.ReadOnlySpan<float>(a, i, 8))
+
+    /// Writes v to a[i .. i + 7].
+    let inline store (v: Vector512<float>) (a: float[]) (i: int) = v.CopyTo(System.Span<float>(a, i, 8))
+
+    /// The 16 floats a[i .. i + 15].
+    let inline load32 (a: float32[]) (i: int) =
+        Vector512.Create<float32>(System.ReadOnlySpan<float32>(a, i, 16))
+
+    /// Writes v to a[i .. i + 15].
+    let inline store32 (v: Vector512<float32>) (a: float32[]) (i: int) =
+        v.CopyTo(System.Span<float32>(a, i, 16))
 
 /// The inner loops of the SHT (Legendre sums over rings for one order m), in float64 and float32: SIMD over
 /// rings with `System.Numerics.Vector`, fused multiply-adds, and register blocking. Internal to the library.
