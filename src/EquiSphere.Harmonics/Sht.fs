@@ -3,17 +3,20 @@ namespace EquiSphere.Harmonics
 open System
 open System.Numerics
 open System.Runtime.CompilerServices
+open System.Runtime.Intrinsics
 open System.Runtime.InteropServices
 open System.Threading.Tasks
 
 /// Where an SHT plan gets its Legendre values λ_l^m(θ_j) from.
 [<RequireQualifiedAccess>]
 type LegendreTables =
-    /// Tables of all λ_l^m(θ_j) (B³/2 doubles) are built once with the plan: fastest, O(B³) memory.
+    /// Tables of all λ_l^m(θ_j) (B³/2 doubles) are built once with the plan: O(B³) memory, fastest at small B.
     | Precomputed
-    /// Values are recomputed per order m by the l-recurrence during each transform: O(B²) memory, slower.
+    /// Values are recomputed per order m by the l-recurrence during each transform: O(B²) memory; faster than
+    /// streaming a table from B = 128 on (B = 64 on with the AVX-512 kernels).
     | Recomputed
-    /// Precomputed for B ≤ 64 (a table of at most 1 MiB, cache-resident), recomputed above: measured faster.
+    /// Precomputed for B ≤ 64 (a table of at most 1 MiB, cache-resident), recomputed above: measured faster. On
+    /// AVX-512 hardware, whose 512-bit fused kernels outrun the table, precomputed for B ≤ 32 only.
     | Automatic
 
 /// Settings of an SHT plan. Use `ShtOptions.Default` and copy-and-update.
@@ -25,7 +28,7 @@ type ShtOptions =
         MaxDegreeOfParallelism: int
     }
 
-    /// Automatic tables (precomputed for B ≤ 64), all cores.
+    /// Automatic tables (precomputed for B ≤ 64, B ≤ 32 on AVX-512 hardware), all cores.
     static member Default =
         {
             Tables = LegendreTables.Automatic
@@ -50,7 +53,8 @@ type ShtPlan
         blockOffsets: int[],
         realFft: RealFftPlan,
         complexFft: FftPlan,
-        simd: SimdWidth
+        simd: SimdWidth,
+        fused512: ShtFused512.Starts option
     ) =
     let table32 =
         lazy
@@ -84,8 +88,16 @@ type ShtPlan
             else
                 0L
 
+        let starts =
+            fused512
+            |> Option.map (fun s ->
+                int64 (s.First.Length + s.Offset.Length) * 4L
+                + int64 (s.Nu0.Length + s.Nu1.Length) * 8L)
+            |> Option.defaultValue 0L
+
         t
         + t32
+        + starts
         + int64 seedValues.Length * 12L
         + int64 (coefficients.A.Length + coefficients.B.Length) * 8L
         + int64 (weights.Length + cosines.Length + blockOffsets.Length) * 8L
@@ -105,6 +117,9 @@ type ShtPlan
     /// The SIMD kernels of the transforms.
     member internal _.Simd = simd
 
+    /// The start table of the Vector512 fused kernels (recomputed Legendre values on AVX-512 hardware).
+    member internal _.Fused512 = fused512
+
     /// The SIMD-across-rings paired φ-FFT plan, when it applies (`ShtRingFft.create`).
     member val internal RingFft = ShtRingFft.create simd b
 
@@ -115,7 +130,7 @@ type ShtPlan
 
 /// Per-thread scratch of one transform.
 type internal ShtScratch(b: int, fftScratch: int, sets: int) =
-    member val Acc: float[] = Array.zeroCreate (4 * b * Vector<float>.Count)
+    member val Acc: float[] = Array.zeroCreate (max (4 * b * Vector<float>.Count) (16 * b))
     member val CsRe: float[] = Array.zeroCreate b
     member val CsIm: float[] = Array.zeroCreate b
     member val ERe: float[] = Array.zeroCreate (sets * b)
@@ -161,8 +176,12 @@ type internal ShtScratch32(b: int, blockLength: int, fftScratch: int, sets: int)
 [<RequireQualifiedAccess>]
 module Sht =
 
-    /// The largest bandwidth for which `LegendreTables.Automatic` precomputes tables.
-    let private automaticMaxBandwidth = 64
+    /// The largest bandwidth for which `LegendreTables.Automatic` precomputes tables, by SIMD kernels: the
+    /// Vector512 fused kernels were measured faster than the table from B = 64 on, the Vector&lt;T&gt; ones from 128.
+    let private automaticMaxBandwidth (simd: SimdWidth) =
+        match simd with
+        | SimdWidth.Vector512 -> 32
+        | SimdWidth.Vector -> 64
 
     /// A plan for bandwidth b with explicit options and SIMD kernels (tests force each width through this).
     let internal planWithSimd (simd: SimdWidth) (options: ShtOptions) (b: int) : ShtPlan =
@@ -197,7 +216,7 @@ module Sht =
             match options.Tables with
             | LegendreTables.Precomputed -> true
             | LegendreTables.Recomputed -> false
-            | LegendreTables.Automatic -> b <= automaticMaxBandwidth
+            | LegendreTables.Automatic -> b <= automaticMaxBandwidth simd
 
         let table =
             if precompute then
@@ -208,6 +227,12 @@ module Sht =
                     Legendre.fillRows coefficients m (b - 1) cosines seedValues seedExponents (m * b) b t blockOffsets[m] b work
 
                 Some t
+            else
+                None
+
+        let fused512 =
+            if simd = SimdWidth.Vector512 && table.IsNone && b >= ShtFused512.chunk then
+                Some(ShtFused512.starts coefficients b cosines seedValues seedExponents)
             else
                 None
 
@@ -223,7 +248,8 @@ module Sht =
             blockOffsets,
             Fft.planReal n,
             Fft.plan n,
-            simd
+            simd,
+            fused512
         )
 
     /// A plan for bandwidth b with explicit options.
@@ -300,6 +326,35 @@ module Sht =
     let inline private flat2D (a: float[,]) : Span<float> =
         MemoryMarshal.CreateSpan(&Unsafe.As<byte, float>(&MemoryMarshal.GetArrayDataReference(a :> Array)), a.Length)
 
+    /// Runs `vectorRange jFrom jTo` over the maximal runs of chunks that the Vector512 start table leaves to the
+    /// Vector&lt;T&gt; kernels at order m, and over the rings past the last whole chunk.
+    let private forSlowRanges (plan: ShtPlan) (st: ShtFused512.Starts) (m: int) (vectorRange: int -> int -> unit) =
+        let size = ShtFused512.chunk
+        let mutable ch = 0
+
+        while ch < st.Chunks do
+            if st.First[m * st.Chunks + ch] < 0 then
+                let start = ch
+
+                while ch < st.Chunks && st.First[m * st.Chunks + ch] < 0 do
+                    ch <- ch + 1
+
+                vectorRange (start * size) (ch * size)
+            else
+                ch <- ch + 1
+
+        if st.Chunks * size < plan.Bandwidth then
+            vectorRange (st.Chunks * size) plan.Bandwidth
+
+    /// Where the Vector512 kernels find the start values of chunk ch at order m: (nu0, nu1, offset, seeded).
+    let inline private startValues (plan: ShtPlan) (st: ShtFused512.Starts) (m: int) (ch: int) =
+        let off = st.Offset[m * st.Chunks + ch]
+
+        if off < 0 then
+            plan.SeedValues, plan.SeedValues, m * plan.Bandwidth + ch * ShtFused512.chunk, true
+        else
+            st.Nu0, st.Nu1, off, false
+
     /// Legendre sums of one set for order m: c_l = Σ_{j&lt;B} λ_l^m(θ_j) (E_j if l − m is even, else O_j) from
     /// the ring-pair sums E and differences O at eRe/eIm/oRe/oIm[o + j], written to cRe/cIm[co + l], l = m..B−1.
     let private analysisSums
@@ -322,26 +377,60 @@ module Sht =
         | None ->
             let c = plan.Coefficients
 
-            ShtKernels.analysisFused64
-                c.A
-                c.B
-                c.Alpha
-                c.Scale
-                m
-                b
-                plan.Cosines
-                plan.SeedValues
-                plan.SeedExponents
-                (m * b)
-                eRe
-                eIm
-                oRe
-                oIm
-                o
-                cRe
-                cIm
-                co
-                s.Acc
+            for l in m .. b - 1 do
+                cRe[co + l] <- 0.0
+                cIm[co + l] <- 0.0
+
+            let vectorRange (jFrom: int) (jTo: int) =
+                ShtKernels.analysisFused64
+                    c.A
+                    c.B
+                    c.Alpha
+                    c.Scale
+                    m
+                    b
+                    plan.Cosines
+                    plan.SeedValues
+                    plan.SeedExponents
+                    (m * b)
+                    jFrom
+                    jTo
+                    eRe
+                    eIm
+                    oRe
+                    oIm
+                    o
+                    cRe
+                    cIm
+                    co
+                    s.Acc
+
+            match plan.Fused512 with
+            | None -> vectorRange 0 b
+            | Some st ->
+                forSlowRanges plan st m vectorRange
+                let acc = s.Acc
+                let count = b - m
+                Array.Clear(acc, 0, 16 * count)
+                let mutable any = false
+
+                for ch in 0 .. st.Chunks - 1 do
+                    let l0 = st.First[m * st.Chunks + ch]
+
+                    if l0 >= 0 && l0 < b then
+                        any <- true
+                        let j0 = ch * ShtFused512.chunk
+                        let nu0, nu1, so, seeded = startValues plan st m ch
+
+                        ShtFused512.analysis c.Alpha m b l0 plan.Cosines nu0 nu1 so seeded j0 eRe eIm oRe oIm o acc
+
+                if any then
+                    // Lane sums of the rescaled ν_l partial sums, times s'_l.
+                    for l in m .. b - 1 do
+                        let k = l - m
+                        let sl = c.Scale[Legendre.triangularIndex l m]
+                        cRe[co + l] <- cRe[co + l] + sl * Vector512.Sum(V512.load acc (8 * k))
+                        cIm[co + l] <- cIm[co + l] + sl * Vector512.Sum(V512.load acc (8 * (count + k)))
 
     /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
     /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].
@@ -385,27 +474,56 @@ module Sht =
             for set in 0 .. sets - 1 do
                 let o = set * b
 
-                ShtKernels.synthesisFused64
-                    c.A
-                    c.B
-                    c.Alpha
-                    c.Scale
-                    m
-                    b
-                    plan.Cosines
-                    plan.SeedValues
-                    plan.SeedExponents
-                    (m * b)
-                    s.CRe
-                    s.CIm
-                    o
-                    s.ERe
-                    s.EIm
-                    s.ORe
-                    s.OIm
-                    o
-                    s.CsRe
-                    s.CsIm
+                let vectorRange (jFrom: int) (jTo: int) =
+                    ShtKernels.synthesisFused64
+                        c.A
+                        c.B
+                        c.Alpha
+                        c.Scale
+                        m
+                        b
+                        plan.Cosines
+                        plan.SeedValues
+                        plan.SeedExponents
+                        (m * b)
+                        jFrom
+                        jTo
+                        s.CRe
+                        s.CIm
+                        o
+                        s.ERe
+                        s.EIm
+                        s.ORe
+                        s.OIm
+                        o
+                        s.CsRe
+                        s.CsIm
+
+                match plan.Fused512 with
+                | None -> vectorRange 0 b
+                | Some st ->
+                    forSlowRanges plan st m vectorRange
+
+                    for l in m .. b - 1 do
+                        let sl = c.Scale[Legendre.triangularIndex l m]
+                        s.CsRe[l] <- s.CRe[o + l] * sl
+                        s.CsIm[l] <- s.CIm[o + l] * sl
+
+                    for ch in 0 .. st.Chunks - 1 do
+                        let l0 = st.First[m * st.Chunks + ch]
+                        let j0 = ch * ShtFused512.chunk
+
+                        if l0 >= b then
+                            // Every value of the chunk is negligible.
+                            Array.Clear(s.ERe, o + j0, ShtFused512.chunk)
+                            Array.Clear(s.EIm, o + j0, ShtFused512.chunk)
+                            Array.Clear(s.ORe, o + j0, ShtFused512.chunk)
+                            Array.Clear(s.OIm, o + j0, ShtFused512.chunk)
+                        elif l0 >= 0 then
+                            let nu0, nu1, so, seeded = startValues plan st m ch
+
+                            ShtFused512.synthesis c.Alpha m b l0 plan.Cosines nu0 nu1 so seeded j0 s.CsRe s.CsIm s.ERe s.EIm s.ORe s.OIm o
+
 
         for set in 0 .. sets - 1 do
             let dst = (set * b + m) * n

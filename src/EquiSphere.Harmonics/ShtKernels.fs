@@ -307,9 +307,9 @@ module internal ShtKernels =
                 e[k] <- e[k] - 1
                 lanes[2 * width + k] <- scaleOf e[k]
 
-    /// Fused recurrence-and-synthesis for order m (float64, one coefficient set): for the northern rings j &lt; b
-    /// computes E_j = Σ_{l−m even} c_l λ_l^m(θ_j) and O_j = Σ_{l−m odd} c_l λ_l^m(θ_j) directly from the
-    /// l-recurrence (no Legendre table), SIMD over chunks of rings, written to eRe/eIm/oRe/oIm at [o + j].
+    /// Fused recurrence-and-synthesis for order m (float64, one coefficient set): for the northern rings
+    /// jFrom ≤ j &lt; jTo computes E_j = Σ_{l−m even} c_l λ_l^m(θ_j) and O_j = Σ_{l−m odd} c_l λ_l^m(θ_j) directly from
+    /// the l-recurrence (no Legendre table), SIMD over chunks of rings, written to eRe/eIm/oRe/oIm at [o + j].
     /// a, bc: recurrence coefficients at l(l+1)/2 + m; xs: cos θ_j; (seedV, seedE)[so + j]: scaled seeds.
     let synthesisFused64
         (a: float[])
@@ -322,6 +322,8 @@ module internal ShtKernels =
         (seedV: float[])
         (seedE: int[])
         (so: int)
+        (jFrom: int)
+        (jTo: int)
         (cRe: float[])
         (cIm: float[])
         (co: int)
@@ -344,12 +346,12 @@ module internal ShtKernels =
             csRe[l] <- cRe[co + l] * sl
             csIm[l] <- cIm[co + l] * sl
 
-        let mutable j0 = 0
+        let mutable j0 = jFrom
 
-        while j0 < b do
-            let mutable width = min w (b - j0)
+        while j0 < jTo do
+            let mutable width = min w (jTo - j0)
 
-            if j0 + 4 * w <= b && unscaled seedE (so + j0) (4 * w) then
+            if j0 + 4 * w <= jTo && unscaled seedE (so + j0) (4 * w) then
                 width <- 4 * w
                 let x0 = Vector<float>(xs, j0 + 0 * w)
                 let mutable q0 = Vector<float>(seedV, so + j0 + 0 * w)
@@ -552,7 +554,7 @@ module internal ShtKernels =
                 oi.CopyTo(oIm, o + j0)
             else
                 // Remainder rings: the scalar recurrence with scaling, one ring at a time.
-                for j in j0 .. b - 1 do
+                for j in j0 .. jTo - 1 do
                     let mutable e = seedE[so + j]
                     let mutable q = seedV[so + j]
                     let x = xs[j]
@@ -596,8 +598,8 @@ module internal ShtKernels =
 
             j0 <- j0 + width
 
-    /// Fused recurrence-and-analysis for order m (float64, one set): c_l = Σ_{j&lt;b} λ_l^m(θ_j) (E_j if l − m is
-    /// even, else O_j) for l = m..b−1, written to cRe/cIm[co + l], with λ from the l-recurrence (no table).
+    /// Fused recurrence-and-analysis for order m (float64, one set): the sums Σ_{jFrom≤j&lt;jTo} λ_l^m(θ_j) (E_j if
+    /// l − m is even, else O_j) for l = m..b−1, added to cRe/cIm[co + l], with λ from the l-recurrence (no table).
     /// `acc` is scratch of at least 4·b·Vector&lt;float&gt;.Count doubles (per-degree partial sums over ring chunks).
     let analysisFused64
         (a: float[])
@@ -610,6 +612,8 @@ module internal ShtKernels =
         (seedV: float[])
         (seedE: int[])
         (so: int)
+        (jFrom: int)
+        (jTo: int)
         (eRe: float[])
         (eIm: float[])
         (oRe: float[])
@@ -629,10 +633,6 @@ module internal ShtKernels =
         // acc: re partial sums of degree l at (l − m)·w, im at (count + l − m)·w.
         System.Array.Clear(acc, 0, 4 * count * w)
 
-        for l in m .. b - 1 do
-            cRe[co + l] <- 0.0
-            cIm[co + l] <- 0.0
-
 
         let inline add (k: int) (re: Vector<float>) (im: Vector<float>) =
             (Vector<float>(acc, k * w) + re).CopyTo(acc, k * w)
@@ -641,12 +641,12 @@ module internal ShtKernels =
         // Partial sums of the rescaled ν_l (fast path) live at acc[(2·count + k)·w] (re) and [(3·count + k)·w] (im),
         // multiplied by s'_l at the end.
 
-        let mutable j0 = 0
+        let mutable j0 = jFrom
 
-        while j0 < b do
-            let mutable width = min w (b - j0)
+        while j0 < jTo do
+            let mutable width = min w (jTo - j0)
 
-            if j0 + 4 * w <= b && unscaled seedE (so + j0) (4 * w) then
+            if j0 + 4 * w <= jTo && unscaled seedE (so + j0) (4 * w) then
                 width <- 4 * w
                 // The ring-pair sums E (even l − m) and differences O (odd) stay in registers over l.
                 let xr0 = Vector<float>(eRe, o + j0 + 0 * w)
@@ -849,7 +849,7 @@ module internal ShtKernels =
                             i <- i + l + 1
                             l <- l + 1
             else
-                for j in j0 .. b - 1 do
+                for j in j0 .. jTo - 1 do
                     let mutable e = seedE[so + j]
                     let mutable q = seedV[so + j]
                     let x = xs[j]
