@@ -65,39 +65,25 @@ module internal ShtRingFft =
         else
             None
 
-    /// The radix-2 butterflies with Vector&lt;float&gt; lanes (W = Vector&lt;float&gt;.Count).
+    /// Radix-2² butterflies with Vector&lt;float&gt; lanes (W = Vector&lt;float&gt;.Count): a radix-2 pass for an odd
+    /// number of stages, then pairs of radix-2 stages fused into one pass over the data (half the loads and stores
+    /// of plain radix-2). Twiddles W_L^k = e^{sign·2πik/L}; the second stage's W_{4h}^{k+h} = sign·i·W_{4h}^k.
     let private butterflies (plan: Plan) (sign: float) (re: float[]) (im: float[]) =
         let w = Vector<float>.Count
         let n = plan.Length
         let cosT = plan.Cos
         let sinT = plan.Sin
-        // len = 2: the twiddle is 1.
-        let mutable s = 0
+        let sv = Vector<float>(sign)
+        let nsv = Vector<float>(-sign)
+        let mutable h = 1
 
-        while s < n do
-            let i0 = s * w
-            let i1 = i0 + w
-            let ur = Vector<float>(re, i0)
-            let ui = Vector<float>(im, i0)
-            let xr = Vector<float>(re, i1)
-            let xi = Vector<float>(im, i1)
-            (ur + xr).CopyTo(re, i0)
-            (ui + xi).CopyTo(im, i0)
-            (ur - xr).CopyTo(re, i1)
-            (ui - xi).CopyTo(im, i1)
-            s <- s + 2
-
-        let mutable len = 4
-
-        while len <= n do
-            let half = len / 2
-            let step = n / len
-            // k = 0: the twiddle is 1.
+        if BitOperations.Log2(uint32 n) % 2 = 1 then
+            // One radix-2 stage (len = 2, twiddle 1).
             let mutable s = 0
 
             while s < n do
                 let i0 = s * w
-                let i1 = (s + half) * w
+                let i1 = i0 + w
                 let ur = Vector<float>(re, i0)
                 let ui = Vector<float>(im, i0)
                 let xr = Vector<float>(re, i1)
@@ -106,61 +92,80 @@ module internal ShtRingFft =
                 (ui + xi).CopyTo(im, i0)
                 (ur - xr).CopyTo(re, i1)
                 (ui - xi).CopyTo(im, i1)
-                s <- s + len
+                s <- s + 2
 
-            for k in 1 .. half - 1 do
-                let wr = Vector<float>(cosT[k * step])
-                let wi = Vector<float>(sign * sinT[k * step])
-                let mutable s = k
+            h <- 2
 
-                while s < n do
-                    let i0 = s * w
-                    let i1 = (s + half) * w
-                    let ur = Vector<float>(re, i0)
-                    let ui = Vector<float>(im, i0)
-                    let xr = Vector<float>(re, i1)
-                    let xi = Vector<float>(im, i1)
-                    let vr = Vector.FusedMultiplyAdd(xr, wr, -(xi * wi))
-                    let vi = Vector.FusedMultiplyAdd(xr, wi, xi * wr)
-                    (ur + vr).CopyTo(re, i0)
-                    (ui + vi).CopyTo(im, i0)
-                    (ur - vr).CopyTo(re, i1)
-                    (ui - vi).CopyTo(im, i1)
-                    s <- s + len
+        while 4 * h <= n do
+            let stepA = n / (2 * h)
+            let stepB = n / (4 * h)
 
-            len <- len * 2
+            for k in 0 .. h - 1 do
+                let ar = Vector<float>(cosT[k * stepA])
+                let ai = Vector<float>(sign * sinT[k * stepA])
+                let br = Vector<float>(cosT[k * stepB])
+                let bi = Vector<float>(sign * sinT[k * stepB])
+                let mutable g = k
 
-    /// The radix-2 butterflies with Vector512 lanes (W = 8).
+                while g < n do
+                    let i0 = g * w
+                    let i1 = i0 + h * w
+                    let i2 = i1 + h * w
+                    let i3 = i2 + h * w
+                    let a0r = Vector<float>(re, i0)
+                    let a0i = Vector<float>(im, i0)
+                    let a1r = Vector<float>(re, i1)
+                    let a1i = Vector<float>(im, i1)
+                    let a2r = Vector<float>(re, i2)
+                    let a2i = Vector<float>(im, i2)
+                    let a3r = Vector<float>(re, i3)
+                    let a3i = Vector<float>(im, i3)
+                    // First stage: (a0, a1) and (a2, a3) with W_{2h}^k.
+                    let t1r = Vector.FusedMultiplyAdd(a1r, ar, -(a1i * ai))
+                    let t1i = Vector.FusedMultiplyAdd(a1r, ai, a1i * ar)
+                    let t3r = Vector.FusedMultiplyAdd(a3r, ar, -(a3i * ai))
+                    let t3i = Vector.FusedMultiplyAdd(a3r, ai, a3i * ar)
+                    let b0r = a0r + t1r
+                    let b0i = a0i + t1i
+                    let b1r = a0r - t1r
+                    let b1i = a0i - t1i
+                    let b2r = a2r + t3r
+                    let b2i = a2i + t3i
+                    let b3r = a2r - t3r
+                    let b3i = a2i - t3i
+                    // Second stage: (b0, b2) with W_{4h}^k, (b1, b3) with sign·i·W_{4h}^k.
+                    let u2r = Vector.FusedMultiplyAdd(b2r, br, -(b2i * bi))
+                    let u2i = Vector.FusedMultiplyAdd(b2r, bi, b2i * br)
+                    let u3r = Vector.FusedMultiplyAdd(b3r, br, -(b3i * bi))
+                    let u3i = Vector.FusedMultiplyAdd(b3r, bi, b3i * br)
+                    (b0r + u2r).CopyTo(re, i0)
+                    (b0i + u2i).CopyTo(im, i0)
+                    (b0r - u2r).CopyTo(re, i2)
+                    (b0i - u2i).CopyTo(im, i2)
+                    Vector.FusedMultiplyAdd(nsv, u3i, b1r).CopyTo(re, i1)
+                    Vector.FusedMultiplyAdd(sv, u3r, b1i).CopyTo(im, i1)
+                    Vector.FusedMultiplyAdd(sv, u3i, b1r).CopyTo(re, i3)
+                    Vector.FusedMultiplyAdd(nsv, u3r, b1i).CopyTo(im, i3)
+                    g <- g + 4 * h
+
+            h <- 4 * h
+
+    /// `butterflies` with Vector512 lanes (W = 8).
     let private butterflies512 (plan: Plan) (sign: float) (re: float[]) (im: float[]) =
         let w = Vector512<float>.Count
         let n = plan.Length
         let cosT = plan.Cos
         let sinT = plan.Sin
-        let mutable s = 0
+        let sv = Vector512.Create(sign)
+        let nsv = Vector512.Create(-sign)
+        let mutable h = 1
 
-        while s < n do
-            let i0 = s * w
-            let i1 = i0 + w
-            let ur = V512.load re i0
-            let ui = V512.load im i0
-            let xr = V512.load re i1
-            let xi = V512.load im i1
-            V512.store (ur + xr) re i0
-            V512.store (ui + xi) im i0
-            V512.store (ur - xr) re i1
-            V512.store (ui - xi) im i1
-            s <- s + 2
-
-        let mutable len = 4
-
-        while len <= n do
-            let half = len / 2
-            let step = n / len
+        if BitOperations.Log2(uint32 n) % 2 = 1 then
             let mutable s = 0
 
             while s < n do
                 let i0 = s * w
-                let i1 = (s + half) * w
+                let i1 = i0 + w
                 let ur = V512.load re i0
                 let ui = V512.load im i0
                 let xr = V512.load re i1
@@ -169,29 +174,61 @@ module internal ShtRingFft =
                 V512.store (ui + xi) im i0
                 V512.store (ur - xr) re i1
                 V512.store (ui - xi) im i1
-                s <- s + len
+                s <- s + 2
 
-            for k in 1 .. half - 1 do
-                let wr = Vector512.Create(cosT[k * step])
-                let wi = Vector512.Create(sign * sinT[k * step])
-                let mutable s = k
+            h <- 2
 
-                while s < n do
-                    let i0 = s * w
-                    let i1 = (s + half) * w
-                    let ur = V512.load re i0
-                    let ui = V512.load im i0
-                    let xr = V512.load re i1
-                    let xi = V512.load im i1
-                    let vr = Vector512.FusedMultiplyAdd(xr, wr, -(xi * wi))
-                    let vi = Vector512.FusedMultiplyAdd(xr, wi, xi * wr)
-                    V512.store (ur + vr) re i0
-                    V512.store (ui + vi) im i0
-                    V512.store (ur - vr) re i1
-                    V512.store (ui - vi) im i1
-                    s <- s + len
+        while 4 * h <= n do
+            let stepA = n / (2 * h)
+            let stepB = n / (4 * h)
 
-            len <- len * 2
+            for k in 0 .. h - 1 do
+                let ar = Vector512.Create(cosT[k * stepA])
+                let ai = Vector512.Create(sign * sinT[k * stepA])
+                let br = Vector512.Create(cosT[k * stepB])
+                let bi = Vector512.Create(sign * sinT[k * stepB])
+                let mutable g = k
+
+                while g < n do
+                    let i0 = g * w
+                    let i1 = i0 + h * w
+                    let i2 = i1 + h * w
+                    let i3 = i2 + h * w
+                    let a0r = V512.load re i0
+                    let a0i = V512.load im i0
+                    let a1r = V512.load re i1
+                    let a1i = V512.load im i1
+                    let a2r = V512.load re i2
+                    let a2i = V512.load im i2
+                    let a3r = V512.load re i3
+                    let a3i = V512.load im i3
+                    let t1r = Vector512.FusedMultiplyAdd(a1r, ar, -(a1i * ai))
+                    let t1i = Vector512.FusedMultiplyAdd(a1r, ai, a1i * ar)
+                    let t3r = Vector512.FusedMultiplyAdd(a3r, ar, -(a3i * ai))
+                    let t3i = Vector512.FusedMultiplyAdd(a3r, ai, a3i * ar)
+                    let b0r = a0r + t1r
+                    let b0i = a0i + t1i
+                    let b1r = a0r - t1r
+                    let b1i = a0i - t1i
+                    let b2r = a2r + t3r
+                    let b2i = a2i + t3i
+                    let b3r = a2r - t3r
+                    let b3i = a2i - t3i
+                    let u2r = Vector512.FusedMultiplyAdd(b2r, br, -(b2i * bi))
+                    let u2i = Vector512.FusedMultiplyAdd(b2r, bi, b2i * br)
+                    let u3r = Vector512.FusedMultiplyAdd(b3r, br, -(b3i * bi))
+                    let u3i = Vector512.FusedMultiplyAdd(b3r, bi, b3i * br)
+                    V512.store (b0r + u2r) re i0
+                    V512.store (b0i + u2i) im i0
+                    V512.store (b0r - u2r) re i2
+                    V512.store (b0i - u2i) im i2
+                    V512.store (Vector512.FusedMultiplyAdd(nsv, u3i, b1r)) re i1
+                    V512.store (Vector512.FusedMultiplyAdd(sv, u3r, b1i)) im i1
+                    V512.store (Vector512.FusedMultiplyAdd(sv, u3i, b1r)) re i3
+                    V512.store (Vector512.FusedMultiplyAdd(nsv, u3r, b1i)) im i3
+                    g <- g + 4 * h
+
+            h <- 4 * h
 
     /// In-place unnormalized complex DFT over SIMD lanes: X_m = Σ_t x_t e^{sign·2πimt/n} (sign = −1 forward,
     /// +1 backward) for every lane, from the input stored in bit-reversed order (element t at reversed[t]) to
