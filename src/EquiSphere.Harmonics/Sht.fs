@@ -56,16 +56,31 @@ type ShtPlan
         simd: SimdWidth,
         fused512: ShtFused512.Starts option
     ) =
+    // The float32 table: rounded from the float64 table, or, without one, built for B ≤ 64 (at most 512 KiB), where
+    // the batched float32 transforms would otherwise rebuild a float32 block per order on every call.
     let table32 =
         lazy
-            (table
-             |> Option.map (fun t ->
+            (match table with
+             | Some t ->
                  let t32 = Array.zeroCreate t.Length
 
                  for i in 0 .. t.Length - 1 do
                      t32[i] <- float32 t[i]
 
-                 t32))
+                 Some t32
+             | None when b <= 64 ->
+                 let t32 = Array.zeroCreate blockOffsets[b]
+                 let block = Array.zeroCreate (b * b)
+                 let work = Legendre.RowWork b
+
+                 for m in 0 .. b - 1 do
+                     Legendre.fillRows coefficients m (b - 1) cosines seedValues seedExponents (m * b) b block 0 b work
+
+                     for i in 0 .. (b - m) * b - 1 do
+                         t32[blockOffsets[m] + i] <- float32 block[i]
+
+                 Some t32
+             | None -> None)
 
     /// The bandwidth B: degrees l &lt; B, grid 2B × 2B.
     member _.Bandwidth = b
@@ -849,7 +864,7 @@ module Sht =
 
     let private newScratch32 (plan: ShtPlan) (sets: int) =
         let b = plan.Bandwidth
-        let blockLength = if plan.Table.IsSome then 0 else b * b
+        let blockLength = if plan.Table32.IsSome then 0 else b * b
         ShtScratch32(b, blockLength, Fft.realScratchLength plan.RealFft, sets)
 
     /// The float32 Legendre block of order m (layout as `block`).

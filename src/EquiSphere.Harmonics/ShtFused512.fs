@@ -346,28 +346,32 @@ module internal ShtFused512 =
         let mutable q3 = V512.load nu0 (so + 24)
 
         let inline addA (k: int) (q0: Vector512<float>) (q1: Vector512<float>) (q2: Vector512<float>) (q3: Vector512<float>) =
-            let sr =
-                Vector512.FusedMultiplyAdd(q0, xa0, q1 * xa1)
-                + Vector512.FusedMultiplyAdd(q2, xa2, q3 * xa3)
-
-            let si =
-                Vector512.FusedMultiplyAdd(q0, ya0, q1 * ya1)
-                + Vector512.FusedMultiplyAdd(q2, ya2, q3 * ya3)
-
-            V512.store (V512.load acc (k * 8) + sr) acc (k * 8)
-            V512.store (V512.load acc ((count + k) * 8) + si) acc ((count + k) * 8)
+            let mutable sr = V512.load acc (k * 8)
+            let mutable si = V512.load acc ((count + k) * 8)
+            sr <- Vector512.FusedMultiplyAdd(q0, xa0, sr)
+            si <- Vector512.FusedMultiplyAdd(q0, ya0, si)
+            sr <- Vector512.FusedMultiplyAdd(q1, xa1, sr)
+            si <- Vector512.FusedMultiplyAdd(q1, ya1, si)
+            sr <- Vector512.FusedMultiplyAdd(q2, xa2, sr)
+            si <- Vector512.FusedMultiplyAdd(q2, ya2, si)
+            sr <- Vector512.FusedMultiplyAdd(q3, xa3, sr)
+            si <- Vector512.FusedMultiplyAdd(q3, ya3, si)
+            V512.store sr acc (k * 8)
+            V512.store si acc ((count + k) * 8)
 
         let inline addB (k: int) (q0: Vector512<float>) (q1: Vector512<float>) (q2: Vector512<float>) (q3: Vector512<float>) =
-            let sr =
-                Vector512.FusedMultiplyAdd(q0, xb0, q1 * xb1)
-                + Vector512.FusedMultiplyAdd(q2, xb2, q3 * xb3)
-
-            let si =
-                Vector512.FusedMultiplyAdd(q0, yb0, q1 * yb1)
-                + Vector512.FusedMultiplyAdd(q2, yb2, q3 * yb3)
-
-            V512.store (V512.load acc (k * 8) + sr) acc (k * 8)
-            V512.store (V512.load acc ((count + k) * 8) + si) acc ((count + k) * 8)
+            let mutable sr = V512.load acc (k * 8)
+            let mutable si = V512.load acc ((count + k) * 8)
+            sr <- Vector512.FusedMultiplyAdd(q0, xb0, sr)
+            si <- Vector512.FusedMultiplyAdd(q0, yb0, si)
+            sr <- Vector512.FusedMultiplyAdd(q1, xb1, sr)
+            si <- Vector512.FusedMultiplyAdd(q1, yb1, si)
+            sr <- Vector512.FusedMultiplyAdd(q2, xb2, sr)
+            si <- Vector512.FusedMultiplyAdd(q2, yb2, si)
+            sr <- Vector512.FusedMultiplyAdd(q3, xb3, sr)
+            si <- Vector512.FusedMultiplyAdd(q3, yb3, si)
+            V512.store sr acc (k * 8)
+            V512.store si acc ((count + k) * 8)
 
         addA (l0 - m) q0 q1 q2 q3
 
