@@ -735,22 +735,30 @@ module Sht =
         let n = 2 * b
         let gRe = pooled<float>(b * n)
         let gIm = pooled<float>(b * n)
+        // The c2r spectra X_m = (G_m + conj G_{−m}) / 2 of every order at [m·B + l], in one pass over the
+        // coefficients in storage order (gathering them per order would stride through the whole array per m).
+        let hRe = pooled<float>(b * b)
+        let hIm = pooled<float>(b * b)
+
+        for l in 0 .. b - 1 do
+            let c = l * l + l
+            hRe[l] <- coeffs[c].Real
+            hIm[l] <- 0.0
+
+            for m in 1..l do
+                let sign = if m % 2 = 0 then 0.5 else -0.5
+                let p = coeffs[c + m]
+                let q = coeffs[c - m]
+                hRe[m * b + l] <- 0.5 * p.Real + sign * q.Real
+                hIm[m * b + l] <- 0.5 * p.Imaginary - sign * q.Imaginary
 
         forEach plan b 1 (fun m s ->
-            for l in m .. b - 1 do
-                let c = l * l + l
-
-                if m = 0 then
-                    s.CRe[l] <- coeffs[c].Real
-                    s.CIm[l] <- 0.0
-                else
-                    // H_m = G_m + conj G_{−m} halves to the c2r spectrum X_m = H_m / 2.
-                    let sign = if m % 2 = 0 then 1.0 else -1.0
-                    let p, q = coeffs[c + m], coeffs[c - m]
-                    s.CRe[l] <- 0.5 * (p.Real + sign * q.Real)
-                    s.CIm[l] <- 0.5 * (p.Imaginary - sign * q.Imaginary)
-
+            Array.Copy(hRe, m * b + m, s.CRe, m, b - m)
+            Array.Copy(hIm, m * b + m, s.CIm, m, b - m)
             synthesisOrder plan 1 gRe gIm m s)
+
+        release hRe
+        release hIm
 
         match plan.RingFft with
         | Some rp ->

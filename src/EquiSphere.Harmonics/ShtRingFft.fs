@@ -3,6 +3,7 @@ namespace EquiSphere.Harmonics
 open System
 open System.Numerics
 open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 
 /// SIMD-across-rings FFTs of the SHT: the φ-FFTs of 2·W rings (W lanes: 8 with the Vector512 kernels,
 /// Vector&lt;float&gt;.Count otherwise) run as one complex radix-2 FFT of length n = 2B whose elements are SIMD
@@ -259,6 +260,52 @@ module internal ShtRingFft =
     /// A scratch for `plan`.
     let scratch (plan: Plan) = Scratch(plan.Length, plan.Lanes)
 
+    /// The 8 doubles src[i .. i + 7].
+    let inline private load8 (src: ReadOnlySpan<float>) (i: int) =
+        Vector512.Create<float>(src.Slice(i, 8))
+
+    /// Writes v to dst[i .. i + 7].
+    let inline private store8 (v: Vector512<float>) (dst: Span<float>) (i: int) = v.CopyTo(dst.Slice(i, 8))
+
+    /// The transpose of the 8 × 8 matrix whose rows are r0 … r7 (AVX-512): column k as the k-th result.
+    let inline private transpose8
+        (r0: Vector512<float>)
+        (r1: Vector512<float>)
+        (r2: Vector512<float>)
+        (r3: Vector512<float>)
+        (r4: Vector512<float>)
+        (r5: Vector512<float>)
+        (r6: Vector512<float>)
+        (r7: Vector512<float>)
+        =
+        // Pairs of rows interleaved: t0 = (r0₀ r1₀ r0₂ r1₂ r0₄ r1₄ r0₆ r1₆), t1 the odd columns, …
+        let t0 = Avx512F.UnpackLow(r0, r1)
+        let t1 = Avx512F.UnpackHigh(r0, r1)
+        let t2 = Avx512F.UnpackLow(r2, r3)
+        let t3 = Avx512F.UnpackHigh(r2, r3)
+        let t4 = Avx512F.UnpackLow(r4, r5)
+        let t5 = Avx512F.UnpackHigh(r4, r5)
+        let t6 = Avx512F.UnpackLow(r6, r7)
+        let t7 = Avx512F.UnpackHigh(r6, r7)
+        // 128-bit blocks: 0x88 takes blocks (0, 2) of each source, 0xDD blocks (1, 3).
+        let u0 = Avx512F.Shuffle4x128(t0, t2, 0x88uy)
+        let u1 = Avx512F.Shuffle4x128(t0, t2, 0xDDuy)
+        let u2 = Avx512F.Shuffle4x128(t1, t3, 0x88uy)
+        let u3 = Avx512F.Shuffle4x128(t1, t3, 0xDDuy)
+        let u4 = Avx512F.Shuffle4x128(t4, t6, 0x88uy)
+        let u5 = Avx512F.Shuffle4x128(t4, t6, 0xDDuy)
+        let u6 = Avx512F.Shuffle4x128(t5, t7, 0x88uy)
+        let u7 = Avx512F.Shuffle4x128(t5, t7, 0xDDuy)
+
+        struct (Avx512F.Shuffle4x128(u0, u4, 0x88uy),
+                Avx512F.Shuffle4x128(u2, u6, 0x88uy),
+                Avx512F.Shuffle4x128(u1, u5, 0x88uy),
+                Avx512F.Shuffle4x128(u3, u7, 0x88uy),
+                Avx512F.Shuffle4x128(u0, u4, 0xDDuy),
+                Avx512F.Shuffle4x128(u2, u6, 0xDDuy),
+                Avx512F.Shuffle4x128(u1, u5, 0xDDuy),
+                Avx512F.Shuffle4x128(u3, u7, 0xDDuy))
+
     /// Loads ring j₀ + k from src[north + k·northStride + t] into the real parts and its mirror ring from
     /// src[south + k·southStride + t] into the imaginary parts (k &lt; W, t &lt; n), in bit-reversed order, and runs
     /// the forward transform: afterwards lane k holds Z_m = A_m + i B_m, the sum of the two rings' spectra A (ring
@@ -277,14 +324,60 @@ module internal ShtRingFft =
         let rev = plan.Reversed
         let re, im = s.Re, s.Im
 
-        for k in 0 .. w - 1 do
-            let a = src.Slice(north + k * northStride, n)
-            let c = src.Slice(south + k * southStride, n)
+        if w = 8 && Avx512F.IsSupported then
+            // 8 × 8 blocks: rows k of 8 samples in, vectors of the 8 lanes out.
+            let mutable t = 0
 
-            for t in 0 .. n - 1 do
-                let r = rev[t] * w + k
-                re[r] <- a[t]
-                im[r] <- c[t]
+            while t < n do
+                let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
+                    transpose8
+                        (load8 src (north + t))
+                        (load8 src (north + northStride + t))
+                        (load8 src (north + 2 * northStride + t))
+                        (load8 src (north + 3 * northStride + t))
+                        (load8 src (north + 4 * northStride + t))
+                        (load8 src (north + 5 * northStride + t))
+                        (load8 src (north + 6 * northStride + t))
+                        (load8 src (north + 7 * northStride + t))
+
+                V512.store c0 re (rev[t] * 8)
+                V512.store c1 re (rev[t + 1] * 8)
+                V512.store c2 re (rev[t + 2] * 8)
+                V512.store c3 re (rev[t + 3] * 8)
+                V512.store c4 re (rev[t + 4] * 8)
+                V512.store c5 re (rev[t + 5] * 8)
+                V512.store c6 re (rev[t + 6] * 8)
+                V512.store c7 re (rev[t + 7] * 8)
+
+                let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
+                    transpose8
+                        (load8 src (south + t))
+                        (load8 src (south + southStride + t))
+                        (load8 src (south + 2 * southStride + t))
+                        (load8 src (south + 3 * southStride + t))
+                        (load8 src (south + 4 * southStride + t))
+                        (load8 src (south + 5 * southStride + t))
+                        (load8 src (south + 6 * southStride + t))
+                        (load8 src (south + 7 * southStride + t))
+
+                V512.store c0 im (rev[t] * 8)
+                V512.store c1 im (rev[t + 1] * 8)
+                V512.store c2 im (rev[t + 2] * 8)
+                V512.store c3 im (rev[t + 3] * 8)
+                V512.store c4 im (rev[t + 4] * 8)
+                V512.store c5 im (rev[t + 5] * 8)
+                V512.store c6 im (rev[t + 6] * 8)
+                V512.store c7 im (rev[t + 7] * 8)
+                t <- t + 8
+        else
+            for k in 0 .. w - 1 do
+                let a = src.Slice(north + k * northStride, n)
+                let c = src.Slice(south + k * southStride, n)
+
+                for t in 0 .. n - 1 do
+                    let r = rev[t] * w + k
+                    re[r] <- a[t]
+                    im[r] <- c[t]
 
         transform plan -1.0 re im
 
@@ -454,13 +547,60 @@ module internal ShtRingFft =
         let re, im = s.Re, s.Im
         transform plan 1.0 re im
 
-        for k in 0 .. w - 1 do
-            let a = dst.Slice(north + k * northStride, n)
-            let c = dst.Slice(south + k * southStride, n)
+        if w = 8 && Avx512F.IsSupported then
+            let mutable t = 0
 
-            for t in 0 .. n - 1 do
-                a[t] <- re[t * w + k]
-                c[t] <- im[t * w + k]
+            while t < n do
+                let i = t * 8
+
+                let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
+                    transpose8
+                        (V512.load re i)
+                        (V512.load re (i + 8))
+                        (V512.load re (i + 16))
+                        (V512.load re (i + 24))
+                        (V512.load re (i + 32))
+                        (V512.load re (i + 40))
+                        (V512.load re (i + 48))
+                        (V512.load re (i + 56))
+
+                store8 c0 dst (north + t)
+                store8 c1 dst (north + northStride + t)
+                store8 c2 dst (north + 2 * northStride + t)
+                store8 c3 dst (north + 3 * northStride + t)
+                store8 c4 dst (north + 4 * northStride + t)
+                store8 c5 dst (north + 5 * northStride + t)
+                store8 c6 dst (north + 6 * northStride + t)
+                store8 c7 dst (north + 7 * northStride + t)
+
+                let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
+                    transpose8
+                        (V512.load im i)
+                        (V512.load im (i + 8))
+                        (V512.load im (i + 16))
+                        (V512.load im (i + 24))
+                        (V512.load im (i + 32))
+                        (V512.load im (i + 40))
+                        (V512.load im (i + 48))
+                        (V512.load im (i + 56))
+
+                store8 c0 dst (south + t)
+                store8 c1 dst (south + southStride + t)
+                store8 c2 dst (south + 2 * southStride + t)
+                store8 c3 dst (south + 3 * southStride + t)
+                store8 c4 dst (south + 4 * southStride + t)
+                store8 c5 dst (south + 5 * southStride + t)
+                store8 c6 dst (south + 6 * southStride + t)
+                store8 c7 dst (south + 7 * southStride + t)
+                t <- t + 8
+        else
+            for k in 0 .. w - 1 do
+                let a = dst.Slice(north + k * northStride, n)
+                let c = dst.Slice(south + k * southStride, n)
+
+                for t in 0 .. n - 1 do
+                    a[t] <- re[t * w + k]
+                    c[t] <- im[t * w + k]
 
     /// Backward φ-FFTs of the W ring pairs (j₀ + k, n − 1 − j₀ − k). gRe/gIm[o + m·n + slot] hold X_m (m &lt; n/2)
     /// of each ring's Hermitian spectrum (X_{n−m} = conj X_m, X_{n/2} = 0, Im X_0 ignored), the northern ring j &lt; n/2
