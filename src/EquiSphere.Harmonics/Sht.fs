@@ -4,6 +4,7 @@ open System
 open System.Numerics
 open System.Runtime.CompilerServices
 open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 open System.Runtime.InteropServices
 open System.Threading.Tasks
 
@@ -148,6 +149,8 @@ type internal ShtScratch(b: int, fftScratch: int, sets: int) =
     member val Acc: float[] = Array.zeroCreate (max (4 * b * Vector<float>.Count) (16 * b))
     member val CsRe: float[] = Array.zeroCreate b
     member val CsIm: float[] = Array.zeroCreate b
+    /// 16 lane sums of the Vector512 analysis.
+    member val Lanes: float[] = Array.zeroCreate 16
     member val ERe: float[] = Array.zeroCreate (sets * b)
     member val EIm: float[] = Array.zeroCreate (sets * b)
     member val ORe: float[] = Array.zeroCreate (sets * b)
@@ -361,6 +364,21 @@ module Sht =
         if st.Chunks * size < plan.Bandwidth then
             vectorRange (st.Chunks * size) plan.Bandwidth
 
+    /// The lane sums of the 8 vectors acc[i .. i + 63] (8 doubles each) to sums[o .. o + 7] (AVX-512).
+    let inline private laneSums (acc: float[]) (i: int) (sums: float[]) (o: int) =
+        let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
+            V512.transpose8
+                (V512.load acc i)
+                (V512.load acc (i + 8))
+                (V512.load acc (i + 16))
+                (V512.load acc (i + 24))
+                (V512.load acc (i + 32))
+                (V512.load acc (i + 40))
+                (V512.load acc (i + 48))
+                (V512.load acc (i + 56))
+
+        V512.store (((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7))) sums o
+
     /// Where the Vector512 kernels find the start values of chunk ch at order m: (nu0, nu1, offset, seeded).
     let inline private startValues (plan: ShtPlan) (st: ShtFused512.Starts) (m: int) (ch: int) =
         let off = st.Offset[m * st.Chunks + ch]
@@ -440,12 +458,36 @@ module Sht =
                         ShtFused512.analysis c.Alpha m b l0 plan.Cosines nu0 nu1 so seeded j0 eRe eIm oRe oIm o acc
 
                 if any then
-                    // Lane sums of the rescaled ν_l partial sums, times s'_l.
-                    for l in m .. b - 1 do
+                    // Lane sums of the rescaled ν_l partial sums, times s'_l: 8 degrees at a time by a transpose.
+                    let sums = s.Lanes
+                    let mutable l = m
+
+                    if Avx512F.IsSupported then
+                        while l + 8 <= b do
+                            let k = l - m
+                            laneSums acc (8 * k) sums 0
+                            laneSums acc (8 * (count + k)) sums 8
+
+                            for i in 0..7 do
+                                let sl = c.Scale[Legendre.triangularIndex (l + i) m]
+                                cRe[co + l + i] <- cRe[co + l + i] + sl * sums[i]
+                                cIm[co + l + i] <- cIm[co + l + i] + sl * sums[8 + i]
+
+                            l <- l + 8
+
+                    while l < b do
                         let k = l - m
+                        let mutable sr = 0.0
+                        let mutable si = 0.0
+
+                        for i in 0..7 do
+                            sr <- sr + acc[8 * k + i]
+                            si <- si + acc[8 * (count + k) + i]
+
                         let sl = c.Scale[Legendre.triangularIndex l m]
-                        cRe[co + l] <- cRe[co + l] + sl * Vector512.Sum(V512.load acc (8 * k))
-                        cIm[co + l] <- cIm[co + l] + sl * Vector512.Sum(V512.load acc (8 * (count + k)))
+                        cRe[co + l] <- cRe[co + l] + sl * sr
+                        cIm[co + l] <- cIm[co + l] + sl * si
+                        l <- l + 1
 
     /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
     /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].

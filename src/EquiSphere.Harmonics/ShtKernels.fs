@@ -3,6 +3,7 @@ namespace EquiSphere.Harmonics
 open System.Numerics
 open System.Runtime.CompilerServices
 open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 
 /// The SIMD width of the SHT kernels: `Vector` is System.Numerics.Vector&lt;T&gt; (whatever width the runtime gives it,
 /// 256 bits on AVX2 and, by default, AVX-512 machines), `Vector512` the explicit 512-bit kernels. Both give the same
@@ -38,6 +39,45 @@ module internal V512 =
 
     /// Writes v to a[i .. i + 7].
     let inline store (v: Vector512<float>) (a: float[]) (i: int) = v.CopyTo(System.Span<float>(a, i, 8))
+
+    /// The transpose of the 8 × 8 matrix whose rows are r0 … r7 (AVX-512): column k as the k-th result.
+    let inline transpose8
+        (r0: Vector512<float>)
+        (r1: Vector512<float>)
+        (r2: Vector512<float>)
+        (r3: Vector512<float>)
+        (r4: Vector512<float>)
+        (r5: Vector512<float>)
+        (r6: Vector512<float>)
+        (r7: Vector512<float>)
+        =
+        // Pairs of rows interleaved: t0 = (r0₀ r1₀ r0₂ r1₂ r0₄ r1₄ r0₆ r1₆), t1 the odd columns, …
+        let t0 = Avx512F.UnpackLow(r0, r1)
+        let t1 = Avx512F.UnpackHigh(r0, r1)
+        let t2 = Avx512F.UnpackLow(r2, r3)
+        let t3 = Avx512F.UnpackHigh(r2, r3)
+        let t4 = Avx512F.UnpackLow(r4, r5)
+        let t5 = Avx512F.UnpackHigh(r4, r5)
+        let t6 = Avx512F.UnpackLow(r6, r7)
+        let t7 = Avx512F.UnpackHigh(r6, r7)
+        // 128-bit blocks: 0x88 takes blocks (0, 2) of each source, 0xDD blocks (1, 3).
+        let u0 = Avx512F.Shuffle4x128(t0, t2, 0x88uy)
+        let u1 = Avx512F.Shuffle4x128(t0, t2, 0xDDuy)
+        let u2 = Avx512F.Shuffle4x128(t1, t3, 0x88uy)
+        let u3 = Avx512F.Shuffle4x128(t1, t3, 0xDDuy)
+        let u4 = Avx512F.Shuffle4x128(t4, t6, 0x88uy)
+        let u5 = Avx512F.Shuffle4x128(t4, t6, 0xDDuy)
+        let u6 = Avx512F.Shuffle4x128(t5, t7, 0x88uy)
+        let u7 = Avx512F.Shuffle4x128(t5, t7, 0xDDuy)
+
+        struct (Avx512F.Shuffle4x128(u0, u4, 0x88uy),
+                Avx512F.Shuffle4x128(u2, u6, 0x88uy),
+                Avx512F.Shuffle4x128(u1, u5, 0x88uy),
+                Avx512F.Shuffle4x128(u3, u7, 0x88uy),
+                Avx512F.Shuffle4x128(u0, u4, 0xDDuy),
+                Avx512F.Shuffle4x128(u2, u6, 0xDDuy),
+                Avx512F.Shuffle4x128(u1, u5, 0xDDuy),
+                Avx512F.Shuffle4x128(u3, u7, 0xDDuy))
 
     /// The 16 floats a[i .. i + 15].
     let inline load32 (a: float32[]) (i: int) =

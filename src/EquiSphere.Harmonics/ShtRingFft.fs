@@ -267,45 +267,6 @@ module internal ShtRingFft =
     /// Writes v to dst[i .. i + 7].
     let inline private store8 (v: Vector512<float>) (dst: Span<float>) (i: int) = v.CopyTo(dst.Slice(i, 8))
 
-    /// The transpose of the 8 × 8 matrix whose rows are r0 … r7 (AVX-512): column k as the k-th result.
-    let inline private transpose8
-        (r0: Vector512<float>)
-        (r1: Vector512<float>)
-        (r2: Vector512<float>)
-        (r3: Vector512<float>)
-        (r4: Vector512<float>)
-        (r5: Vector512<float>)
-        (r6: Vector512<float>)
-        (r7: Vector512<float>)
-        =
-        // Pairs of rows interleaved: t0 = (r0₀ r1₀ r0₂ r1₂ r0₄ r1₄ r0₆ r1₆), t1 the odd columns, …
-        let t0 = Avx512F.UnpackLow(r0, r1)
-        let t1 = Avx512F.UnpackHigh(r0, r1)
-        let t2 = Avx512F.UnpackLow(r2, r3)
-        let t3 = Avx512F.UnpackHigh(r2, r3)
-        let t4 = Avx512F.UnpackLow(r4, r5)
-        let t5 = Avx512F.UnpackHigh(r4, r5)
-        let t6 = Avx512F.UnpackLow(r6, r7)
-        let t7 = Avx512F.UnpackHigh(r6, r7)
-        // 128-bit blocks: 0x88 takes blocks (0, 2) of each source, 0xDD blocks (1, 3).
-        let u0 = Avx512F.Shuffle4x128(t0, t2, 0x88uy)
-        let u1 = Avx512F.Shuffle4x128(t0, t2, 0xDDuy)
-        let u2 = Avx512F.Shuffle4x128(t1, t3, 0x88uy)
-        let u3 = Avx512F.Shuffle4x128(t1, t3, 0xDDuy)
-        let u4 = Avx512F.Shuffle4x128(t4, t6, 0x88uy)
-        let u5 = Avx512F.Shuffle4x128(t4, t6, 0xDDuy)
-        let u6 = Avx512F.Shuffle4x128(t5, t7, 0x88uy)
-        let u7 = Avx512F.Shuffle4x128(t5, t7, 0xDDuy)
-
-        struct (Avx512F.Shuffle4x128(u0, u4, 0x88uy),
-                Avx512F.Shuffle4x128(u2, u6, 0x88uy),
-                Avx512F.Shuffle4x128(u1, u5, 0x88uy),
-                Avx512F.Shuffle4x128(u3, u7, 0x88uy),
-                Avx512F.Shuffle4x128(u0, u4, 0xDDuy),
-                Avx512F.Shuffle4x128(u2, u6, 0xDDuy),
-                Avx512F.Shuffle4x128(u1, u5, 0xDDuy),
-                Avx512F.Shuffle4x128(u3, u7, 0xDDuy))
-
     /// Loads ring j₀ + k from src[north + k·northStride + t] into the real parts and its mirror ring from
     /// src[south + k·southStride + t] into the imaginary parts (k &lt; W, t &lt; n), in bit-reversed order, and runs
     /// the forward transform: afterwards lane k holds Z_m = A_m + i B_m, the sum of the two rings' spectra A (ring
@@ -330,7 +291,7 @@ module internal ShtRingFft =
 
             while t < n do
                 let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
-                    transpose8
+                    V512.transpose8
                         (load8 src (north + t))
                         (load8 src (north + northStride + t))
                         (load8 src (north + 2 * northStride + t))
@@ -350,7 +311,7 @@ module internal ShtRingFft =
                 V512.store c7 re (rev[t + 7] * 8)
 
                 let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
-                    transpose8
+                    V512.transpose8
                         (load8 src (south + t))
                         (load8 src (south + southStride + t))
                         (load8 src (south + 2 * southStride + t))
@@ -554,7 +515,7 @@ module internal ShtRingFft =
                 let i = t * 8
 
                 let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
-                    transpose8
+                    V512.transpose8
                         (V512.load re i)
                         (V512.load re (i + 8))
                         (V512.load re (i + 16))
@@ -574,7 +535,7 @@ module internal ShtRingFft =
                 store8 c7 dst (north + 7 * northStride + t)
 
                 let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
-                    transpose8
+                    V512.transpose8
                         (V512.load im i)
                         (V512.load im (i + 8))
                         (V512.load im (i + 16))
