@@ -79,6 +79,10 @@ module internal V512 =
                 Avx512F.Shuffle4x128(u1, u5, 0xDDuy),
                 Avx512F.Shuffle4x128(u3, u7, 0xDDuy))
 
+    /// The sum of the 16 lanes of v.
+    let inline sum32 (v: Vector512<float32>) =
+        Vector256.Sum(v.GetLower() + v.GetUpper())
+
     /// The 16 floats a[i .. i + 15].
     let inline load32 (a: float32[]) (i: int) =
         Vector512.Create<float32>(System.ReadOnlySpan<float32>(a, i, 16))
@@ -1153,6 +1157,229 @@ module internal ShtKernels =
 
             let mutable sr = Vector.Sum ar
             let mutable si = Vector.Sum ai
+
+            for j in nv * w .. b - 1 do
+                sr <- sr + t[r + j] * xRe[o + j]
+                si <- si + t[r + j] * xIm[o + j]
+
+            cRe[co + l] <- sr
+            cIm[co + l] <- si
+            l <- l + 1
+
+    /// `synthesis32` with Vector512 registers (16 floats): synthesis sums of one coefficient set for order m: E_j = Σ_{l−m even} c_l λ_l^m(θ_j) and
+    /// O_j = Σ_{l−m odd} c_l λ_l^m(θ_j) for the northern rings j &lt; b, written (not added) to
+    /// eRe/eIm/oRe/oIm at [o + j]. The Legendre block has λ_l^m(θ_j) at off + (l − m)·b + j; the coefficients are
+    /// at cRe/cIm[co + l]. Register-blocked: 2 SIMD vectors of rings × (E, O) × (re, im) accumulators over l.
+    let synthesis32x512
+        (t: float32[])
+        (off: int)
+        (b: int)
+        (m: int)
+        (cRe: float32[])
+        (cIm: float32[])
+        (co: int)
+        (eRe: float32[])
+        (eIm: float32[])
+        (oRe: float32[])
+        (oIm: float32[])
+        (o: int)
+        =
+        let w = Vector512<float32>.Count
+        let nv = b / w
+        let mutable v = 0
+
+        while v < nv do
+            let j0 = v * w
+            let two = v + 1 < nv
+            let mutable er0 = Vector512<float32>.Zero
+            let mutable ei0 = Vector512<float32>.Zero
+            let mutable or0 = Vector512<float32>.Zero
+            let mutable oi0 = Vector512<float32>.Zero
+            let mutable er1 = Vector512<float32>.Zero
+            let mutable ei1 = Vector512<float32>.Zero
+            let mutable or1 = Vector512<float32>.Zero
+            let mutable oi1 = Vector512<float32>.Zero
+            let mutable l = m
+
+            if two then
+                while l + 1 < b do
+                    let r0 = off + (l - m) * b + j0
+                    let r1 = r0 + b
+                    let ta = V512.load32 t (r0)
+                    let tb = V512.load32 t (r0 + w)
+                    let ua = V512.load32 t (r1)
+                    let ub = V512.load32 t (r1 + w)
+                    let cer = Vector512.Create(cRe[co + l])
+                    let cei = Vector512.Create(cIm[co + l])
+                    let cor = Vector512.Create(cRe[co + l + 1])
+                    let coi = Vector512.Create(cIm[co + l + 1])
+                    er0 <- Vector512.FusedMultiplyAdd(cer, ta, er0)
+                    er1 <- Vector512.FusedMultiplyAdd(cer, tb, er1)
+                    ei0 <- Vector512.FusedMultiplyAdd(cei, ta, ei0)
+                    ei1 <- Vector512.FusedMultiplyAdd(cei, tb, ei1)
+                    or0 <- Vector512.FusedMultiplyAdd(cor, ua, or0)
+                    or1 <- Vector512.FusedMultiplyAdd(cor, ub, or1)
+                    oi0 <- Vector512.FusedMultiplyAdd(coi, ua, oi0)
+                    oi1 <- Vector512.FusedMultiplyAdd(coi, ub, oi1)
+                    l <- l + 2
+
+                if l < b then
+                    let r0 = off + (l - m) * b + j0
+                    let ta = V512.load32 t (r0)
+                    let tb = V512.load32 t (r0 + w)
+                    let cer = Vector512.Create(cRe[co + l])
+                    let cei = Vector512.Create(cIm[co + l])
+                    er0 <- Vector512.FusedMultiplyAdd(cer, ta, er0)
+                    er1 <- Vector512.FusedMultiplyAdd(cer, tb, er1)
+                    ei0 <- Vector512.FusedMultiplyAdd(cei, ta, ei0)
+                    ei1 <- Vector512.FusedMultiplyAdd(cei, tb, ei1)
+
+                V512.store32 er1 eRe (o + j0 + w)
+                V512.store32 ei1 eIm (o + j0 + w)
+                V512.store32 or1 oRe (o + j0 + w)
+                V512.store32 oi1 oIm (o + j0 + w)
+                v <- v + 2
+            else
+                while l + 1 < b do
+                    let r0 = off + (l - m) * b + j0
+                    let ta = V512.load32 t (r0)
+                    let ua = V512.load32 t (r0 + b)
+                    er0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cRe[co + l]), ta, er0)
+                    ei0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cIm[co + l]), ta, ei0)
+                    or0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cRe[co + l + 1]), ua, or0)
+                    oi0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cIm[co + l + 1]), ua, oi0)
+                    l <- l + 2
+
+                if l < b then
+                    let ta = V512.load32 t (off + (l - m) * b + j0)
+                    er0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cRe[co + l]), ta, er0)
+                    ei0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cIm[co + l]), ta, ei0)
+
+                v <- v + 1
+
+            V512.store32 er0 eRe (o + j0)
+            V512.store32 ei0 eIm (o + j0)
+            V512.store32 or0 oRe (o + j0)
+            V512.store32 oi0 oIm (o + j0)
+
+        for j in nv * w .. b - 1 do
+            let mutable er = 0.0f
+            let mutable ei = 0.0f
+            let mutable orr = 0.0f
+            let mutable oi = 0.0f
+
+            for l in m .. b - 1 do
+                let x = t[off + (l - m) * b + j]
+
+                if (l - m) % 2 = 0 then
+                    er <- er + cRe[co + l] * x
+                    ei <- ei + cIm[co + l] * x
+                else
+                    orr <- orr + cRe[co + l] * x
+                    oi <- oi + cIm[co + l] * x
+
+            eRe[o + j] <- er
+            eIm[o + j] <- ei
+            oRe[o + j] <- orr
+            oIm[o + j] <- oi
+
+    /// `analysis32` with Vector512 registers (16 floats): analysis sums of one set for order m: c_l = Σ_{j&lt;b} λ_l^m(θ_j) (E_j if l − m is even, else O_j), written
+    /// to cRe/cIm[co + l] for l = m..b−1; E/O (ring-pair sums and differences) at eRe/eIm/oRe/oIm[o + j].
+    /// Register-blocked over 4 degrees at a time (2 even, 2 odd) with SIMD over rings.
+    let analysis32x512
+        (t: float32[])
+        (off: int)
+        (b: int)
+        (m: int)
+        (eRe: float32[])
+        (eIm: float32[])
+        (oRe: float32[])
+        (oIm: float32[])
+        (o: int)
+        (cRe: float32[])
+        (cIm: float32[])
+        (co: int)
+        =
+        let w = Vector512<float32>.Count
+        let nv = b / w
+        let mutable l = m
+
+        while l + 3 < b do
+            let r0 = off + (l - m) * b
+            let r1 = r0 + b
+            let r2 = r1 + b
+            let r3 = r2 + b
+            let mutable a0r = Vector512<float32>.Zero
+            let mutable a0i = Vector512<float32>.Zero
+            let mutable a1r = Vector512<float32>.Zero
+            let mutable a1i = Vector512<float32>.Zero
+            let mutable a2r = Vector512<float32>.Zero
+            let mutable a2i = Vector512<float32>.Zero
+            let mutable a3r = Vector512<float32>.Zero
+            let mutable a3i = Vector512<float32>.Zero
+
+            for v in 0 .. nv - 1 do
+                let j = v * w
+                let xr = V512.load32 eRe (o + j)
+                let xi = V512.load32 eIm (o + j)
+                let yr = V512.load32 oRe (o + j)
+                let yi = V512.load32 oIm (o + j)
+                let t0 = V512.load32 t (r0 + j)
+                let t1 = V512.load32 t (r1 + j)
+                let t2 = V512.load32 t (r2 + j)
+                let t3 = V512.load32 t (r3 + j)
+                a0r <- Vector512.FusedMultiplyAdd(t0, xr, a0r)
+                a0i <- Vector512.FusedMultiplyAdd(t0, xi, a0i)
+                a1r <- Vector512.FusedMultiplyAdd(t1, yr, a1r)
+                a1i <- Vector512.FusedMultiplyAdd(t1, yi, a1i)
+                a2r <- Vector512.FusedMultiplyAdd(t2, xr, a2r)
+                a2i <- Vector512.FusedMultiplyAdd(t2, xi, a2i)
+                a3r <- Vector512.FusedMultiplyAdd(t3, yr, a3r)
+                a3i <- Vector512.FusedMultiplyAdd(t3, yi, a3i)
+
+            let mutable s0r = V512.sum32 a0r
+            let mutable s0i = V512.sum32 a0i
+            let mutable s1r = V512.sum32 a1r
+            let mutable s1i = V512.sum32 a1i
+            let mutable s2r = V512.sum32 a2r
+            let mutable s2i = V512.sum32 a2i
+            let mutable s3r = V512.sum32 a3r
+            let mutable s3i = V512.sum32 a3i
+
+            for j in nv * w .. b - 1 do
+                s0r <- s0r + t[r0 + j] * eRe[o + j]
+                s0i <- s0i + t[r0 + j] * eIm[o + j]
+                s1r <- s1r + t[r1 + j] * oRe[o + j]
+                s1i <- s1i + t[r1 + j] * oIm[o + j]
+                s2r <- s2r + t[r2 + j] * eRe[o + j]
+                s2i <- s2i + t[r2 + j] * eIm[o + j]
+                s3r <- s3r + t[r3 + j] * oRe[o + j]
+                s3i <- s3i + t[r3 + j] * oIm[o + j]
+
+            cRe[co + l] <- s0r
+            cIm[co + l] <- s0i
+            cRe[co + l + 1] <- s1r
+            cIm[co + l + 1] <- s1i
+            cRe[co + l + 2] <- s2r
+            cIm[co + l + 2] <- s2i
+            cRe[co + l + 3] <- s3r
+            cIm[co + l + 3] <- s3i
+            l <- l + 4
+
+        while l < b do
+            let r = off + (l - m) * b
+            let xRe, xIm = if (l - m) % 2 = 0 then eRe, eIm else oRe, oIm
+            let mutable ar = Vector512<float32>.Zero
+            let mutable ai = Vector512<float32>.Zero
+
+            for v in 0 .. nv - 1 do
+                let j = v * w
+                let tv = V512.load32 t (r + j)
+                ar <- Vector512.FusedMultiplyAdd(tv, V512.load32 xRe (o + j), ar)
+                ai <- Vector512.FusedMultiplyAdd(tv, V512.load32 xIm (o + j), ai)
+
+            let mutable sr = V512.sum32 ar
+            let mutable si = V512.sum32 ai
 
             for j in nv * w .. b - 1 do
                 sr <- sr + t[r + j] * xRe[o + j]

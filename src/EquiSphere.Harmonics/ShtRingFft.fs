@@ -239,6 +239,36 @@ module internal ShtRingFft =
         | SimdWidth.Vector512 -> butterflies512 plan sign re im
         | SimdWidth.Vector -> butterflies plan sign re im
 
+    /// dst[di + i] = float src[si + i] for i &lt; count (SIMD where whole vectors fit).
+    let widen (src: float32[]) (si: int) (dst: float[]) (di: int) (count: int) =
+        let v = Vector<float32>.Count
+        let h = Vector<float>.Count
+        let mutable i = 0
+
+        while i + v <= count do
+            let x = Vector<float32>(src, si + i)
+            Vector.WidenLower(x).CopyTo(dst, di + i)
+            Vector.WidenUpper(x).CopyTo(dst, di + i + h)
+            i <- i + v
+
+        while i < count do
+            dst[di + i] <- float src[si + i]
+            i <- i + 1
+
+    /// dst[di + i] = float32 src[si + i] for i &lt; count (SIMD where whole vectors fit).
+    let narrow (src: float[]) (si: int) (dst: float32[]) (di: int) (count: int) =
+        let v = Vector<float32>.Count
+        let h = Vector<float>.Count
+        let mutable i = 0
+
+        while i + v <= count do
+            Vector.Narrow(Vector<float>(src, si + i), Vector<float>(src, si + i + h)).CopyTo(dst, di + i)
+            i <- i + v
+
+        while i < count do
+            dst[di + i] <- float32 src[si + i]
+            i <- i + 1
+
     /// Work arrays of one worker: lane data (n·W doubles each), a block of 2W rings (n doubles each) for callers
     /// that stage rings, and the half quadrature weights of the W ring pairs.
     type Scratch(n: int, lanes: int) =
@@ -493,12 +523,10 @@ module internal ShtRingFft =
                 q <- q + v
 
             let dst = o + m * h + j0
-
-            for k in 0 .. w - 1 do
-                eRe[dst + k] <- float32 st[k]
-                eIm[dst + k] <- float32 st[w + k]
-                oRe[dst + k] <- float32 st[2 * w + k]
-                oIm[dst + k] <- float32 st[3 * w + k]
+            narrow st 0 eRe dst w
+            narrow st w eIm dst w
+            narrow st (2 * w) oRe dst w
+            narrow st (3 * w) oIm dst w
 
     /// Runs the backward transform on the loaded lanes and writes ring j₀ + k to dst[north + k·northStride + t] and
     /// its mirror ring to dst[south + k·southStride + t] (k &lt; W, t &lt; n).
@@ -619,24 +647,35 @@ module internal ShtRingFft =
     /// s.Block[k·n] and its mirror at s.Block[(W + k)·n].
     let backwardPairs32 (plan: Plan) (s: Scratch) (j0: int) (gRe: float32[]) (gIm: float32[]) (o: int) =
         let w = plan.Lanes
+        let v = Vector<float>.Count
         let n = plan.Length
         let rev = plan.Reversed
-        let re, im = s.Re, s.Im
+        let re, im, st = s.Re, s.Im, s.Stage
         let h = n / 2
+        widen gRe (o + j0) re (rev[0] * w) w
+        widen gRe (o + h + j0) im (rev[0] * w) w
+        Array.Clear(re, rev[h] * w, w)
+        Array.Clear(im, rev[h] * w, w)
 
-        for k in 0 .. w - 1 do
-            let ja = j0 + k
-            re[rev[0] * w + k] <- float gRe[o + ja]
-            im[rev[0] * w + k] <- float gRe[o + h + ja]
-            re[rev[h] * w + k] <- 0.0
-            im[rev[h] * w + k] <- 0.0
+        for m in 1 .. h - 1 do
+            let src = o + m * n + j0
+            widen gRe src st 0 w
+            widen gIm src st w w
+            widen gRe (src + h) st (2 * w) w
+            widen gIm (src + h) st (3 * w) w
+            let pm = rev[m] * w
+            let pn = rev[n - m] * w
+            let mutable q = 0
 
-            for m in 1 .. h - 1 do
-                let ar, ai = float gRe[o + m * n + ja], float gIm[o + m * n + ja]
-                let br, bi = float gRe[o + m * n + h + ja], float gIm[o + m * n + h + ja]
-                re[rev[m] * w + k] <- ar - bi
-                im[rev[m] * w + k] <- ai + br
-                re[rev[n - m] * w + k] <- ar + bi
-                im[rev[n - m] * w + k] <- br - ai
+            while q < w do
+                let ar = Vector<float>(st, q)
+                let ai = Vector<float>(st, w + q)
+                let br = Vector<float>(st, 2 * w + q)
+                let bi = Vector<float>(st, 3 * w + q)
+                (ar - bi).CopyTo(re, pm + q)
+                (ai + br).CopyTo(im, pm + q)
+                (ar + bi).CopyTo(re, pn + q)
+                (br - ai).CopyTo(im, pn + q)
+                q <- q + v
 
         backwardLanes plan s (Span s.Block) 0 n (w * n) n

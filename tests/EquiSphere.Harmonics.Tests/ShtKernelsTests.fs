@@ -187,3 +187,26 @@ let ``the start table skips only legendre values below the threshold and starts 
                             close (sprintf "λ_%d^%d ring %d" l0 m (ch * size + k)) KernelTol.startValue 1.0 (actual / expected)
 
     Assert.True(skipped > 0, "B = 256 has chunks whose low degrees are all negligible")
+
+[<Fact>]
+let ``float32 batches with either kernel width match float64 per channel`` () =
+    // Shared float32 Legendre blocks (C = 5) with 8-lane and 16-lane float32 kernels, ring counts with and without
+    // a remainder past the last whole vector.
+    property 4 (fun (seed: int) ->
+        let rng = Random seed
+        let b = [| 16; 24; 32; 40; 64 |][rng.Next 5]
+        let channels = 5
+        let reference = sequential SimdWidth.Vector LegendreTables.Precomputed b
+        let coeffs = Array.init channels (fun _ -> realCoefficients rng b)
+        let grids = coeffs |> Array.map (Sht.inverse reference)
+        let signals = grids |> Array.collect (fun g -> flat g |> Array.map float32)
+        let rounded = grids |> Array.map (Array2D.map (fun v -> float (float32 v)))
+        let spec64 = rounded |> Array.collect (Sht.forward reference >> flatten)
+        let a32 = coeffs |> Array.collect (flatten >> Array.map float32)
+
+        for simd in [ SimdWidth.Vector; SimdWidth.Vector512 ] do
+            let plan = sequential simd LegendreTables.Precomputed b
+            let spec32 = Sht.forwardBatch32 plan channels signals |> Array.map float
+            check (sprintf "forwardBatch32 B=%d %A" b simd) 2e-6 spec64 spec32
+            let back = Sht.inverseBatch32 plan channels a32 |> Array.map float
+            check (sprintf "inverseBatch32 B=%d %A" b simd) 2e-6 (grids |> Array.collect flat) back)
