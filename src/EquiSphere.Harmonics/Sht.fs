@@ -2,17 +2,22 @@ namespace EquiSphere.Harmonics
 
 open System
 open System.Numerics
+open System.Runtime.CompilerServices
+open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 open System.Runtime.InteropServices
 open System.Threading.Tasks
 
 /// Where an SHT plan gets its Legendre values λ_l^m(θ_j) from.
 [<RequireQualifiedAccess>]
 type LegendreTables =
-    /// Tables of all λ_l^m(θ_j) (B³/2 doubles) are built once with the plan: fastest, O(B³) memory.
+    /// Tables of all λ_l^m(θ_j) (B³/2 doubles) are built once with the plan: O(B³) memory, fastest at small B.
     | Precomputed
-    /// Values are recomputed per order m by the l-recurrence during each transform: O(B²) memory, slower.
+    /// Values are recomputed per order m by the l-recurrence during each transform: O(B²) memory; faster than
+    /// streaming a table from B = 128 on (B = 64 on with the AVX-512 kernels).
     | Recomputed
-    /// Precomputed for B ≤ 64 (a table of at most 1 MiB, cache-resident), recomputed above: measured faster.
+    /// Precomputed for B ≤ 64 (a table of at most 1 MiB, cache-resident), recomputed above: measured faster. On
+    /// AVX-512 hardware, whose 512-bit fused kernels outrun the table, precomputed for B ≤ 32 only.
     | Automatic
 
 /// Settings of an SHT plan. Use `ShtOptions.Default` and copy-and-update.
@@ -24,7 +29,7 @@ type ShtOptions =
         MaxDegreeOfParallelism: int
     }
 
-    /// Automatic tables (precomputed for B ≤ 64), all cores.
+    /// Automatic tables (precomputed for B ≤ 64, B ≤ 32 on AVX-512 hardware), all cores.
     static member Default =
         {
             Tables = LegendreTables.Automatic
@@ -48,18 +53,35 @@ type ShtPlan
         table: float[] option,
         blockOffsets: int[],
         realFft: RealFftPlan,
-        complexFft: FftPlan
+        complexFft: FftPlan,
+        simd: SimdWidth,
+        fused512: ShtFused512.Starts option
     ) =
+    // The float32 table: rounded from the float64 table, or, without one, built for B ≤ 64 (at most 512 KiB), where
+    // the batched float32 transforms would otherwise rebuild a float32 block per order on every call.
     let table32 =
         lazy
-            (table
-             |> Option.map (fun t ->
+            (match table with
+             | Some t ->
                  let t32 = Array.zeroCreate t.Length
 
                  for i in 0 .. t.Length - 1 do
                      t32[i] <- float32 t[i]
 
-                 t32))
+                 Some t32
+             | None when b <= 64 ->
+                 let t32 = Array.zeroCreate blockOffsets[b]
+                 let block = Array.zeroCreate (b * b)
+                 let work = Legendre.RowWork b
+
+                 for m in 0 .. b - 1 do
+                     Legendre.fillRows coefficients m (b - 1) cosines seedValues seedExponents (m * b) b block 0 b work
+
+                     for i in 0 .. (b - m) * b - 1 do
+                         t32[blockOffsets[m] + i] <- float32 block[i]
+
+                 Some t32
+             | None -> None)
 
     /// The bandwidth B: degrees l &lt; B, grid 2B × 2B.
     member _.Bandwidth = b
@@ -82,8 +104,16 @@ type ShtPlan
             else
                 0L
 
+        let starts =
+            fused512
+            |> Option.map (fun s ->
+                int64 (s.First.Length + s.Offset.Length) * 4L
+                + int64 (s.Nu0.Length + s.Nu1.Length) * 8L)
+            |> Option.defaultValue 0L
+
         t
         + t32
+        + starts
         + int64 seedValues.Length * 12L
         + int64 (coefficients.A.Length + coefficients.B.Length) * 8L
         + int64 (weights.Length + cosines.Length + blockOffsets.Length) * 8L
@@ -100,12 +130,14 @@ type ShtPlan
     member internal _.RealFft = realFft
     member internal _.ComplexFft = complexFft
 
-    /// The SIMD-across-rings paired φ-FFT plan, when `ShtRingFft.supports b`.
-    member val internal RingFft =
-        if ShtRingFft.supports b then
-            Some(ShtRingFft.Plan(2 * b))
-        else
-            None
+    /// The SIMD kernels of the transforms.
+    member internal _.Simd = simd
+
+    /// The start table of the Vector512 fused kernels (recomputed Legendre values on AVX-512 hardware).
+    member internal _.Fused512 = fused512
+
+    /// The SIMD-across-rings paired φ-FFT plan, when it applies (`ShtRingFft.create`).
+    member val internal RingFft = ShtRingFft.create simd b
 
     /// Reusable per-worker scratch objects by (kind, sets): transforms rent and return them, so repeated calls
     /// do not allocate. Thread-safe.
@@ -114,9 +146,11 @@ type ShtPlan
 
 /// Per-thread scratch of one transform.
 type internal ShtScratch(b: int, fftScratch: int, sets: int) =
-    member val Acc: float[] = Array.zeroCreate (4 * b * Vector<float>.Count)
+    member val Acc: float[] = Array.zeroCreate (max (4 * b * Vector<float>.Count) (16 * b))
     member val CsRe: float[] = Array.zeroCreate b
     member val CsIm: float[] = Array.zeroCreate b
+    /// 16 lane sums of the Vector512 analysis.
+    member val Lanes: float[] = Array.zeroCreate 16
     member val ERe: float[] = Array.zeroCreate (sets * b)
     member val EIm: float[] = Array.zeroCreate (sets * b)
     member val ORe: float[] = Array.zeroCreate (sets * b)
@@ -160,11 +194,15 @@ type internal ShtScratch32(b: int, blockLength: int, fftScratch: int, sets: int)
 [<RequireQualifiedAccess>]
 module Sht =
 
-    /// The largest bandwidth for which `LegendreTables.Automatic` precomputes tables.
-    let private automaticMaxBandwidth = 64
+    /// The largest bandwidth for which `LegendreTables.Automatic` precomputes tables, by SIMD kernels: the
+    /// Vector512 fused kernels were measured faster than the table from B = 64 on, the Vector&lt;T&gt; ones from 128.
+    let private automaticMaxBandwidth (simd: SimdWidth) =
+        match simd with
+        | SimdWidth.Vector512 -> 32
+        | SimdWidth.Vector -> 64
 
-    /// A plan for bandwidth b with explicit options.
-    let planWith (options: ShtOptions) (b: int) : ShtPlan =
+    /// A plan for bandwidth b with explicit options and SIMD kernels (tests force each width through this).
+    let internal planWithSimd (simd: SimdWidth) (options: ShtOptions) (b: int) : ShtPlan =
         Check.bandwidth (nameof b) b
 
         if options.MaxDegreeOfParallelism = 0 || options.MaxDegreeOfParallelism < -1 then
@@ -196,7 +234,7 @@ module Sht =
             match options.Tables with
             | LegendreTables.Precomputed -> true
             | LegendreTables.Recomputed -> false
-            | LegendreTables.Automatic -> b <= automaticMaxBandwidth
+            | LegendreTables.Automatic -> b <= automaticMaxBandwidth simd
 
         let table =
             if precompute then
@@ -210,7 +248,30 @@ module Sht =
             else
                 None
 
-        ShtPlan(b, options, weights, cosines, coefficients, seedValues, seedExponents, table, blockOffsets, Fft.planReal n, Fft.plan n)
+        let fused512 =
+            if simd = SimdWidth.Vector512 && table.IsNone && b >= ShtFused512.chunk then
+                Some(ShtFused512.starts coefficients b cosines seedValues seedExponents)
+            else
+                None
+
+        ShtPlan(
+            b,
+            options,
+            weights,
+            cosines,
+            coefficients,
+            seedValues,
+            seedExponents,
+            table,
+            blockOffsets,
+            Fft.planReal n,
+            Fft.plan n,
+            simd,
+            fused512
+        )
+
+    /// A plan for bandwidth b with explicit options.
+    let planWith (options: ShtOptions) (b: int) : ShtPlan = planWithSimd SimdWidth.best options b
 
     /// A plan for bandwidth b (1 ≤ b ≤ 2048) with `ShtOptions.Default`.
     let plan (b: int) : ShtPlan = planWith ShtOptions.Default b
@@ -275,6 +336,58 @@ module Sht =
     /// Returns a pooled work array.
     let inline private release<'T> (a: 'T[]) = Buffers.ArrayPool<'T>.Shared.Return a
 
+    /// Where ring j of the 2B rings sits in the per-order synthesis arrays: the northern ring j &lt; B at j, its
+    /// mirror 2B − 1 − j at B + j (so the SIMD ring FFTs load both halves of a ring pair contiguously).
+    let inline private ringSlot (b: int) (j: int) = if j < b then j else 3 * b - 1 - j
+
+    /// The row-major samples of a 2D array as one span (no copy).
+    let inline private flat2D (a: float[,]) : Span<float> =
+        MemoryMarshal.CreateSpan(&Unsafe.As<byte, float>(&MemoryMarshal.GetArrayDataReference(a :> Array)), a.Length)
+
+    /// Runs `vectorRange jFrom jTo` over the maximal runs of chunks that the Vector512 start table leaves to the
+    /// Vector&lt;T&gt; kernels at order m, and over the rings past the last whole chunk.
+    let private forSlowRanges (plan: ShtPlan) (st: ShtFused512.Starts) (m: int) (vectorRange: int -> int -> unit) =
+        let size = ShtFused512.chunk
+        let mutable ch = 0
+
+        while ch < st.Chunks do
+            if st.First[m * st.Chunks + ch] < 0 then
+                let start = ch
+
+                while ch < st.Chunks && st.First[m * st.Chunks + ch] < 0 do
+                    ch <- ch + 1
+
+                vectorRange (start * size) (ch * size)
+            else
+                ch <- ch + 1
+
+        if st.Chunks * size < plan.Bandwidth then
+            vectorRange (st.Chunks * size) plan.Bandwidth
+
+    /// The lane sums of the 8 vectors acc[i .. i + 63] (8 doubles each) to sums[o .. o + 7] (AVX-512).
+    let inline private laneSums (acc: float[]) (i: int) (sums: float[]) (o: int) =
+        let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
+            V512.transpose8
+                (V512.load acc i)
+                (V512.load acc (i + 8))
+                (V512.load acc (i + 16))
+                (V512.load acc (i + 24))
+                (V512.load acc (i + 32))
+                (V512.load acc (i + 40))
+                (V512.load acc (i + 48))
+                (V512.load acc (i + 56))
+
+        V512.store (((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7))) sums o
+
+    /// Where the Vector512 kernels find the start values of chunk ch at order m: (nu0, nu1, offset, seeded).
+    let inline private startValues (plan: ShtPlan) (st: ShtFused512.Starts) (m: int) (ch: int) =
+        let off = st.Offset[m * st.Chunks + ch]
+
+        if off < 0 then
+            plan.SeedValues, plan.SeedValues, m * plan.Bandwidth + ch * ShtFused512.chunk, true
+        else
+            st.Nu0, st.Nu1, off, false
+
     /// Legendre sums of one set for order m: c_l = Σ_{j&lt;B} λ_l^m(θ_j) (E_j if l − m is even, else O_j) from
     /// the ring-pair sums E and differences O at eRe/eIm/oRe/oIm[o + j], written to cRe/cIm[co + l], l = m..B−1.
     let private analysisSums
@@ -297,26 +410,84 @@ module Sht =
         | None ->
             let c = plan.Coefficients
 
-            ShtKernels.analysisFused64
-                c.A
-                c.B
-                c.Alpha
-                c.Scale
-                m
-                b
-                plan.Cosines
-                plan.SeedValues
-                plan.SeedExponents
-                (m * b)
-                eRe
-                eIm
-                oRe
-                oIm
-                o
-                cRe
-                cIm
-                co
-                s.Acc
+            for l in m .. b - 1 do
+                cRe[co + l] <- 0.0
+                cIm[co + l] <- 0.0
+
+            let vectorRange (jFrom: int) (jTo: int) =
+                ShtKernels.analysisFused64
+                    c.A
+                    c.B
+                    c.Alpha
+                    c.Scale
+                    m
+                    b
+                    plan.Cosines
+                    plan.SeedValues
+                    plan.SeedExponents
+                    (m * b)
+                    jFrom
+                    jTo
+                    eRe
+                    eIm
+                    oRe
+                    oIm
+                    o
+                    cRe
+                    cIm
+                    co
+                    s.Acc
+
+            match plan.Fused512 with
+            | None -> vectorRange 0 b
+            | Some st ->
+                forSlowRanges plan st m vectorRange
+                let acc = s.Acc
+                let count = b - m
+                Array.Clear(acc, 0, 16 * count)
+                let mutable any = false
+
+                for ch in 0 .. st.Chunks - 1 do
+                    let l0 = st.First[m * st.Chunks + ch]
+
+                    if l0 >= 0 && l0 < b then
+                        any <- true
+                        let j0 = ch * ShtFused512.chunk
+                        let nu0, nu1, so, seeded = startValues plan st m ch
+
+                        ShtFused512.analysis c.Alpha m b l0 plan.Cosines nu0 nu1 so seeded j0 eRe eIm oRe oIm o acc
+
+                if any then
+                    // Lane sums of the rescaled ν_l partial sums, times s'_l: 8 degrees at a time by a transpose.
+                    let sums = s.Lanes
+                    let mutable l = m
+
+                    if Avx512F.IsSupported then
+                        while l + 8 <= b do
+                            let k = l - m
+                            laneSums acc (8 * k) sums 0
+                            laneSums acc (8 * (count + k)) sums 8
+
+                            for i in 0..7 do
+                                let sl = c.Scale[Legendre.triangularIndex (l + i) m]
+                                cRe[co + l + i] <- cRe[co + l + i] + sl * sums[i]
+                                cIm[co + l + i] <- cIm[co + l + i] + sl * sums[8 + i]
+
+                            l <- l + 8
+
+                    while l < b do
+                        let k = l - m
+                        let mutable sr = 0.0
+                        let mutable si = 0.0
+
+                        for i in 0..7 do
+                            sr <- sr + acc[8 * k + i]
+                            si <- si + acc[8 * (count + k) + i]
+
+                        let sl = c.Scale[Legendre.triangularIndex l m]
+                        cRe[co + l] <- cRe[co + l] + sl * sr
+                        cIm[co + l] <- cIm[co + l] + sl * si
+                        l <- l + 1
 
     /// Analysis for order m over `sets` spectra: specRe/specIm hold the weighted ring spectra at
     /// [(set·B + m)·n + j]; writes coefficients of l = m..B−1 to s.CRe/s.CIm at [set·B + l].
@@ -341,7 +512,8 @@ module Sht =
             analysisSums plan m s.ERe s.EIm s.ORe s.OIm o s.CRe s.CIm o s
 
     /// Synthesis for order m over `sets` coefficient sets in s.CRe/s.CIm at [set·B + l] (l = m..B−1); writes
-    /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + j].
+    /// G_m(θ_j) for all rings to gRe/gIm at [(set·B + m)·n + slot j] (`ringSlot`: the northern ring j &lt; B at j,
+    /// its mirror 2B − 1 − j at B + j).
     let private synthesisOrder (plan: ShtPlan) (sets: int) (gRe: float[]) (gIm: float[]) (m: int) (s: ShtScratch) =
         let b = plan.Bandwidth
         let n = 2 * b
@@ -359,27 +531,56 @@ module Sht =
             for set in 0 .. sets - 1 do
                 let o = set * b
 
-                ShtKernels.synthesisFused64
-                    c.A
-                    c.B
-                    c.Alpha
-                    c.Scale
-                    m
-                    b
-                    plan.Cosines
-                    plan.SeedValues
-                    plan.SeedExponents
-                    (m * b)
-                    s.CRe
-                    s.CIm
-                    o
-                    s.ERe
-                    s.EIm
-                    s.ORe
-                    s.OIm
-                    o
-                    s.CsRe
-                    s.CsIm
+                let vectorRange (jFrom: int) (jTo: int) =
+                    ShtKernels.synthesisFused64
+                        c.A
+                        c.B
+                        c.Alpha
+                        c.Scale
+                        m
+                        b
+                        plan.Cosines
+                        plan.SeedValues
+                        plan.SeedExponents
+                        (m * b)
+                        jFrom
+                        jTo
+                        s.CRe
+                        s.CIm
+                        o
+                        s.ERe
+                        s.EIm
+                        s.ORe
+                        s.OIm
+                        o
+                        s.CsRe
+                        s.CsIm
+
+                match plan.Fused512 with
+                | None -> vectorRange 0 b
+                | Some st ->
+                    forSlowRanges plan st m vectorRange
+
+                    for l in m .. b - 1 do
+                        let sl = c.Scale[Legendre.triangularIndex l m]
+                        s.CsRe[l] <- s.CRe[o + l] * sl
+                        s.CsIm[l] <- s.CIm[o + l] * sl
+
+                    for ch in 0 .. st.Chunks - 1 do
+                        let l0 = st.First[m * st.Chunks + ch]
+                        let j0 = ch * ShtFused512.chunk
+
+                        if l0 >= b then
+                            // Every value of the chunk is negligible.
+                            Array.Clear(s.ERe, o + j0, ShtFused512.chunk)
+                            Array.Clear(s.EIm, o + j0, ShtFused512.chunk)
+                            Array.Clear(s.ORe, o + j0, ShtFused512.chunk)
+                            Array.Clear(s.OIm, o + j0, ShtFused512.chunk)
+                        elif l0 >= 0 then
+                            let nu0, nu1, so, seeded = startValues plan st m ch
+
+                            ShtFused512.synthesis c.Alpha m b l0 plan.Cosines nu0 nu1 so seeded j0 s.CsRe s.CsIm s.ERe s.EIm s.ORe s.OIm o
+
 
         for set in 0 .. sets - 1 do
             let dst = (set * b + m) * n
@@ -389,8 +590,8 @@ module Sht =
                 let er, ei, orr, oi = s.ERe[o + j], s.EIm[o + j], s.ORe[o + j], s.OIm[o + j]
                 gRe[dst + j] <- er + orr
                 gIm[dst + j] <- ei + oi
-                gRe[dst + n - 1 - j] <- er - orr
-                gIm[dst + n - 1 - j] <- ei - oi
+                gRe[dst + b + j] <- er - orr
+                gIm[dst + b + j] <- ei - oi
 
     /// Weighted ring spectra of a real grid (`fill j row` copies ring j): spec[(set·B + m)·n + j] = w_j Σ_k f(θ_j, φ_k) e^{−imφ_k}, m &lt; B.
     let private ringSpectra (plan: ShtPlan) (set: int) (fill: int -> float[] -> unit) (specRe: float[]) (specIm: float[]) =
@@ -400,9 +601,9 @@ module Sht =
         match plan.RingFft with
         | Some rp ->
             // W ring pairs per complex SIMD FFT (see `ShtRingFft`).
-            let w = Vector<float>.Count
+            let w = rp.Lanes
 
-            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun chunk s ->
                 ShtRingFft.forwardPairs rp s (chunk * w) fill plan.Weights specRe specIm (set * b * n))
         | None ->
             forEach plan n 1 (fun j s ->
@@ -468,14 +669,17 @@ module Sht =
 
         match plan.RingFft with
         | Some rp ->
-            // The paired ring FFTs write the weighted ring-pair sums E and differences O of order m at
-            // [m·B + j], which the Legendre sums read in place.
+            // The paired ring FFTs read the rings straight from the grid and write the weighted ring-pair sums E
+            // and differences O of order m at [m·B + j], which the Legendre sums read in place.
             let eRe, eIm = pooled<float>(b * b), pooled<float>(b * b)
             let oRe, oIm = pooled<float>(b * b), pooled<float>(b * b)
-            let w = Vector<float>.Count
+            let w = rp.Lanes
 
-            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
-                ShtRingFft.forwardPairsEvenOdd rp s (chunk * w) fill plan.Weights eRe eIm oRe oIm 0)
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun chunk s ->
+                let j0 = chunk * w
+                let src = Span<float>.op_Implicit(flat2D signal)
+
+                ShtRingFft.forwardPairsEvenOdd rp s j0 src (j0 * n) n ((n - 1 - j0) * n) -n plan.Weights eRe eIm oRe oIm 0)
 
             forEach plan b 1 (fun m s ->
                 analysisSums plan m eRe eIm oRe oIm (m * b) s.CRe s.CIm 0 s
@@ -573,38 +777,45 @@ module Sht =
         let n = 2 * b
         let gRe = pooled<float>(b * n)
         let gIm = pooled<float>(b * n)
+        // The c2r spectra X_m = (G_m + conj G_{−m}) / 2 of every order at [m·B + l], in one pass over the
+        // coefficients in storage order (gathering them per order would stride through the whole array per m).
+        let hRe = pooled<float>(b * b)
+        let hIm = pooled<float>(b * b)
+
+        for l in 0 .. b - 1 do
+            let c = l * l + l
+            hRe[l] <- coeffs[c].Real
+            hIm[l] <- 0.0
+
+            for m in 1..l do
+                let sign = if m % 2 = 0 then 0.5 else -0.5
+                let p = coeffs[c + m]
+                let q = coeffs[c - m]
+                hRe[m * b + l] <- 0.5 * p.Real + sign * q.Real
+                hIm[m * b + l] <- 0.5 * p.Imaginary - sign * q.Imaginary
 
         forEach plan b 1 (fun m s ->
-            for l in m .. b - 1 do
-                let c = l * l + l
-
-                if m = 0 then
-                    s.CRe[l] <- coeffs[c].Real
-                    s.CIm[l] <- 0.0
-                else
-                    // H_m = G_m + conj G_{−m} halves to the c2r spectrum X_m = H_m / 2.
-                    let sign = if m % 2 = 0 then 1.0 else -1.0
-                    let p, q = coeffs[c + m], coeffs[c - m]
-                    s.CRe[l] <- 0.5 * (p.Real + sign * q.Real)
-                    s.CIm[l] <- 0.5 * (p.Imaginary - sign * q.Imaginary)
-
+            Array.Copy(hRe, m * b + m, s.CRe, m, b - m)
+            Array.Copy(hIm, m * b + m, s.CIm, m, b - m)
             synthesisOrder plan 1 gRe gIm m s)
 
-        let store (j: int) (row: float[]) =
-            for k in 0 .. n - 1 do
-                out[j, k] <- row[k]
+        release hRe
+        release hIm
 
         match plan.RingFft with
         | Some rp ->
-            let w = Vector<float>.Count
+            let w = rp.Lanes
 
-            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun chunk s ->
-                ShtRingFft.backwardPairs rp s (chunk * w) gRe gIm store)
+            forEachWith plan (b >= 32) (b / w) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun chunk s ->
+                let j0 = chunk * w
+                ShtRingFft.backwardPairs rp s j0 gRe gIm 0 (flat2D out) (j0 * n) n ((n - 1 - j0) * n) -n)
         | None ->
             forEach plan n 1 (fun j s ->
+                let slot = ringSlot b j
+
                 for m in 0 .. b - 1 do
-                    s.XRe[m] <- gRe[m * n + j]
-                    s.XIm[m] <- gIm[m * n + j]
+                    s.XRe[m] <- gRe[m * n + slot]
+                    s.XIm[m] <- gIm[m * n + slot]
 
                 s.XRe[b] <- 0.0
                 s.XIm[b] <- 0.0
@@ -619,7 +830,8 @@ module Sht =
                     s.WRe
                     s.WIm
 
-                store j s.Row)
+                for k in 0 .. n - 1 do
+                    out[j, k] <- s.Row[k])
 
         release gRe
         release gIm
@@ -668,14 +880,15 @@ module Sht =
         forEach plan n 1 (fun j s ->
             Array.Clear(s.XRe, 0, n)
             Array.Clear(s.XIm, 0, n)
+            let slot = ringSlot b j
 
             for m in 0 .. b - 1 do
-                s.XRe[m] <- gRe[m * n + j]
-                s.XIm[m] <- gIm[m * n + j]
+                s.XRe[m] <- gRe[m * n + slot]
+                s.XIm[m] <- gIm[m * n + slot]
 
                 if m > 0 then
-                    s.XRe[n - m] <- gRe[(b + m) * n + j]
-                    s.XIm[n - m] <- gIm[(b + m) * n + j]
+                    s.XRe[n - m] <- gRe[(b + m) * n + slot]
+                    s.XIm[n - m] <- gIm[(b + m) * n + slot]
 
             Fft.backwardSplit plan.ComplexFft s.XRe s.XIm s.ZRe s.ZIm
 
@@ -701,7 +914,7 @@ module Sht =
 
     let private newScratch32 (plan: ShtPlan) (sets: int) =
         let b = plan.Bandwidth
-        let blockLength = if plan.Table.IsSome then 0 else b * b
+        let blockLength = if plan.Table32.IsSome then 0 else b * b
         ShtScratch32(b, blockLength, Fft.realScratchLength plan.RealFft, sets)
 
     /// The float32 Legendre block of order m (layout as `block`).
@@ -733,6 +946,13 @@ module Sht =
     /// Without tables, batches of fewer channels than this go through the fused float64 kernels channel by
     /// channel: a float32 Legendre block per order only pays when many channels share it.
     let private fusedBatchBelow = 4
+
+    /// Whether a float32 batch goes through the float64 transforms channel by channel: without precomputed tables,
+    /// for fewer than `fusedBatchBelow` channels, and always with the Vector512 fused kernels, which were measured
+    /// faster per channel than the shared float32 blocks (B = 64: about 40 against 50–65 µs; B = 128: 200 against
+    /// 380–400 µs, one thread).
+    let private viaFloat64 (plan: ShtPlan) (channels: int) =
+        plan.Table.IsNone && (channels < fusedBatchBelow || plan.Fused512.IsSome)
 
     /// `forwardBatch32` through `forwardInto` per channel (float64 inside, float32 in and out).
     let private forwardBatchViaFloat64 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
@@ -778,7 +998,8 @@ module Sht =
     /// Batched float32 forward transform of C real signals: `signals` is [C, 2B, 2B] ([channel, θ, φ] row-major),
     /// the result [C, B², 2]: coefficient l² + l + m of each channel as interleaved (re, im). FFTs run in float64,
     /// the Legendre sums in float32 with SIMD over a float32 Legendre block per order shared by all channels
-    /// (without precomputed tables and for fewer than 4 channels, the fused float64 path per channel);
+    /// (without precomputed tables, for fewer than 4 channels or with the AVX-512 fused kernels, the fused float64
+    /// path per channel);
     /// matches `forward` to about 1e-6 relative.
     let rec forwardBatch32 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
         if isNull signals then
@@ -788,7 +1009,7 @@ module Sht =
         let n = 2 * b
         checkBatch plan channels (nameof signals) signals.Length (n * n) (sprintf "[C, 2B=%d, 2B=%d]" n n)
 
-        if plan.Table.IsNone && channels < fusedBatchBelow then
+        if viaFloat64 plan channels then
             forwardBatchViaFloat64 plan channels signals
         else
             forwardBatchWithBlocks plan channels signals
@@ -807,19 +1028,20 @@ module Sht =
         match plan.RingFft with
         | Some rp ->
             // W ring pairs of one channel per complex SIMD FFT (see `ShtRingFft`), written as E and O directly.
-            let w = Vector<float>.Count
+            let w = rp.Lanes
             let chunks = b / w
 
-            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun cc s ->
+            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun cc s ->
                 let c = cc / chunks
+                let j0 = (cc % chunks) * w
+                let block = s.Block
 
-                let fill (j: int) (row: float[]) =
-                    let src = (c * n + j) * n
+                // Stage the chunk's 2W rings in float64: ring j0 + k at [k·n], its mirror at [(W + k)·n].
+                for k in 0 .. w - 1 do
+                    ShtRingFft.widen signals ((c * n + j0 + k) * n) block (k * n) n
+                    ShtRingFft.widen signals ((c * n + n - 1 - j0 - k) * n) block ((w + k) * n) n
 
-                    for k in 0 .. n - 1 do
-                        row[k] <- float signals[src + k]
-
-                ShtRingFft.forwardPairsEvenOdd32 rp s ((cc % chunks) * w) fill plan.Weights eRe eIm oRe oIm (c * b * b))
+                ShtRingFft.forwardPairsEvenOdd32 rp s j0 (ReadOnlySpan block) 0 n (w * n) n plan.Weights eRe eIm oRe oIm (c * b * b))
         | None ->
             let specRe = pooled<float32>(channels * b * n)
             let specIm = pooled<float32>(channels * b * n)
@@ -862,7 +1084,11 @@ module Sht =
 
             for c in 0 .. channels - 1 do
                 let o = c * b
-                ShtKernels.analysis32 t off b m eRe eIm oRe oIm ((c * b + m) * b) s.CRe s.CIm o
+
+                if plan.Simd = SimdWidth.Vector512 then
+                    ShtKernels.analysis32x512 t off b m eRe eIm oRe oIm ((c * b + m) * b) s.CRe s.CIm o
+                else
+                    ShtKernels.analysis32 t off b m eRe eIm oRe oIm ((c * b + m) * b) s.CRe s.CIm o
 
                 for l in m .. b - 1 do
                     let re, im = s.CRe[o + l], s.CIm[o + l]
@@ -891,7 +1117,7 @@ module Sht =
         let b = plan.Bandwidth
         checkBatch plan channels (nameof coeffs) coeffs.Length (2 * b * b) (sprintf "[C, B²=%d, 2]" (b * b))
 
-        if plan.Table.IsNone && channels < fusedBatchBelow then
+        if viaFloat64 plan channels then
             inverseBatchViaFloat64 plan channels coeffs
         else
             inverseBatchWithBlocks plan channels coeffs
@@ -923,7 +1149,10 @@ module Sht =
                         s.CRe[o + l] <- 0.5f * (coeffs[p] + sign * coeffs[q])
                         s.CIm[o + l] <- 0.5f * (coeffs[p + 1] - sign * coeffs[q + 1])
 
-                ShtKernels.synthesis32 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
+                if plan.Simd = SimdWidth.Vector512 then
+                    ShtKernels.synthesis32x512 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
+                else
+                    ShtKernels.synthesis32 t off b m s.CRe s.CIm o s.ERe s.EIm s.ORe s.OIm o
 
             for c in 0 .. channels - 1 do
                 let dst = (c * b + m) * n
@@ -933,33 +1162,33 @@ module Sht =
                     let er, ei, orr, oi = s.ERe[o + j], s.EIm[o + j], s.ORe[o + j], s.OIm[o + j]
                     gRe[dst + j] <- er + orr
                     gIm[dst + j] <- ei + oi
-                    gRe[dst + n - 1 - j] <- er - orr
-                    gIm[dst + n - 1 - j] <- ei - oi)
+                    gRe[dst + b + j] <- er - orr
+                    gIm[dst + b + j] <- ei - oi)
 
         let out: float32[] = Array.zeroCreate (channels * n * n)
 
         match plan.RingFft with
         | Some rp ->
-            let w = Vector<float>.Count
+            let w = rp.Lanes
             let chunks = b / w
 
-            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.Scratch n) (fun cc s ->
+            forEachWith plan large (channels * chunks) (struct (2, 0)) (fun () -> ShtRingFft.scratch rp) (fun cc s ->
                 let c = cc / chunks
+                let j0 = (cc % chunks) * w
+                ShtRingFft.backwardPairs32 rp s j0 gRe gIm (c * b * n)
+                let block = s.Block
 
-                let store (j: int) (row: float[]) =
-                    let dst = (c * n + j) * n
-
-                    for k in 0 .. n - 1 do
-                        out[dst + k] <- float32 row[k]
-
-                ShtRingFft.backwardPairs32 rp s ((cc % chunks) * w) gRe gIm (c * b * n) store)
+                for k in 0 .. w - 1 do
+                    ShtRingFft.narrow block (k * n) out ((c * n + j0 + k) * n) n
+                    ShtRingFft.narrow block ((w + k) * n) out ((c * n + n - 1 - j0 - k) * n) n)
         | None ->
             forEachWith plan large (channels * n) (struct (1, 1)) (fun () -> newScratch32 plan 1) (fun cj s ->
                 let c, j = cj / n, cj % n
+                let slot = ringSlot b j
 
                 for m in 0 .. b - 1 do
-                    s.XRe[m] <- float gRe[(c * b + m) * n + j]
-                    s.XIm[m] <- float gIm[(c * b + m) * n + j]
+                    s.XRe[m] <- float gRe[(c * b + m) * n + slot]
+                    s.XIm[m] <- float gIm[(c * b + m) * n + slot]
 
                 s.XRe[b] <- 0.0
                 s.XIm[b] <- 0.0

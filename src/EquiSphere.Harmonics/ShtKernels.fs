@@ -1,6 +1,95 @@
 namespace EquiSphere.Harmonics
 
 open System.Numerics
+open System.Runtime.CompilerServices
+open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
+
+/// The SIMD width of the SHT kernels: `Vector` is System.Numerics.Vector&lt;T&gt; (whatever width the runtime gives it,
+/// 256 bits on AVX2 and, by default, AVX-512 machines), `Vector512` the explicit 512-bit kernels. Both give the same
+/// results up to rounding. Internal to the library.
+[<RequireQualifiedAccess>]
+type internal SimdWidth =
+    /// System.Numerics.Vector&lt;T&gt; kernels (the portable fallback).
+    | Vector
+    /// Explicit Vector512 kernels (8 doubles or 16 floats per register).
+    | Vector512
+
+/// The SIMD width a plan uses by default.
+[<RequireQualifiedAccess>]
+module internal SimdWidth =
+
+    [<assembly: InternalsVisibleTo("EquiSphere.Harmonics.Tests")>]
+    do ()
+
+    /// Vector512 where the hardware accelerates it (AVX-512), else Vector&lt;T&gt;.
+    let best =
+        if Vector512.IsHardwareAccelerated then
+            SimdWidth.Vector512
+        else
+            SimdWidth.Vector
+
+/// Array loads and stores of Vector512 registers (bounds-checked through spans).
+[<RequireQualifiedAccess>]
+module internal V512 =
+
+    /// The 8 doubles a[i .. i + 7].
+    let inline load (a: float[]) (i: int) =
+        Vector512.Create<float>(System.ReadOnlySpan<float>(a, i, 8))
+
+    /// Writes v to a[i .. i + 7].
+    let inline store (v: Vector512<float>) (a: float[]) (i: int) = v.CopyTo(System.Span<float>(a, i, 8))
+
+    /// The transpose of the 8 × 8 matrix whose rows are r0 … r7 (AVX-512): column k as the k-th result.
+    let inline transpose8
+        (r0: Vector512<float>)
+        (r1: Vector512<float>)
+        (r2: Vector512<float>)
+        (r3: Vector512<float>)
+        (r4: Vector512<float>)
+        (r5: Vector512<float>)
+        (r6: Vector512<float>)
+        (r7: Vector512<float>)
+        =
+        // Pairs of rows interleaved: t0 = (r0₀ r1₀ r0₂ r1₂ r0₄ r1₄ r0₆ r1₆), t1 the odd columns, …
+        let t0 = Avx512F.UnpackLow(r0, r1)
+        let t1 = Avx512F.UnpackHigh(r0, r1)
+        let t2 = Avx512F.UnpackLow(r2, r3)
+        let t3 = Avx512F.UnpackHigh(r2, r3)
+        let t4 = Avx512F.UnpackLow(r4, r5)
+        let t5 = Avx512F.UnpackHigh(r4, r5)
+        let t6 = Avx512F.UnpackLow(r6, r7)
+        let t7 = Avx512F.UnpackHigh(r6, r7)
+        // 128-bit blocks: 0x88 takes blocks (0, 2) of each source, 0xDD blocks (1, 3).
+        let u0 = Avx512F.Shuffle4x128(t0, t2, 0x88uy)
+        let u1 = Avx512F.Shuffle4x128(t0, t2, 0xDDuy)
+        let u2 = Avx512F.Shuffle4x128(t1, t3, 0x88uy)
+        let u3 = Avx512F.Shuffle4x128(t1, t3, 0xDDuy)
+        let u4 = Avx512F.Shuffle4x128(t4, t6, 0x88uy)
+        let u5 = Avx512F.Shuffle4x128(t4, t6, 0xDDuy)
+        let u6 = Avx512F.Shuffle4x128(t5, t7, 0x88uy)
+        let u7 = Avx512F.Shuffle4x128(t5, t7, 0xDDuy)
+
+        struct (Avx512F.Shuffle4x128(u0, u4, 0x88uy),
+                Avx512F.Shuffle4x128(u2, u6, 0x88uy),
+                Avx512F.Shuffle4x128(u1, u5, 0x88uy),
+                Avx512F.Shuffle4x128(u3, u7, 0x88uy),
+                Avx512F.Shuffle4x128(u0, u4, 0xDDuy),
+                Avx512F.Shuffle4x128(u2, u6, 0xDDuy),
+                Avx512F.Shuffle4x128(u1, u5, 0xDDuy),
+                Avx512F.Shuffle4x128(u3, u7, 0xDDuy))
+
+    /// The sum of the 16 lanes of v.
+    let inline sum32 (v: Vector512<float32>) =
+        Vector256.Sum(v.GetLower() + v.GetUpper())
+
+    /// The 16 floats a[i .. i + 15].
+    let inline load32 (a: float32[]) (i: int) =
+        Vector512.Create<float32>(System.ReadOnlySpan<float32>(a, i, 16))
+
+    /// Writes v to a[i .. i + 15].
+    let inline store32 (v: Vector512<float32>) (a: float32[]) (i: int) =
+        v.CopyTo(System.Span<float32>(a, i, 16))
 
 /// The inner loops of the SHT (Legendre sums over rings for one order m), in float64 and float32: SIMD over
 /// rings with `System.Numerics.Vector`, fused multiply-adds, and register blocking. Internal to the library.
@@ -262,9 +351,9 @@ module internal ShtKernels =
                 e[k] <- e[k] - 1
                 lanes[2 * width + k] <- scaleOf e[k]
 
-    /// Fused recurrence-and-synthesis for order m (float64, one coefficient set): for the northern rings j &lt; b
-    /// computes E_j = Σ_{l−m even} c_l λ_l^m(θ_j) and O_j = Σ_{l−m odd} c_l λ_l^m(θ_j) directly from the
-    /// l-recurrence (no Legendre table), SIMD over chunks of rings, written to eRe/eIm/oRe/oIm at [o + j].
+    /// Fused recurrence-and-synthesis for order m (float64, one coefficient set): for the northern rings
+    /// jFrom ≤ j &lt; jTo computes E_j = Σ_{l−m even} c_l λ_l^m(θ_j) and O_j = Σ_{l−m odd} c_l λ_l^m(θ_j) directly from
+    /// the l-recurrence (no Legendre table), SIMD over chunks of rings, written to eRe/eIm/oRe/oIm at [o + j].
     /// a, bc: recurrence coefficients at l(l+1)/2 + m; xs: cos θ_j; (seedV, seedE)[so + j]: scaled seeds.
     let synthesisFused64
         (a: float[])
@@ -277,6 +366,8 @@ module internal ShtKernels =
         (seedV: float[])
         (seedE: int[])
         (so: int)
+        (jFrom: int)
+        (jTo: int)
         (cRe: float[])
         (cIm: float[])
         (co: int)
@@ -299,12 +390,12 @@ module internal ShtKernels =
             csRe[l] <- cRe[co + l] * sl
             csIm[l] <- cIm[co + l] * sl
 
-        let mutable j0 = 0
+        let mutable j0 = jFrom
 
-        while j0 < b do
-            let mutable width = min w (b - j0)
+        while j0 < jTo do
+            let mutable width = min w (jTo - j0)
 
-            if j0 + 4 * w <= b && unscaled seedE (so + j0) (4 * w) then
+            if j0 + 4 * w <= jTo && unscaled seedE (so + j0) (4 * w) then
                 width <- 4 * w
                 let x0 = Vector<float>(xs, j0 + 0 * w)
                 let mutable q0 = Vector<float>(seedV, so + j0 + 0 * w)
@@ -507,7 +598,7 @@ module internal ShtKernels =
                 oi.CopyTo(oIm, o + j0)
             else
                 // Remainder rings: the scalar recurrence with scaling, one ring at a time.
-                for j in j0 .. b - 1 do
+                for j in j0 .. jTo - 1 do
                     let mutable e = seedE[so + j]
                     let mutable q = seedV[so + j]
                     let x = xs[j]
@@ -551,8 +642,8 @@ module internal ShtKernels =
 
             j0 <- j0 + width
 
-    /// Fused recurrence-and-analysis for order m (float64, one set): c_l = Σ_{j&lt;b} λ_l^m(θ_j) (E_j if l − m is
-    /// even, else O_j) for l = m..b−1, written to cRe/cIm[co + l], with λ from the l-recurrence (no table).
+    /// Fused recurrence-and-analysis for order m (float64, one set): the sums Σ_{jFrom≤j&lt;jTo} λ_l^m(θ_j) (E_j if
+    /// l − m is even, else O_j) for l = m..b−1, added to cRe/cIm[co + l], with λ from the l-recurrence (no table).
     /// `acc` is scratch of at least 4·b·Vector&lt;float&gt;.Count doubles (per-degree partial sums over ring chunks).
     let analysisFused64
         (a: float[])
@@ -565,6 +656,8 @@ module internal ShtKernels =
         (seedV: float[])
         (seedE: int[])
         (so: int)
+        (jFrom: int)
+        (jTo: int)
         (eRe: float[])
         (eIm: float[])
         (oRe: float[])
@@ -584,10 +677,6 @@ module internal ShtKernels =
         // acc: re partial sums of degree l at (l − m)·w, im at (count + l − m)·w.
         System.Array.Clear(acc, 0, 4 * count * w)
 
-        for l in m .. b - 1 do
-            cRe[co + l] <- 0.0
-            cIm[co + l] <- 0.0
-
 
         let inline add (k: int) (re: Vector<float>) (im: Vector<float>) =
             (Vector<float>(acc, k * w) + re).CopyTo(acc, k * w)
@@ -596,12 +685,12 @@ module internal ShtKernels =
         // Partial sums of the rescaled ν_l (fast path) live at acc[(2·count + k)·w] (re) and [(3·count + k)·w] (im),
         // multiplied by s'_l at the end.
 
-        let mutable j0 = 0
+        let mutable j0 = jFrom
 
-        while j0 < b do
-            let mutable width = min w (b - j0)
+        while j0 < jTo do
+            let mutable width = min w (jTo - j0)
 
-            if j0 + 4 * w <= b && unscaled seedE (so + j0) (4 * w) then
+            if j0 + 4 * w <= jTo && unscaled seedE (so + j0) (4 * w) then
                 width <- 4 * w
                 // The ring-pair sums E (even l − m) and differences O (odd) stay in registers over l.
                 let xr0 = Vector<float>(eRe, o + j0 + 0 * w)
@@ -804,7 +893,7 @@ module internal ShtKernels =
                             i <- i + l + 1
                             l <- l + 1
             else
-                for j in j0 .. b - 1 do
+                for j in j0 .. jTo - 1 do
                     let mutable e = seedE[so + j]
                     let mutable q = seedV[so + j]
                     let x = xs[j]
@@ -1068,6 +1157,229 @@ module internal ShtKernels =
 
             let mutable sr = Vector.Sum ar
             let mutable si = Vector.Sum ai
+
+            for j in nv * w .. b - 1 do
+                sr <- sr + t[r + j] * xRe[o + j]
+                si <- si + t[r + j] * xIm[o + j]
+
+            cRe[co + l] <- sr
+            cIm[co + l] <- si
+            l <- l + 1
+
+    /// `synthesis32` with Vector512 registers (16 floats): synthesis sums of one coefficient set for order m: E_j = Σ_{l−m even} c_l λ_l^m(θ_j) and
+    /// O_j = Σ_{l−m odd} c_l λ_l^m(θ_j) for the northern rings j &lt; b, written (not added) to
+    /// eRe/eIm/oRe/oIm at [o + j]. The Legendre block has λ_l^m(θ_j) at off + (l − m)·b + j; the coefficients are
+    /// at cRe/cIm[co + l]. Register-blocked: 2 SIMD vectors of rings × (E, O) × (re, im) accumulators over l.
+    let synthesis32x512
+        (t: float32[])
+        (off: int)
+        (b: int)
+        (m: int)
+        (cRe: float32[])
+        (cIm: float32[])
+        (co: int)
+        (eRe: float32[])
+        (eIm: float32[])
+        (oRe: float32[])
+        (oIm: float32[])
+        (o: int)
+        =
+        let w = Vector512<float32>.Count
+        let nv = b / w
+        let mutable v = 0
+
+        while v < nv do
+            let j0 = v * w
+            let two = v + 1 < nv
+            let mutable er0 = Vector512<float32>.Zero
+            let mutable ei0 = Vector512<float32>.Zero
+            let mutable or0 = Vector512<float32>.Zero
+            let mutable oi0 = Vector512<float32>.Zero
+            let mutable er1 = Vector512<float32>.Zero
+            let mutable ei1 = Vector512<float32>.Zero
+            let mutable or1 = Vector512<float32>.Zero
+            let mutable oi1 = Vector512<float32>.Zero
+            let mutable l = m
+
+            if two then
+                while l + 1 < b do
+                    let r0 = off + (l - m) * b + j0
+                    let r1 = r0 + b
+                    let ta = V512.load32 t (r0)
+                    let tb = V512.load32 t (r0 + w)
+                    let ua = V512.load32 t (r1)
+                    let ub = V512.load32 t (r1 + w)
+                    let cer = Vector512.Create(cRe[co + l])
+                    let cei = Vector512.Create(cIm[co + l])
+                    let cor = Vector512.Create(cRe[co + l + 1])
+                    let coi = Vector512.Create(cIm[co + l + 1])
+                    er0 <- Vector512.FusedMultiplyAdd(cer, ta, er0)
+                    er1 <- Vector512.FusedMultiplyAdd(cer, tb, er1)
+                    ei0 <- Vector512.FusedMultiplyAdd(cei, ta, ei0)
+                    ei1 <- Vector512.FusedMultiplyAdd(cei, tb, ei1)
+                    or0 <- Vector512.FusedMultiplyAdd(cor, ua, or0)
+                    or1 <- Vector512.FusedMultiplyAdd(cor, ub, or1)
+                    oi0 <- Vector512.FusedMultiplyAdd(coi, ua, oi0)
+                    oi1 <- Vector512.FusedMultiplyAdd(coi, ub, oi1)
+                    l <- l + 2
+
+                if l < b then
+                    let r0 = off + (l - m) * b + j0
+                    let ta = V512.load32 t (r0)
+                    let tb = V512.load32 t (r0 + w)
+                    let cer = Vector512.Create(cRe[co + l])
+                    let cei = Vector512.Create(cIm[co + l])
+                    er0 <- Vector512.FusedMultiplyAdd(cer, ta, er0)
+                    er1 <- Vector512.FusedMultiplyAdd(cer, tb, er1)
+                    ei0 <- Vector512.FusedMultiplyAdd(cei, ta, ei0)
+                    ei1 <- Vector512.FusedMultiplyAdd(cei, tb, ei1)
+
+                V512.store32 er1 eRe (o + j0 + w)
+                V512.store32 ei1 eIm (o + j0 + w)
+                V512.store32 or1 oRe (o + j0 + w)
+                V512.store32 oi1 oIm (o + j0 + w)
+                v <- v + 2
+            else
+                while l + 1 < b do
+                    let r0 = off + (l - m) * b + j0
+                    let ta = V512.load32 t (r0)
+                    let ua = V512.load32 t (r0 + b)
+                    er0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cRe[co + l]), ta, er0)
+                    ei0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cIm[co + l]), ta, ei0)
+                    or0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cRe[co + l + 1]), ua, or0)
+                    oi0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cIm[co + l + 1]), ua, oi0)
+                    l <- l + 2
+
+                if l < b then
+                    let ta = V512.load32 t (off + (l - m) * b + j0)
+                    er0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cRe[co + l]), ta, er0)
+                    ei0 <- Vector512.FusedMultiplyAdd(Vector512.Create(cIm[co + l]), ta, ei0)
+
+                v <- v + 1
+
+            V512.store32 er0 eRe (o + j0)
+            V512.store32 ei0 eIm (o + j0)
+            V512.store32 or0 oRe (o + j0)
+            V512.store32 oi0 oIm (o + j0)
+
+        for j in nv * w .. b - 1 do
+            let mutable er = 0.0f
+            let mutable ei = 0.0f
+            let mutable orr = 0.0f
+            let mutable oi = 0.0f
+
+            for l in m .. b - 1 do
+                let x = t[off + (l - m) * b + j]
+
+                if (l - m) % 2 = 0 then
+                    er <- er + cRe[co + l] * x
+                    ei <- ei + cIm[co + l] * x
+                else
+                    orr <- orr + cRe[co + l] * x
+                    oi <- oi + cIm[co + l] * x
+
+            eRe[o + j] <- er
+            eIm[o + j] <- ei
+            oRe[o + j] <- orr
+            oIm[o + j] <- oi
+
+    /// `analysis32` with Vector512 registers (16 floats): analysis sums of one set for order m: c_l = Σ_{j&lt;b} λ_l^m(θ_j) (E_j if l − m is even, else O_j), written
+    /// to cRe/cIm[co + l] for l = m..b−1; E/O (ring-pair sums and differences) at eRe/eIm/oRe/oIm[o + j].
+    /// Register-blocked over 4 degrees at a time (2 even, 2 odd) with SIMD over rings.
+    let analysis32x512
+        (t: float32[])
+        (off: int)
+        (b: int)
+        (m: int)
+        (eRe: float32[])
+        (eIm: float32[])
+        (oRe: float32[])
+        (oIm: float32[])
+        (o: int)
+        (cRe: float32[])
+        (cIm: float32[])
+        (co: int)
+        =
+        let w = Vector512<float32>.Count
+        let nv = b / w
+        let mutable l = m
+
+        while l + 3 < b do
+            let r0 = off + (l - m) * b
+            let r1 = r0 + b
+            let r2 = r1 + b
+            let r3 = r2 + b
+            let mutable a0r = Vector512<float32>.Zero
+            let mutable a0i = Vector512<float32>.Zero
+            let mutable a1r = Vector512<float32>.Zero
+            let mutable a1i = Vector512<float32>.Zero
+            let mutable a2r = Vector512<float32>.Zero
+            let mutable a2i = Vector512<float32>.Zero
+            let mutable a3r = Vector512<float32>.Zero
+            let mutable a3i = Vector512<float32>.Zero
+
+            for v in 0 .. nv - 1 do
+                let j = v * w
+                let xr = V512.load32 eRe (o + j)
+                let xi = V512.load32 eIm (o + j)
+                let yr = V512.load32 oRe (o + j)
+                let yi = V512.load32 oIm (o + j)
+                let t0 = V512.load32 t (r0 + j)
+                let t1 = V512.load32 t (r1 + j)
+                let t2 = V512.load32 t (r2 + j)
+                let t3 = V512.load32 t (r3 + j)
+                a0r <- Vector512.FusedMultiplyAdd(t0, xr, a0r)
+                a0i <- Vector512.FusedMultiplyAdd(t0, xi, a0i)
+                a1r <- Vector512.FusedMultiplyAdd(t1, yr, a1r)
+                a1i <- Vector512.FusedMultiplyAdd(t1, yi, a1i)
+                a2r <- Vector512.FusedMultiplyAdd(t2, xr, a2r)
+                a2i <- Vector512.FusedMultiplyAdd(t2, xi, a2i)
+                a3r <- Vector512.FusedMultiplyAdd(t3, yr, a3r)
+                a3i <- Vector512.FusedMultiplyAdd(t3, yi, a3i)
+
+            let mutable s0r = V512.sum32 a0r
+            let mutable s0i = V512.sum32 a0i
+            let mutable s1r = V512.sum32 a1r
+            let mutable s1i = V512.sum32 a1i
+            let mutable s2r = V512.sum32 a2r
+            let mutable s2i = V512.sum32 a2i
+            let mutable s3r = V512.sum32 a3r
+            let mutable s3i = V512.sum32 a3i
+
+            for j in nv * w .. b - 1 do
+                s0r <- s0r + t[r0 + j] * eRe[o + j]
+                s0i <- s0i + t[r0 + j] * eIm[o + j]
+                s1r <- s1r + t[r1 + j] * oRe[o + j]
+                s1i <- s1i + t[r1 + j] * oIm[o + j]
+                s2r <- s2r + t[r2 + j] * eRe[o + j]
+                s2i <- s2i + t[r2 + j] * eIm[o + j]
+                s3r <- s3r + t[r3 + j] * oRe[o + j]
+                s3i <- s3i + t[r3 + j] * oIm[o + j]
+
+            cRe[co + l] <- s0r
+            cIm[co + l] <- s0i
+            cRe[co + l + 1] <- s1r
+            cIm[co + l + 1] <- s1i
+            cRe[co + l + 2] <- s2r
+            cIm[co + l + 2] <- s2i
+            cRe[co + l + 3] <- s3r
+            cIm[co + l + 3] <- s3i
+            l <- l + 4
+
+        while l < b do
+            let r = off + (l - m) * b
+            let xRe, xIm = if (l - m) % 2 = 0 then eRe, eIm else oRe, oIm
+            let mutable ar = Vector512<float32>.Zero
+            let mutable ai = Vector512<float32>.Zero
+
+            for v in 0 .. nv - 1 do
+                let j = v * w
+                let tv = V512.load32 t (r + j)
+                ar <- Vector512.FusedMultiplyAdd(tv, V512.load32 xRe (o + j), ar)
+                ai <- Vector512.FusedMultiplyAdd(tv, V512.load32 xIm (o + j), ai)
+
+            let mutable sr = V512.sum32 ar
+            let mutable si = V512.sum32 ai
 
             for j in nv * w .. b - 1 do
                 sr <- sr + t[r + j] * xRe[o + j]
