@@ -323,29 +323,15 @@ module Correlation =
     /// G(r0). `step` is the initial finite-difference step in radians (about half a grid cell). Returns (R, G(R)).
     let refine (b: int) (g: Complex[]) (step: float) (r0: Rotation) : Rotation * float = maximize (value b g) step r0
 
-    /// Grid local maxima (not below any of the 6 axis neighbours; α and γ wrap around), best first, thinned so that
-    /// kept peaks are at least `minSeparation` radians apart (non-maximum suppression), at most `count` of them.
-    /// Returns (rotation, value) pairs.
-    let gridPeaks (b: int) (count: int) (minSeparation: float) (values: float[]) : (Rotation * float)[] =
-        Check.bandwidth (nameof b) b
-
-        if isNull values then
-            nullArg (nameof values)
-
+    /// The peaks of G held in values[0 .. (2B)³ − 1] (values may be longer): `gridPeaks` without the checks.
+    let private peaksIn (b: int) (count: int) (minSeparation: float) (values: float[]) : (Rotation * float)[] =
         let n = 2 * b
-
-        if values.Length <> n * n * n then
-            invalidArg (nameof values) (sprintf "Expected (2B)³ = %d grid values [α; β; γ] for B = %d, got %d" (n * n * n) b values.Length)
-
-        if count < 1 then
-            invalidArg (nameof count) (sprintf "Expected at least one peak, got %d" count)
-
         let candidates = ResizeArray()
 
         if count = 1 then
             let mutable best = 0
 
-            for i in 1 .. values.Length - 1 do
+            for i in 1 .. n * n * n - 1 do
                 if values[i] > values[best] then
                     best <- i
 
@@ -385,6 +371,25 @@ module Correlation =
             idx <- idx + 1
 
         kept.ToArray()
+
+    /// Grid local maxima (not below any of the 6 axis neighbours; α and γ wrap around), best first, thinned so that
+    /// kept peaks are at least `minSeparation` radians apart (non-maximum suppression), at most `count` of them.
+    /// Returns (rotation, value) pairs.
+    let gridPeaks (b: int) (count: int) (minSeparation: float) (values: float[]) : (Rotation * float)[] =
+        Check.bandwidth (nameof b) b
+
+        if isNull values then
+            nullArg (nameof values)
+
+        let n = 2 * b
+
+        if values.Length <> n * n * n then
+            invalidArg (nameof values) (sprintf "Expected (2B)³ = %d grid values [α; β; γ] for B = %d, got %d" (n * n * n) b values.Length)
+
+        if count < 1 then
+            invalidArg (nameof count) (sprintf "Expected at least one peak, got %d" count)
+
+        peaksIn b count minSeparation values
 
     /// G and its exact gradient and Hessian in ZYZ Euler coordinates (α, β, γ) for real signals, from the rows m' ≥ 0
     /// of split coefficients, with one Wigner-d recursion: ∂/∂α and ∂/∂γ multiply by −im' and −im, and
@@ -542,14 +547,21 @@ module Correlation =
     let alignCoefficients (plan: So3FftPlan) (topK: int) (minSeparation: float) (f1: Complex[][]) (f2: Complex[][]) : Alignment =
         let b = plan.Bandwidth
         let re, im, degrees = coefficientsSplit true b f1 f2
-        let values = So3Fft.inverseRealSplit plan degrees re im
+        let n = 2 * b
+        // G is only needed for the grid peaks: a rented buffer (no 8(2B)³-byte allocation per pair).
+        let values = Buffers.ArrayPool<float>.Shared.Rent(n * n * n)
         let scale = norm b f1 * norm b f2
         let normalize v = if scale > 0.0 then v / scale else 0.0
         let step = Math.PI / float (4 * b)
 
         // Refinement can carry two grid peaks onto the same maximum, so a few spare candidates are refined and the
         // suppression is applied again to the refined rotations.
-        let candidates = gridPeaks b (if topK = 1 then 1 else topK + 2) minSeparation values
+        let candidates =
+            try
+                So3Fft.inverseRealSplitInto plan degrees re im values
+                peaksIn b (if topK = 1 then 1 else topK + 2) minSeparation values
+            finally
+                Buffers.ArrayPool<float>.Shared.Return values
 
         let refined =
             candidates

@@ -527,13 +527,15 @@ module So3Fft =
 
     /// The inverse for the coefficients of a real function (f^l_{−m',−m} = (−1)^{m'−m} conj f^l_{m'm}; only rows
     /// m' ≥ 0 are read): per β, half the Wigner step, B complex FFTs over m and 2B real-output FFTs over m'.
-    /// Returns the (2B)³ real samples.
+    /// Writes the (2B)³ real samples into out[0 .. (2B)³ − 1] (out may be longer, e.g. rented).
     /// `degrees` ≤ B: coefficients of degree l ≥ degrees are known to be zero and skipped.
-    let internal inverseRealSplit (plan: So3FftPlan) (degrees: int) (fRe: float[]) (fIm: float[]) =
+    let internal inverseRealSplitInto (plan: So3FftPlan) (degrees: int) (fRe: float[]) (fIm: float[]) (out: float[]) =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
-        let out = Array.zeroCreate (n * n * n)
+
+        if out.Length < n * n * n then
+            invalidArg (nameof out) (sprintf "Expected at least (2B)³ = %d doubles, got %d" (n * n * n) out.Length)
 
         withMirror b degrees fRe fIm (fun gRe gIm ->
             forEachGroup plan (fun _ js s ->
@@ -636,6 +638,12 @@ module So3Fft =
                             for i in 0 .. n - 1 do
                                 Array.blit s.Plane (i * n) out ((i * n + jj) * n) n))
 
+
+    /// `inverseRealSplitInto` into a fresh array of (2B)³ real samples.
+    let internal inverseRealSplit (plan: So3FftPlan) (degrees: int) (fRe: float[]) (fIm: float[]) =
+        let n = 2 * plan.Bandwidth
+        let out = Array.zeroCreate (n * n * n)
+        inverseRealSplitInto plan degrees fRe fIm out
         out
 
     /// The weighted (α, γ) spectra of the samples at β_j and β_{2B−1−j} into four planes [(m'+B−1)(2B−1) + (m+B−1)]:
