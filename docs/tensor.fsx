@@ -88,7 +88,14 @@ printfn "batchNormRelu = relu ∘ batchNorm bit for bit: %b" (act.ToArray() = aR
 let k3 = Tensor.randn Float32 [| 8; 8; 3; 3 |] (Random 4)
 
 let padded =
-    Conv.conv2dPadded (PadMode.Reflect, PadMode.Circular) { Conv2dConfig.Default with Padding = (1, 1) } k3 None act
+    Conv.conv2dPadded
+        (PadMode.Reflect, PadMode.Circular)
+        { Conv2dConfig.Default with
+            Padding = (1, 1)
+        }
+        k3
+        None
+        act
 
 let composed =
     Conv.conv2d Conv2dConfig.Default k3 None (Pad.pad2d (PadMode.Reflect, 1, 1) (PadMode.Circular, 1, 1) act)
