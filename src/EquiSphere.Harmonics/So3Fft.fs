@@ -1049,13 +1049,9 @@ module So3Fft =
         if isNull arr then
             nullArg name
 
-    /// Forward transform (analysis) on split arrays, without allocating: from the (2B)³ samples f(α_i, β_j, γ_k) =
-    /// samplesRe + i·samplesIm, flat [α, β, γ] row-major (index (i·2B + j)·2B + k), writes the B(4B²−1)/3 coefficients
-    /// f^l_{m'm} = (2l+1)/(8π²) ∫ f conj D^l_{m'm} dR into coeffsRe + i·coeffsIm, packed at `index l m' m`
-    /// (every entry is written). Scratch (the per-order spectra, 2 · (2B−1)² · 2B doubles, and per-worker planes) comes
-    /// from pools on the plan and is reused by later calls; concurrent calls on one plan are safe (each leases its
-    /// own). Law: forwardInto (inverseInto c) = c; agrees with `forward` on the same samples.
-    let forwardInto (plan: So3FftPlan) (samplesRe: float[]) (samplesIm: float[]) (coeffsRe: float[]) (coeffsIm: float[]) =
+    /// Checks the plan and the four split arrays of `forwardInto`/`inverseInto`: non-null, (2B)³ samples each and
+    /// B(4B²−1)/3 coefficients each, naming the offending argument.
+    let private checkSplit (plan: So3FftPlan) (samplesRe: float[]) (samplesIm: float[]) (coeffsRe: float[]) (coeffsIm: float[]) =
         if isNull (box plan) then
             nullArg (nameof plan)
 
@@ -1068,6 +1064,15 @@ module So3Fft =
         checkSamples (nameof samplesIm) b samplesIm.Length
         checkCoefficients (nameof coeffsRe) b coeffsRe.Length
         checkCoefficients (nameof coeffsIm) b coeffsIm.Length
+
+    /// Forward transform (analysis) on split arrays, without allocating: from the (2B)³ samples f(α_i, β_j, γ_k) =
+    /// samplesRe + i·samplesIm, flat [α, β, γ] row-major (index (i·2B + j)·2B + k), writes the B(4B²−1)/3 coefficients
+    /// f^l_{m'm} = (2l+1)/(8π²) ∫ f conj D^l_{m'm} dR into coeffsRe + i·coeffsIm, packed at `index l m' m`
+    /// (every entry is written). Scratch (the per-order spectra, 2 · (2B−1)² · 2B doubles, and per-worker planes) comes
+    /// from pools on the plan and is reused by later calls; concurrent calls on one plan are safe (each leases its
+    /// own). Law: forwardInto (inverseInto c) = c; agrees with `forward` on the same samples.
+    let forwardInto (plan: So3FftPlan) (samplesRe: float[]) (samplesIm: float[]) (coeffsRe: float[]) (coeffsIm: float[]) =
+        checkSplit plan samplesRe samplesIm coeffsRe coeffsIm
 
         if plan.UsesTableEngine then
             let fRe, fIm = forwardTables plan samplesRe samplesIm
@@ -1082,18 +1087,7 @@ module So3Fft =
     /// Scratch comes from pools on the plan, as for `forwardInto`; concurrent calls on one plan are safe.
     /// Law: inverseInto (forwardInto f) = f for band-limited f; agrees with `inverse`.
     let inverseInto (plan: So3FftPlan) (coeffsRe: float[]) (coeffsIm: float[]) (samplesRe: float[]) (samplesIm: float[]) =
-        if isNull (box plan) then
-            nullArg (nameof plan)
-
-        checkArray (nameof coeffsRe) coeffsRe
-        checkArray (nameof coeffsIm) coeffsIm
-        checkArray (nameof samplesRe) samplesRe
-        checkArray (nameof samplesIm) samplesIm
-        let b = plan.Bandwidth
-        checkCoefficients (nameof coeffsRe) b coeffsRe.Length
-        checkCoefficients (nameof coeffsIm) b coeffsIm.Length
-        checkSamples (nameof samplesRe) b samplesRe.Length
-        checkSamples (nameof samplesIm) b samplesIm.Length
+        checkSplit plan samplesRe samplesIm coeffsRe coeffsIm
 
         if plan.UsesTableEngine then
             let oRe, oIm = inverseTables plan coeffsRe coeffsIm
