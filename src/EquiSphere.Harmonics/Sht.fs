@@ -83,8 +83,37 @@ type ShtPlan
                  Some t32
              | None -> None)
 
+    // The same plan restricted to one thread (shares every array), for callers that parallelize over channels.
+    let sequential =
+        lazy
+            (ShtPlan(
+                b,
+                { options with
+                    MaxDegreeOfParallelism = 1
+                },
+                weights,
+                cosines,
+                coefficients,
+                seedValues,
+                seedExponents,
+                table,
+                blockOffsets,
+                realFft,
+                complexFft,
+                simd,
+                fused512
+            ))
+
     /// The bandwidth B: degrees l &lt; B, grid 2B × 2B.
     member _.Bandwidth = b
+
+    /// This plan with MaxDegreeOfParallelism = 1, sharing its tables (built once, on first use).
+    member internal this.Sequential =
+        if options.MaxDegreeOfParallelism = 1 then
+            this
+        else
+            sequential.Value
+
     /// The settings the plan was built with.
     member _.Options = options
     /// Whether the Legendre values are held in precomputed tables (else recomputed per transform).
@@ -954,24 +983,47 @@ module Sht =
     let private viaFloat64 (plan: ShtPlan) (channels: int) =
         plan.Table.IsNone && (channels < fusedBatchBelow || plan.Fused512.IsSome)
 
+    /// Runs `body plan' c scratch` for every channel c < channels. With at least two channels and a plan that may use
+    /// several threads: in parallel over channels, each worker with its own scratch from `make` and plan' = the
+    /// plan's one-thread sibling (no nested parallel loops); else in order with plan' = plan. Channels are
+    /// independent, so the results do not depend on the schedule.
+    let private overChannels (plan: ShtPlan) (channels: int) (make: unit -> 'S) (body: ShtPlan -> int -> 'S -> unit) =
+        if plan.Options.MaxDegreeOfParallelism = 1 || channels < 2 then
+            let s = make ()
+
+            for c in 0 .. channels - 1 do
+                body plan c s
+        else
+            let one = plan.Sequential
+
+            Parallel.For(
+                0,
+                channels,
+                ParallelOptions(MaxDegreeOfParallelism = plan.Options.MaxDegreeOfParallelism),
+                Func<'S>(make),
+                Func<int, ParallelLoopState, 'S, 'S>(fun c _ s ->
+                    body one c s
+                    s),
+                Action<'S>(ignore)
+            )
+            |> ignore
+
     /// `forwardBatch32` through `forwardInto` per channel (float64 inside, float32 in and out).
     let private forwardBatchViaFloat64 (plan: ShtPlan) (channels: int) (signals: float32[]) : float32[] =
         let b = plan.Bandwidth
         let n = 2 * b
-        let grid = Array2D.zeroCreate n n
-        let spectrum = Array.zeroCreate (b * b)
         let out: float32[] = Array.zeroCreate (channels * b * b * 2)
 
-        for c in 0 .. channels - 1 do
+        overChannels plan channels (fun () -> Array2D.zeroCreate n n, Array.zeroCreate (b * b)) (fun p c (grid, spectrum) ->
             for j in 0 .. n - 1 do
                 for k in 0 .. n - 1 do
                     grid[j, k] <- float signals[(c * n + j) * n + k]
 
-            forwardInto plan grid spectrum
+            forwardInto p grid spectrum
 
             for i in 0 .. b * b - 1 do
                 out[(c * b * b + i) * 2] <- float32 spectrum[i].Real
-                out[(c * b * b + i) * 2 + 1] <- float32 spectrum[i].Imaginary
+                out[(c * b * b + i) * 2 + 1] <- float32 spectrum[i].Imaginary)
 
         out
 
@@ -979,19 +1031,17 @@ module Sht =
     let private inverseBatchViaFloat64 (plan: ShtPlan) (channels: int) (coeffs: float32[]) : float32[] =
         let b = plan.Bandwidth
         let n = 2 * b
-        let grid = Array2D.zeroCreate n n
-        let spectrum = Array.zeroCreate (b * b)
         let out: float32[] = Array.zeroCreate (channels * n * n)
 
-        for c in 0 .. channels - 1 do
+        overChannels plan channels (fun () -> Array2D.zeroCreate n n, Array.zeroCreate (b * b)) (fun p c (grid, spectrum) ->
             for i in 0 .. b * b - 1 do
                 spectrum[i] <- Complex(float coeffs[(c * b * b + i) * 2], float coeffs[(c * b * b + i) * 2 + 1])
 
-            inverseInto plan spectrum grid
+            inverseInto p spectrum grid
 
             for j in 0 .. n - 1 do
                 for k in 0 .. n - 1 do
-                    out[(c * n + j) * n + k] <- float32 grid[j, k]
+                    out[(c * n + j) * n + k] <- float32 grid[j, k])
 
         out
 
