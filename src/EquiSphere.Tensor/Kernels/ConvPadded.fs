@@ -89,6 +89,32 @@ module ConvPadded =
         Conv.validate s
         Pad.validate (padSpec s modes 1)
 
+    /// The shared body of `forward` and `backwardWeight` for non-zero modes, which both read x through the padding:
+    /// checks the arguments, then runs `direct` when the convolution reads padded values through its fill (stride-1
+    /// paths), else `padded u xp` with x padded into a pooled buffer xp of the unpadded spec u.
+    let private throughPadding
+        (threads: int)
+        (s: Conv2dSpec)
+        (modes: PadMode * PadMode)
+        (x: 'T[])
+        (xOff: int)
+        (direct: unit -> unit)
+        (padded: Conv2dSpec -> 'T[] -> unit)
+        =
+        KernelCheck.floatType<'T> "x"
+        check s modes
+        KernelCheck.positive "threads" threads
+        KernelCheck.span "x" x xOff s.InputLength
+
+        if Conv.readsThroughFill s then
+            direct ()
+        else
+            let u = unpadded s
+            let xp = rent<'T> u.InputLength
+            padAll threads s modes x xOff xp
+            padded u xp
+            giveBack xp
+
     /// y ← conv(padᵐ(x), w): x [N, Cin, H, W] at xOff, w [Cout, Cin/G, KH, KW] at wOff, y [N, Cout, OH, OW] at yOff
     /// (OH, OW as `Conv2dSpec` computes them with the padding). Reflect padding must be smaller than its axis.
     let forward
@@ -105,19 +131,8 @@ module ConvPadded =
         if isZeros modes then
             Conv.forward threads s x xOff w wOff y yOff
         else
-            KernelCheck.floatType<'T> "x"
-            check s modes
-            KernelCheck.positive "threads" threads
-            KernelCheck.span "x" x xOff s.InputLength
-
-            if Conv.readsThroughFill s then
-                Conv.forwardWith (fill modes) threads s x xOff w wOff y yOff
-            else
-                let u = unpadded s
-                let xp = rent<'T> u.InputLength
-                padAll threads s modes x xOff xp
-                Conv.forward threads u xp 0 w wOff y yOff
-                giveBack xp
+            throughPadding threads s modes x xOff (fun () -> Conv.forwardWith (fill modes) threads s x xOff w wOff y yOff) (fun u xp ->
+                Conv.forward threads u xp 0 w wOff y yOff)
 
     /// dx ← the adjoint of `forward` in x: the unpadded convolution's input gradient on the padded grid, folded
     /// back by `Pad.adjoint` (dx overwritten).
@@ -166,16 +181,11 @@ module ConvPadded =
         if isZeros modes then
             Conv.backwardWeight threads s x xOff dy dyOff dw dwOff
         else
-            KernelCheck.floatType<'T> "x"
-            check s modes
-            KernelCheck.positive "threads" threads
-            KernelCheck.span "x" x xOff s.InputLength
-
-            if Conv.readsThroughFill s then
-                Conv.backwardWeightWith (fill modes) threads s x xOff dy dyOff dw dwOff
-            else
-                let u = unpadded s
-                let xp = rent<'T> u.InputLength
-                padAll threads s modes x xOff xp
-                Conv.backwardWeight threads u xp 0 dy dyOff dw dwOff
-                giveBack xp
+            throughPadding
+                threads
+                s
+                modes
+                x
+                xOff
+                (fun () -> Conv.backwardWeightWith (fill modes) threads s x xOff dy dyOff dw dwOff)
+                (fun u xp -> Conv.backwardWeight threads u xp 0 dy dyOff dw dwOff)
