@@ -1,10 +1,15 @@
 namespace EquiSphere.Harmonics
 
+#nowarn "9" // The inverse streams its output through the addresses of the pinned sample arrays.
+
 open System
 open System.Numerics
 open System.Runtime.CompilerServices
+open System.Runtime.InteropServices
 open System.Runtime.Intrinsics
+open System.Runtime.Intrinsics.X86
 open System.Threading.Tasks
+open Microsoft.FSharp.NativeInterop
 
 /// A plan for the SO(3) Fourier transform of bandwidth B on the SOFT grid (So3Grid, (2B)³ rotations [α, β, γ]):
 /// the β quadrature weights, the FFT plan of length 2B, the setup of the table-free recurrence engine (seeds
@@ -798,11 +803,12 @@ module So3Fft =
         |> ignore
 
     /// The α–γ stage of the forward transform for the eight β_{j0..j0+7} on the strip path, with the eight β as the
-    /// lanes throughout. (1) Per α_i the eight sample rows (one contiguous run of 8 · 2B) are transposed in 8 × 8 blocks
-    /// into A[k][rev(i)][q] (bit reversal folded in); (2) each A[k] is a strip: DFT over α (sign +) in place, giving
-    /// A[k][m' mod 2B][q]; (3) per row m', the strip over k is gathered from A (vector copies), transformed over γ
-    /// (sign +), weighted by v_j and stored straight into the per-order layout [((m'+B−1)(2B−1) + (m+B−1)) · 2B + j]
-    /// (eight consecutive j: one vector per order).
+    /// lanes throughout and the block buffer A [row · 2B · 8 + slot · 8 + q] written in rows. (1) Per α_i the eight
+    /// sample rows (one contiguous run of 8 · 2B) are transposed in 8 × 8 blocks into row rev(i) of A, bit-reversed
+    /// over γ_k, and that row is transformed over γ (sign +) in place while it is in L1: A[rev(i)][m mod 2B][q]. (2) Per
+    /// order m, the column of A is gathered into a strip (its rows hold α in bit-reversed order), transformed over α
+    /// (sign +), weighted by v_j and stored straight into the per-order layout
+    /// [((m'+B−1)(2B−1) + (m+B−1)) · 2B + j] (eight consecutive j: one cache line per order).
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private forwardStripBlock
         (plan: So3FftPlan)
@@ -810,7 +816,10 @@ module So3Fft =
         (sRe: float[])
         (sIm: float[])
         (xRe: float[])
+        (oRe: int)
         (xIm: float[])
+        (oIm: int)
+        (stream: bool)
         (j0: int)
         (bs: So3BlockScratch)
         =
@@ -824,58 +833,74 @@ module So3Fft =
 
         for i in 0 .. n - 1 do
             let src = (i * n + j0) * n
-            let ri = rev[i] * lanes
+            let ri = rev[i] * row8
 
             if So3PlaneFft.Wide then
                 let mutable k0 = 0
 
                 while k0 < n do
-                    let inline d kk = (k0 + kk) * row8 + ri
+                    let inline d kk = ri + rev[k0 + kk] * lanes
                     So3PlaneFft.transposeBlock sRe (src + k0) n aRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
                     So3PlaneFft.transposeBlock sIm (src + k0) n aIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
                     k0 <- k0 + lanes
             else
                 for q in 0 .. lanes - 1 do
                     for k in 0 .. n - 1 do
-                        aRe[k * row8 + ri + q] <- sRe[src + q * n + k]
-                        aIm[k * row8 + ri + q] <- sIm[src + q * n + k]
+                        aRe[ri + rev[k] * lanes + q] <- sRe[src + q * n + k]
+                        aIm[ri + rev[k] * lanes + q] <- sIm[src + q * n + k]
 
-        for k in 0 .. n - 1 do
-            So3PlaneFft.transformAt p false aRe aIm (k * row8)
+            So3PlaneFft.transformAt p false aRe aIm ri
 
         let weights = plan.Weights
         let v0 = Vector256.LoadUnsafe<float>(&weights.[j0])
         let v1 = Vector256.LoadUnsafe<float>(&weights.[j0 + 4])
+        let v = Vector512.Create(v0, v1)
+        let orderStride = w * n
 
-        for mp in -(b - 1) .. b - 1 do
-            let r = ((mp + n) % n) * lanes
+        for m in -(b - 1) .. b - 1 do
+            let c = ((m + n) % n) * lanes
 
-            for k in 0 .. n - 1 do
-                So3PlaneFft.copy8 aRe aIm (k * row8 + r) stRe stIm (rev[k] * lanes)
+            for r in 0 .. n - 1 do
+                So3PlaneFft.copy8 aRe aIm (r * row8 + c) stRe stIm (r * lanes)
 
             So3PlaneFft.transform p false stRe stIm
-            let dst = (mp + b - 1) * w + b - 1
+            let mutable t = (m + b - 1) * n + j0
 
-            for m in -(b - 1) .. b - 1 do
-                let s = ((m + n) % n) * lanes
-                let t = (dst + m) * n + j0
-                (v0 * Vector256.LoadUnsafe<float>(&stRe.[s])).StoreUnsafe(&xRe.[t])
-                (v1 * Vector256.LoadUnsafe<float>(&stRe.[s + 4])).StoreUnsafe(&xRe.[t + 4])
-                (v0 * Vector256.LoadUnsafe<float>(&stIm.[s])).StoreUnsafe(&xIm.[t])
-                (v1 * Vector256.LoadUnsafe<float>(&stIm.[s + 4])).StoreUnsafe(&xIm.[t + 4])
+            if stream then
+                // Whole 64-byte lines of pinned, aligned spectra: non-temporal stores, no read for ownership.
+                for mp in -(b - 1) .. b - 1 do
+                    let s = ((mp + n) % n) * lanes
+                    Avx512F.StoreAlignedNonTemporal(So3PlaneFft.address xRe (oRe + t), v * So3PlaneFft.ld8 stRe s)
+                    Avx512F.StoreAlignedNonTemporal(So3PlaneFft.address xIm (oIm + t), v * So3PlaneFft.ld8 stIm s)
+                    t <- t + orderStride
+            else
+                for mp in -(b - 1) .. b - 1 do
+                    let s = ((mp + n) % n) * lanes
+                    (v0 * Vector256.LoadUnsafe<float>(&stRe.[s])).StoreUnsafe(&xRe.[oRe + t])
+                    (v1 * Vector256.LoadUnsafe<float>(&stRe.[s + 4])).StoreUnsafe(&xRe.[oRe + t + 4])
+                    (v0 * Vector256.LoadUnsafe<float>(&stIm.[s])).StoreUnsafe(&xIm.[oIm + t])
+                    (v1 * Vector256.LoadUnsafe<float>(&stIm.[s + 4])).StoreUnsafe(&xIm.[oIm + t + 4])
+                    t <- t + orderStride
+
+        if stream then
+            Sse.StoreFence()
 
     /// The α–γ stage of the inverse for the eight β_{j0..j0+7} on the strip path, the mirror image of
-    /// `forwardStripBlock`: (3) per row m' the DFT over m (sign −) of the eight β loaded straight from the per-order
-    /// layout, stored into A[k][rev(m' mod 2B)][q]; (2) each A[k] transformed over m' (sign −) in place, giving
-    /// A[k][i][q]; (1) per α_i, 8 × 8 transposes into the eight sample rows (one contiguous run of 8 · 2B).
+    /// `forwardStripBlock`: (1) per order m, the strip over m' is loaded straight from the per-order layout
+    /// (bit-reversed), transformed over m' (sign −) and stored into column rev(m mod 2B) of A, giving A[i][·][q];
+    /// (2) per α_i, row i of A is transformed over m (sign −) in place, giving A[i][k][q], and written by 8 × 8
+    /// transposes into the eight sample rows (one contiguous run of 8 · 2B).
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private inverseStripBlock
         (plan: So3FftPlan)
         (p: StripFftPlan)
         (tRe: float[])
+        (oRe: int)
         (tIm: float[])
+        (oIm: int)
         (outRe: float[])
         (outIm: float[])
+        (stream: struct (nativeptr<float> * nativeptr<float>) voption)
         (j0: int)
         (bs: So3BlockScratch)
         =
@@ -886,60 +911,92 @@ module So3Fft =
         let row8 = n * lanes
         let rev = p.Rev
         let stRe, stIm, aRe, aIm = bs.StripRe, bs.StripIm, bs.BlockRe, bs.BlockIm
+        let orderStride = w * n
         // Order B (index n/2) is zero, in m and in m'.
         let zero = rev[b] * lanes
 
-        for mp in -(b - 1) .. b - 1 do
-            let r = rev[(mp + n) % n] * lanes
-            let src = (mp + b - 1) * w + b - 1
+        for m in -(b - 1) .. b - 1 do
+            let c = rev[(m + n) % n] * lanes
+            let mutable t = (m + b - 1) * n + j0
 
-            for m in -(b - 1) .. b - 1 do
-                So3PlaneFft.copy8 tRe tIm ((src + m) * n + j0) stRe stIm (rev[(m + n) % n] * lanes)
+            if m < b - 1 && Sse.IsSupported then
+                // The strided lines of the next order m + 1 (2B doubles further), requested while this one is computed.
+                for mp in -(b - 1) .. b - 1 do
+                    let u = t + n
+                    Sse.Prefetch0(NativePtr.toVoidPtr (So3PlaneFft.address tRe (oRe + u)))
+                    Sse.Prefetch0(NativePtr.toVoidPtr (So3PlaneFft.address tIm (oIm + u)))
+                    So3PlaneFft.copy8Split tRe (oRe + t) tIm (oIm + t) stRe stIm (rev[(mp + n) % n] * lanes)
+                    t <- t + orderStride
+            else
+                for mp in -(b - 1) .. b - 1 do
+                    So3PlaneFft.copy8Split tRe (oRe + t) tIm (oIm + t) stRe stIm (rev[(mp + n) % n] * lanes)
+                    t <- t + orderStride
 
             Array.Clear(stRe, zero, lanes)
             Array.Clear(stIm, zero, lanes)
             So3PlaneFft.transform p true stRe stIm
 
-            for k in 0 .. n - 1 do
-                So3PlaneFft.copy8 stRe stIm (k * lanes) aRe aIm (k * row8 + r)
-
-        for k in 0 .. n - 1 do
-            Array.Clear(aRe, k * row8 + zero, lanes)
-            Array.Clear(aIm, k * row8 + zero, lanes)
-            So3PlaneFft.transformAt p true aRe aIm (k * row8)
+            for i in 0 .. n - 1 do
+                So3PlaneFft.copy8 stRe stIm (i * lanes) aRe aIm (i * row8 + c)
 
         for i in 0 .. n - 1 do
+            let ri = i * row8
+            Array.Clear(aRe, ri + zero, lanes)
+            Array.Clear(aIm, ri + zero, lanes)
+            So3PlaneFft.transformAt p true aRe aIm ri
             let dst = (i * n + j0) * n
 
-            if So3PlaneFft.Wide then
+            match stream with
+            | ValueSome(struct (pRe, pIm)) ->
+                // The eight sample rows are one contiguous run of 8 · 2B: staged in the (free) strip, then streamed.
                 let mutable k0 = 0
 
                 while k0 < n do
-                    let s = k0 * row8 + i * lanes
-                    let inline d q = dst + q * n + k0
-                    So3PlaneFft.transposeBlock aRe s row8 outRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
-                    So3PlaneFft.transposeBlock aIm s row8 outIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    let s = ri + k0 * lanes
+                    let inline d q = q * n + k0
+                    So3PlaneFft.transposeBlock aRe s lanes stRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    So3PlaneFft.transposeBlock aIm s lanes stIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
                     k0 <- k0 + lanes
-            else
+
+                So3PlaneFft.streamCopy stRe (NativePtr.add pRe dst) row8
+                So3PlaneFft.streamCopy stIm (NativePtr.add pIm dst) row8
+            | ValueNone when So3PlaneFft.Wide ->
+                let mutable k0 = 0
+
+                while k0 < n do
+                    let s = ri + k0 * lanes
+                    let inline d q = dst + q * n + k0
+                    So3PlaneFft.transposeBlock aRe s lanes outRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    So3PlaneFft.transposeBlock aIm s lanes outIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
+                    k0 <- k0 + lanes
+            | ValueNone ->
                 for q in 0 .. lanes - 1 do
                     for k in 0 .. n - 1 do
-                        outRe[dst + q * n + k] <- aRe[k * row8 + i * lanes + q]
-                        outIm[dst + q * n + k] <- aIm[k * row8 + i * lanes + q]
+                        outRe[dst + q * n + k] <- aRe[ri + k * lanes + q]
+                        outIm[dst + q * n + k] <- aIm[ri + k * lanes + q]
+
+        if stream.IsSome then
+            Sse.StoreFence()
 
     /// The α–γ stage of the forward transform: the weighted spectra X_{m'm}[j] = v_j Σ_{i,k} f(α_i, β_j, γ_k)
-    /// e^{+im'α_i} e^{+imγ_k} of the split samples into the per-order layout (xRe, xIm).
-    let private forwardSpectra (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) (xRe: float[]) (xIm: float[]) =
+    /// e^{+im'α_i} e^{+imγ_k} of the split samples into the per-order layout of the workspace.
+    let private forwardSpectra (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) (ws: So3Workspace) =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
+        let xRe, xIm, oRe, oIm = ws.SpectraRe, ws.SpectraIm, ws.OffsetRe, ws.OffsetIm
         // The strip kernels load and store without bounds checks: the lengths are checked here once.
         requireLength (nameof sRe) (n * n * n) sRe
         requireLength (nameof sIm) (n * n * n) sIm
-        requireLength (nameof xRe) (spectraLength b) xRe
-        requireLength (nameof xIm) (spectraLength b) xIm
+        requireLength (nameof xRe) (oRe + spectraLength b) xRe
+        requireLength (nameof xIm) (oIm + spectraLength b) xIm
 
         match plan.Strip with
-        | Some p -> forEachStripBlock plan (forwardStripBlock plan p sRe sIm xRe xIm)
+        | Some p ->
+            let stream =
+                So3PlaneFft.Wide && int64 (spectraLength b) * 16L >= So3Pairs.StreamingMinBytes
+
+            forEachStripBlock plan (forwardStripBlock plan p sRe sIm xRe oRe xIm oIm stream)
         | None ->
             forEachBetaBlock plan (fun j0 cnt s re im ->
                 for q in 0 .. cnt - 1 do
@@ -962,23 +1019,40 @@ module So3Fft =
 
                         for q in 0 .. cnt - 1 do
                             let v = plan.Weights[j0 + q]
-                            xRe[t + q] <- v * re[q][src]
-                            xIm[t + q] <- v * im[q][src])
+                            xRe[oRe + t + q] <- v * re[q][src]
+                            xIm[oIm + t + q] <- v * im[q][src])
 
     /// The α–γ stage of the inverse: f(α_i, β_j, γ_k) = Σ_{m',m} T_{m'm}[j] e^{−im'α_i} e^{−imγ_k} from the per-order
-    /// layout (tRe, tIm) into the split samples (outRe, outIm); writes every sample.
-    let private inverseSpectra (plan: So3FftPlan) (tRe: float[]) (tIm: float[]) (outRe: float[]) (outIm: float[]) =
+    /// layout of the workspace into the split samples (outRe, outIm); writes every sample.
+    let private inverseSpectra (plan: So3FftPlan) (ws: So3Workspace) (outRe: float[]) (outIm: float[]) =
         let b = plan.Bandwidth
         let n = 2 * b
         let w = 2 * b - 1
+        let tRe, tIm, oRe, oIm = ws.SpectraRe, ws.SpectraIm, ws.OffsetRe, ws.OffsetIm
         // The strip kernels load and store without bounds checks: the lengths are checked here once.
         requireLength (nameof outRe) (n * n * n) outRe
         requireLength (nameof outIm) (n * n * n) outIm
-        requireLength (nameof tRe) (spectraLength b) tRe
-        requireLength (nameof tIm) (spectraLength b) tIm
+        requireLength (nameof tRe) (oRe + spectraLength b) tRe
+        requireLength (nameof tIm) (oIm + spectraLength b) tIm
 
         match plan.Strip with
-        | Some p -> forEachStripBlock plan (inverseStripBlock plan p tRe tIm outRe outIm)
+        | Some p when
+            So3PlaneFft.Wide
+            && int64 n * int64 n * int64 n * 16L >= So3Pairs.StreamingMinBytes
+            ->
+            // Large outputs are streamed past the caches (non-temporal stores) from the pinned arrays.
+            let hRe = GCHandle.Alloc(outRe, GCHandleType.Pinned)
+            let hIm = GCHandle.Alloc(outIm, GCHandleType.Pinned)
+
+            try
+                let pRe = NativePtr.ofNativeInt<float>(hRe.AddrOfPinnedObject())
+                let pIm = NativePtr.ofNativeInt<float>(hIm.AddrOfPinnedObject())
+
+                forEachStripBlock plan (inverseStripBlock plan p tRe oRe tIm oIm outRe outIm (ValueSome(struct (pRe, pIm))))
+            finally
+                hRe.Free()
+                hIm.Free()
+        | Some p -> forEachStripBlock plan (inverseStripBlock plan p tRe oRe tIm oIm outRe outIm ValueNone)
         | None ->
             forEachBetaBlock plan (fun j0 cnt s re im ->
                 for q in 0 .. cnt - 1 do
@@ -995,8 +1069,8 @@ module So3Fft =
                         let i = ((m + n) % n) * n + col
 
                         for q in 0 .. cnt - 1 do
-                            re[q][i] <- tRe[t + q]
-                            im[q][i] <- tIm[t + q]
+                            re[q][i] <- tRe[oRe + t + q]
+                            im[q][i] <- tIm[oIm + t + q]
 
                 for q in 0 .. cnt - 1 do
                     let j = j0 + q
@@ -1008,25 +1082,25 @@ module So3Fft =
 
     /// The forward transform of the table-free engine on split samples into split coefficients: the α–γ stage into
     /// the per-order spectra of a workspace leased from the plan, then the Wigner step per canonical pair
-    /// (So3Pairs.forward, parallel over pairs, d by recurrence in l, no tables). Writes every coefficient.
+    /// (So3Pairs.forwardAt, parallel over pairs, d by recurrence in l, no tables). Writes every coefficient.
     let internal forwardSplitInto (plan: So3FftPlan) (sRe: float[]) (sIm: float[]) (fRe: float[]) (fIm: float[]) =
         let ws = plan.Workspaces.Lease()
 
         try
-            forwardSpectra plan sRe sIm ws.SpectraRe ws.SpectraIm
-            So3Pairs.forward plan.Pairs plan.Scale ws.SpectraRe ws.SpectraIm fRe fIm
+            forwardSpectra plan sRe sIm ws
+            So3Pairs.forwardAt plan.Pairs plan.Scale ws.SpectraRe ws.OffsetRe ws.SpectraIm ws.OffsetIm fRe fIm
         finally
             plan.Workspaces.Release ws
 
     /// The inverse of the table-free engine on split coefficients into split samples: the Wigner step per canonical
-    /// pair (So3Pairs.inverse) into the per-order spectra of a workspace leased from the plan, then the α–γ stage.
+    /// pair (So3Pairs.inverseAt) into the per-order spectra of a workspace leased from the plan, then the α–γ stage.
     /// Writes every sample.
     let internal inverseSplitInto (plan: So3FftPlan) (fRe: float[]) (fIm: float[]) (outRe: float[]) (outIm: float[]) =
         let ws = plan.Workspaces.Lease()
 
         try
-            So3Pairs.inverse plan.Pairs fRe fIm ws.SpectraRe ws.SpectraIm
-            inverseSpectra plan ws.SpectraRe ws.SpectraIm outRe outIm
+            So3Pairs.inverseAt plan.Pairs fRe fIm ws.SpectraRe ws.OffsetRe ws.SpectraIm ws.OffsetIm
+            inverseSpectra plan ws outRe outIm
         finally
             plan.Workspaces.Release ws
 

@@ -533,19 +533,47 @@ module internal So3Pairs =
         for name, a in coefficients do
             checkLength name (sprintf "B(4B²−1)/3 (coefficients, B = %d)" s.B) (s.B * (4 * s.B * s.B - 1) / 3) a
 
+    /// Checks that the spectra fit their arrays from the given offsets: 0 ≤ offset and offset + (2B−1)² · 2B ≤ length.
+    let private checkOffsets (s: Setup) (re: string * float[] * int) (im: string * float[] * int) =
+        let w = 2 * s.B - 1
+
+        for name, a, offset in [ re; im ] do
+            if offset < 0 || offset + w * w * 2 * s.B > a.Length then
+                invalidArg
+                    name
+                    (sprintf
+                        "Expected (2B−1)²·2B = %d spectrum entries from offset %d, the array holds %d"
+                        (w * w * 2 * s.B)
+                        offset
+                        a.Length)
+
     /// Analysis: f^l_{m'm} = scale[l] Σ_{j<2B} d^l_{m'm}(β_j) X_{m'm}[j] for all l < B, |m'|, |m| ≤ l, from the
-    /// per-order spectra (xRe, xIm) in the layout of the module; writes every entry of (fRe, fIm).
-    let forward (s: Setup) (scale: float[]) (xRe: float[]) (xIm: float[]) (fRe: float[]) (fIm: float[]) =
+    /// per-order spectra in the layout of the module starting at xRe[reOffset] and xIm[imOffset]; writes every entry of
+    /// (fRe, fIm).
+    let forwardAt (s: Setup) (scale: float[]) (xRe: float[]) (reOffset: int) (xIm: float[]) (imOffset: int) (fRe: float[]) (fIm: float[]) =
         check s [ nameof xRe, xRe; nameof xIm, xIm ] [ nameof fRe, fRe; nameof fIm, fIm ]
+        checkOffsets s (nameof xRe, xRe, reOffset) (nameof xIm, xIm, imOffset)
 
         if isNull scale || scale.Length < s.B then
             invalidArg (nameof scale) (sprintf "Expected a scale per degree (at least B = %d entries)" s.B)
 
-        pinned [| xRe; xIm; fRe; fIm |] (fun ptr -> forPairs s (fun p q work -> forwardPair s scale ptr[0] ptr[1] ptr[2] ptr[3] p q work))
+        pinned [| xRe; xIm; fRe; fIm |] (fun ptr ->
+            let x, y = NativePtr.add ptr[0] reOffset, NativePtr.add ptr[1] imOffset
+            forPairs s (fun p q work -> forwardPair s scale x y ptr[2] ptr[3] p q work))
 
-    /// Synthesis: T_{m'm}[j] = Σ_{l<B} f^l_{m'm} d^l_{m'm}(β_j) for all |m'|, |m| < B and j < 2B into (tRe, tIm) in the
-    /// layout of the module; writes every entry.
-    let inverse (s: Setup) (fRe: float[]) (fIm: float[]) (tRe: float[]) (tIm: float[]) =
+    /// `forwardAt` with the spectra at the start of (xRe, xIm).
+    let forward (s: Setup) (scale: float[]) (xRe: float[]) (xIm: float[]) (fRe: float[]) (fIm: float[]) =
+        forwardAt s scale xRe 0 xIm 0 fRe fIm
+
+    /// Synthesis: T_{m'm}[j] = Σ_{l<B} f^l_{m'm} d^l_{m'm}(β_j) for all |m'|, |m| < B and j < 2B into the per-order
+    /// spectra in the layout of the module starting at tRe[reOffset] and tIm[imOffset]; writes every entry.
+    let inverseAt (s: Setup) (fRe: float[]) (fIm: float[]) (tRe: float[]) (reOffset: int) (tIm: float[]) (imOffset: int) =
         check s [ nameof tRe, tRe; nameof tIm, tIm ] [ nameof fRe, fRe; nameof fIm, fIm ]
+        checkOffsets s (nameof tRe, tRe, reOffset) (nameof tIm, tIm, imOffset)
 
-        pinned [| fRe; fIm; tRe; tIm |] (fun ptr -> forPairs s (fun p q work -> inversePair s ptr[0] ptr[1] ptr[2] ptr[3] p q work))
+        pinned [| fRe; fIm; tRe; tIm |] (fun ptr ->
+            let t, u = NativePtr.add ptr[2] reOffset, NativePtr.add ptr[3] imOffset
+            forPairs s (fun p q work -> inversePair s ptr[0] ptr[1] t u p q work))
+
+    /// `inverseAt` with the spectra at the start of (tRe, tIm).
+    let inverse (s: Setup) (fRe: float[]) (fIm: float[]) (tRe: float[]) (tIm: float[]) = inverseAt s fRe fIm tRe 0 tIm 0

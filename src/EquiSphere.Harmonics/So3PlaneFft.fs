@@ -1,11 +1,14 @@
 namespace EquiSphere.Harmonics
 
+#nowarn "9" // `address` hands out the address of an element of a pinned array.
+
 open System
 open System.Collections.Concurrent
 open System.Runtime.CompilerServices
 open System.Runtime.InteropServices
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.X86
+open Microsoft.FSharp.NativeInterop
 
 /// The plan of the strip FFT for one power-of-two length n ≥ 8: the bit-reversal permutation and, per radix-4 pass of
 /// half-span h (h = 1, 4, 16, … for even log₂ n; 2, 8, 32, … after one radix-2 pass for odd log₂ n), the twiddles
@@ -41,14 +44,27 @@ type internal So3BlockScratch(n: int) =
     member val BlockIm = Array.zeroCreate<float>(8 * n * n)
 
 /// The per-call scratch of the table-free SO(3) FFT: the per-order spectra between the α–γ stage and the Wigner stage
-/// (re, im; (2B−1)² · 2B doubles each, layout [((m'+B−1)(2B−1) + (m+B−1)) · 2B + j]).
+/// (re, im; (2B−1)² · 2B doubles each, layout [offset + ((m'+B−1)(2B−1) + (m+B−1)) · 2B + j]) in pinned arrays whose
+/// entries start on a 64-byte boundary at `OffsetRe` / `OffsetIm` (the α–γ stage writes them in whole cache lines).
 [<Sealed>]
 type internal So3Workspace(b: int) =
     let len = (2 * b - 1) * (2 * b - 1) * 2 * b
-    /// Spectra, real parts.
-    member val SpectraRe = Array.zeroCreate<float> len
-    /// Spectra, imaginary parts.
-    member val SpectraIm = Array.zeroCreate<float> len
+    let re = GC.AllocateArray<float>(len + 8, true)
+    let im = GC.AllocateArray<float>(len + 8, true)
+
+    /// Doubles before the first 64-byte boundary of a pinned array.
+    static let skip (a: float[]) =
+        int ((64L - int64 (Marshal.UnsafeAddrOfPinnedArrayElement(a, 0)) % 64L) % 64L)
+        / 8
+
+    /// Spectra, real parts (from `OffsetRe`).
+    member _.SpectraRe = re
+    /// Spectra, imaginary parts (from `OffsetIm`).
+    member _.SpectraIm = im
+    /// The index of the first spectrum entry in `SpectraRe` (on a 64-byte boundary).
+    member val OffsetRe = skip re
+    /// The index of the first spectrum entry in `SpectraIm` (on a 64-byte boundary).
+    member val OffsetIm = skip im
 
 /// A thread-safe pool of reusable scratch objects: `Lease` takes one (or creates it), `Release` puts it back.
 [<Sealed>]
@@ -404,6 +420,40 @@ module internal So3PlaneFft =
         Vector256.LoadUnsafe<float>(&sRe.[src + 4]).StoreUnsafe(&dRe.[dst + 4])
         Vector256.LoadUnsafe<float>(&sIm.[src]).StoreUnsafe(&dIm.[dst])
         Vector256.LoadUnsafe<float>(&sIm.[src + 4]).StoreUnsafe(&dIm.[dst + 4])
+
+    /// Copies 8 doubles from sRe[reAt] and sIm[imAt] to (dRe, dIm)[dst].
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline internal copy8Split (sRe: float[]) (reAt: int) (sIm: float[]) (imAt: int) (dRe: float[]) (dIm: float[]) (dst: int) =
+        Vector256.LoadUnsafe<float>(&sRe.[reAt]).StoreUnsafe(&dRe.[dst])
+        Vector256.LoadUnsafe<float>(&sRe.[reAt + 4]).StoreUnsafe(&dRe.[dst + 4])
+        Vector256.LoadUnsafe<float>(&sIm.[imAt]).StoreUnsafe(&dIm.[dst])
+        Vector256.LoadUnsafe<float>(&sIm.[imAt + 4]).StoreUnsafe(&dIm.[dst + 4])
+
+    /// The address of a[i] in a pinned array (the caller keeps the array pinned, e.g. allocated on the pinned heap).
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline internal address (a: float[]) (i: int) : nativeptr<float> =
+        NativePtr.ofVoidPtr (Unsafe.AsPointer(&a.[i]))
+
+    /// dst[i] = src[i] for i < len, the whole 64-byte lines of dst with non-temporal stores (no read for ownership) and
+    /// the partial lines at either end with plain stores; needs `Wide`. The caller issues a store fence before the data
+    /// is read by another thread.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let internal streamCopy (src: float[]) (dst: nativeptr<float>) (len: int) =
+        let head = min len (int ((64L - int64 (NativePtr.toNativeInt dst) % 64L) % 64L) / 8)
+        let body = (len - head) / Lanes * Lanes
+
+        for i in 0 .. head - 1 do
+            NativePtr.set dst i src[i]
+
+        let mutable i = head
+
+        while i < head + body do
+            Avx512F.StoreAlignedNonTemporal(NativePtr.add dst i, ld8 src i)
+            i <- i + Lanes
+
+        while i < len do
+            NativePtr.set dst i src[i]
+            i <- i + 1
 
     /// The 2D DFT of an n × n plane [row · n + col] in place (n = p.N), unnormalized, sign −1 (`negative`) or +1:
     /// X(u, v) = Σ_{r,c} x(r, c) e^{∓2πi(ur + vc)/n}. Columns in strips of eight (contiguous loads), then rows in

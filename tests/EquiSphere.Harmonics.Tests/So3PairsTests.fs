@@ -184,6 +184,44 @@ let ``repeated transforms reuse scratch and give identical results`` () =
         Assert.Equal<float>(first, run ())
 
 [<Fact>]
+let ``spectra at an offset give the same results as spectra at the start`` () =
+    property 6 (fun (seed: int) ->
+        let rng = Random seed
+        let b = 1 + rng.Next 20
+        let setup = So3Pairs.setup b
+        let len = spectraLength b
+        let xRe, xIm = randoms rng len, randoms rng len
+        let oRe, oIm = rng.Next 9, rng.Next 9
+        let shifted (o: int) (x: float[]) = Array.append (Array.create o nan) x
+        let scale = randoms rng b
+        let fRe, fIm = Array.zeroCreate (So3Fft.count b), Array.zeroCreate (So3Fft.count b)
+        So3Pairs.forward setup scale xRe xIm fRe fIm
+        let gRe, gIm = Array.zeroCreate (So3Fft.count b), Array.zeroCreate (So3Fft.count b)
+        So3Pairs.forwardAt setup scale (shifted oRe xRe) oRe (shifted oIm xIm) oIm gRe gIm
+        Assert.Equal<float>(Array.append fRe fIm, Array.append gRe gIm)
+        let tRe, tIm = Array.zeroCreate len, Array.zeroCreate len
+        So3Pairs.inverse setup fRe fIm tRe tIm
+        let uRe, uIm = Array.create (oRe + len) nan, Array.create (oIm + len) nan
+        So3Pairs.inverseAt setup fRe fIm uRe oRe uIm oIm
+        Assert.Equal<float>(Array.append tRe tIm, Array.append uRe[oRe..] uIm[oIm..])
+        // Entries before the offset are left alone.
+        Assert.True(
+            Array.forall Double.IsNaN uRe[.. oRe - 1]
+            && Array.forall Double.IsNaN uIm[.. oIm - 1]
+        ))
+
+[<Fact>]
+let ``spectra that do not fit after their offset are rejected with a clear message`` () =
+    let setup = So3Pairs.setup 4
+    let ok = Array.zeroCreate (spectraLength 4)
+    let coefficients = Array.zeroCreate (So3Fft.count 4)
+
+    throwsWith<ArgumentException> [ "xIm"; "392"; "offset 1" ] (fun () ->
+        So3Pairs.forwardAt setup (Array.create 4 1.0) ok 0 ok 1 coefficients coefficients)
+
+    throwsWith<ArgumentException> [ "tRe"; "392"; "offset -1" ] (fun () -> So3Pairs.inverseAt setup coefficients coefficients ok -1 ok 0)
+
+[<Fact>]
 let ``transforms reject arrays of the wrong length with a clear message`` () =
     let setup = So3Pairs.setup 4
     let ok = Array.zeroCreate (spectraLength 4)
