@@ -835,6 +835,16 @@ module So3Fft =
             let src = (i * n + j0) * n
             let ri = rev[i] * row8
 
+            if i < n - 1 && Sse.IsSupported then
+                // The next α's run of eight sample rows (8 · 2B doubles), requested while this one is transposed.
+                let next = src + n * n
+                let mutable o = 0
+
+                while o < row8 do
+                    Sse.Prefetch0(NativePtr.toVoidPtr (So3PlaneFft.address sRe (next + o)))
+                    Sse.Prefetch0(NativePtr.toVoidPtr (So3PlaneFft.address sIm (next + o)))
+                    o <- o + lanes
+
             if So3PlaneFft.Wide then
                 let mutable k0 = 0
 
