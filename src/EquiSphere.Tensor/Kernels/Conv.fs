@@ -576,7 +576,8 @@ module Conv =
         if isShifted s && fullPad && cig >= 8 then
             // Stride 1: the input gradient is the forward convolution of dy, padded by dilation·(K − 1) − pad, with
             // the kernel flipped in space and its channel axes swapped per group.
-            let flipped = Array.zeroCreate<'T> s.WeightLength
+            // every element is written below: a pooled buffer, given back after the flipped forward
+            let flipped = rent<'T> s.WeightLength
             let taps = s.KernelHeight * s.KernelWidth
 
             for g in 0 .. s.Groups - 1 do
@@ -597,6 +598,7 @@ module Conv =
                 }
 
             forward threads adjoint dy dyOff flipped 0 dx dxOff
+            giveBack flipped
         elif stacksIm2col s kg sizeof<'T> then
             // Small outputs: dy of nb images side by side (leading dimension nb·OH·OW), one GEMM for their column
             // matrices, each image's block added back by col2im.
@@ -812,17 +814,27 @@ module Conv =
         if parts <= 1 then
             accumulate dw dwOff threads 0 s.Batch
         else
-            let partials = Array.init parts (fun _ -> Array.zeroCreate<'T> s.WeightLength)
+            // pooled: each worker's first image overwrites its partial sum (β = 0)
+            let partials = Array.init parts (fun _ -> rent<'T> s.WeightLength)
 
             Parallel.For(
                 0,
                 parts,
                 ParallelOptions(MaxDegreeOfParallelism = parts),
-                fun t -> accumulate partials[t] 0 1 (t * chunk) (min s.Batch ((t + 1) * chunk))
+                fun t ->
+                    let n0, n1 = t * chunk, min s.Batch ((t + 1) * chunk)
+
+                    if n0 < n1 then
+                        accumulate partials[t] 0 1 n0 n1
+                    else
+                        Array.Clear(partials[t], 0, s.WeightLength)
             )
             |> ignore
 
             Im2col.sumInto partials s.WeightLength dw dwOff
+
+            for p in partials do
+                giveBack p
 
     /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
     /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
