@@ -140,7 +140,10 @@ let ``a tensor kept in a storage scope survives the scope and later scoped steps
         let ga = Tensor.grad (fun t -> Loss.mse (net.Rest t) target) a
 
         let grads =
-            Array.append [| leaf.Grad; ga |] (net.Parameters |> Array.map (fun (_, p) -> p.Grad))
+            Array.append
+                [| leaf.Grad; ga |]
+                (net.Parameters
+                 |> Array.choose (fun (_, p) -> if isNull p.Grad then None else Some p.Grad))
 
         a, a.ToArray(), grads |> Array.map (fun g -> g, g.ToArray())
 
