@@ -384,17 +384,23 @@ module Conv =
     let private stackSize (plane: int) (chunk: int) =
         max 1 (min chunk (stackColumns / plane))
 
-    /// Whether the im2col path stacks images: not 1 × 1 unpadded, a whole image's column matrix in one chunk, and
-    /// outputs small enough (OH·OW ≤ 1024) that two or more images fit one stack.
-    let private stacksIm2col (s: Conv2dSpec) (kg: int) (elementBytes: int) =
+    /// Elements of the largest stacked column matrix (8 MB of float32): the GEMM packs it block by block, so it
+    /// need not fit a cache; the bound only caps the scratch buffer.
+    let private stackElements = 1 <<< 21
+
+    /// Whether the im2col path stacks images: not 1 × 1 unpadded, outputs small enough (OH·OW ≤ 1024) that two
+    /// or more images fit one stack, and one image's whole column matrix within `stackElements` (the stride-2
+    /// 3 × 3 layers of the encoder's second stage, 576 × 256, no longer run as two GEMMs of 128 columns per
+    /// image).
+    let private stacksIm2col (s: Conv2dSpec) (kg: int) (_elementBytes: int) =
         not (isPointwise s)
-        && Im2col.chunkRows s kg elementBytes >= s.OutHeight
         && 2 * s.OutHeight * s.OutWidth <= stackColumns
+        && kg * s.OutHeight * s.OutWidth <= stackElements
 
     /// Images per im2col stack when a worker handles `chunk` images: about `stackColumns` output columns, and a
-    /// column matrix of at most 2²⁰ elements.
+    /// column matrix of at most `stackElements` elements.
     let private im2colStack (kg: int) (ohw: int) (chunk: int) =
-        max 1 (min chunk (min (stackColumns / ohw) ((1 <<< 20) / (kg * ohw))))
+        max 1 (min chunk (min (stackColumns / ohw) (stackElements / (kg * ohw))))
 
     /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp, channel c at dst + c·channelStride (xp is
     /// cleared by the caller).
@@ -417,7 +423,10 @@ module Conv =
             for n0 in lo..size .. hi - 1 do
                 perStack scratch t n0 (min hi (n0 + size))
 
-        if threads > 1 && batch >= threads then
+        // When the whole batch fits one stack (tiny images: the encoder's 4 × 4 and 2 × 2 stages), one GEMM over
+        // all images with every thread beats one narrow GEMM per thread: its register tiles are full and the
+        // weights are packed once per thread for all images.
+        if threads > 1 && batch >= threads && stack batch < batch then
             let chunk = (batch + threads - 1) / threads
             let size = stack chunk
 
@@ -678,7 +687,15 @@ module Conv =
         let pointwise = isPointwise s
         let rows = Im2col.chunkRows s kg sizeof<'T>
         let ow = s.OutWidth
-        let parts = min threads s.Batch
+        // the whole batch in one stack (tiny images): one accumulation whose GEMMs use every thread, as in
+        // `forStacks`, instead of per-thread partial sums of narrow GEMMs
+        let oneStack =
+            if isShifted s then
+                stackSize ((s.Height + 2 * s.PadH) * (s.Width + 2 * s.PadW)) s.Batch >= s.Batch
+            else
+                stacksIm2col s kg sizeof<'T> && im2colStack kg ohw s.Batch >= s.Batch
+
+        let parts = if oneStack then 1 else min threads s.Batch
         let chunk = (s.Batch + parts - 1) / parts
 
         // Stride 1: the GEMM reads the gathered rows of the padded images (stacked when small) against dy on the
