@@ -22,7 +22,7 @@ let private bitEqual (what: string) (expected: float[]) (actual: float[]) =
 
 /// A small residual network whose activations and adjoints (batch 4, 8 × 32 × 32 after the stem) are large
 /// enough to be pooled: reflect-padded stem, two pre-activation blocks (one strided with a projection), a fused
-/// conv + ReLU head, a reused tensor (an adjoint sum) and a reshape view.
+/// conv + ReLU head, a reused tensor (an adjoint sum), a reshape view and a max/average pooling branch.
 type private Net(rng: Random) =
     let reflect = PadMode.Reflect
 
@@ -39,7 +39,11 @@ type private Net(rng: Random) =
     member _.Rest(a: Tensor) =
         let h = head.ForwardRelu(block2.Forward(block1.Forward a))
         let v = Tensor.reshape [| 4; -1 |] h
-        v + v * 0.5
+        // pooling side branch: its input adjoints are pooled (stale values when recycled)
+        let pooled =
+            a |> Pool.maxPool2d (2, 2) (2, 2) (0, 0) |> Pool.avgPool2d (2, 1) (2, 1) (0, 0)
+
+        v + v * 0.5 + Tensor.reshape [| 4; -1 |] pooled
 
     member n.Forward(x: Tensor) = n.Rest(stem.Forward x)
 
