@@ -304,26 +304,35 @@ module Conv =
         && s.PadH = 0
         && s.PadW = 0
 
+    /// Runs `work scratch u` for units u = 0 .. units − 1 on `threads` workers that take the next unit as they
+    /// finish one (an atomic counter), each with its own scratch from `init`: a worker slowed by another process
+    /// on its core takes fewer units instead of holding up the rest. Which worker runs a unit never changes what
+    /// the unit computes.
+    let private dealUnits (threads: int) (units: int) (init: unit -> 'S) (work: 'S -> int -> unit) (release: 'S -> unit) =
+        let next = [| -1 |]
+
+        Parallel.For(
+            0,
+            threads,
+            ParallelOptions(MaxDegreeOfParallelism = threads),
+            fun _ ->
+                let scratch = init ()
+                let mutable u = Threading.Interlocked.Increment(&next[0])
+
+                while u < units do
+                    work scratch u
+                    u <- Threading.Interlocked.Increment(&next[0])
+
+                release scratch
+        )
+        |> ignore
+
     /// Runs `perImage t n` for every image n, where t is the thread count the image's GEMMs may use: with
-    /// batch ≥ threads > 1, contiguous chunks of images run in parallel with t = 1; else images run in order with
-    /// t = threads. `init` makes one scratch value per worker.
+    /// batch ≥ threads > 1, images are dealt to the workers one at a time (`dealUnits`) with t = 1; else images
+    /// run in order with t = threads. `init` makes one scratch value per worker.
     let private forImages (threads: int) (batch: int) (init: unit -> 'S) (perImage: 'S -> int -> int -> unit) (release: 'S -> unit) =
         if threads > 1 && batch >= threads then
-            let chunk = (batch + threads - 1) / threads
-
-            Parallel.For(
-                0,
-                threads,
-                ParallelOptions(MaxDegreeOfParallelism = threads),
-                fun t ->
-                    let scratch = init ()
-
-                    for n in t * chunk .. min batch ((t + 1) * chunk) - 1 do
-                        perImage scratch 1 n
-
-                    release scratch
-            )
-            |> ignore
+            dealUnits threads batch init (fun scratch n -> perImage scratch 1 n) release
         else
             let scratch = init ()
 
@@ -410,7 +419,7 @@ module Conv =
                 Im2col.copyRun x (xBase + (ci * s.Height + h) * s.Width) xp (dst + ci * channelStride + (s.PadH + h) * wp + s.PadW) s.Width
 
     /// Runs `perStack scratch t n0 n1` over stacks [n0, n1) of at most `stack images` images each (a function of
-    /// the images one worker handles), spread over threads as `forImages` spreads images.
+    /// the images one worker handles), dealt to threads as `forImages` deals images.
     let private forStacks
         (threads: int)
         (batch: int)
@@ -427,19 +436,15 @@ module Conv =
         // all images with every thread beats one narrow GEMM per thread: its register tiles are full and the
         // weights are packed once per thread for all images.
         if threads > 1 && batch >= threads && stack batch < batch then
-            let chunk = (batch + threads - 1) / threads
-            let size = stack chunk
+            // stacks of the size a worker's even share of the batch would use, dealt one at a time
+            let size = stack ((batch + threads - 1) / threads)
 
-            Parallel.For(
-                0,
-                threads,
-                ParallelOptions(MaxDegreeOfParallelism = threads),
-                fun t ->
-                    let scratch = init size
-                    run scratch size 1 (t * chunk) (min batch ((t + 1) * chunk))
-                    release scratch
-            )
-            |> ignore
+            dealUnits
+                threads
+                ((batch + size - 1) / size)
+                (fun () -> init size)
+                (fun scratch u -> perStack scratch 1 (u * size) (min batch ((u + 1) * size)))
+                release
         else
             let size = stack batch
             let scratch = init size
