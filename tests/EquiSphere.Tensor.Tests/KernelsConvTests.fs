@@ -514,8 +514,8 @@ let ``stride-1 convolutions whose output rows are multiples of 8 wide, with the 
             closeTo "backwardWeight float32" KTol.f32 dw (Array.map float dw32))
 
 [<Fact>]
-let ``convolutions whose whole batch fits one stack equal the direct sums and their adjoints for every thread count`` () =
-    // tiny outputs (the encoder's 4 × 4 and 2 × 2 stages): one GEMM over all images with every thread
+let ``stacked convolutions of tiny images equal the direct sums and their adjoints for every thread count`` () =
+    // tiny outputs (the encoder's 4 × 4 and 2 × 2 stages): stacks of images dealt to the threads one at a time
     property 12 (fun (seed: int) ->
         let rng = Random seed
         let stride = rng.Next(1, 3)

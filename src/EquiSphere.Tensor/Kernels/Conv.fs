@@ -432,10 +432,7 @@ module Conv =
             for n0 in lo..size .. hi - 1 do
                 perStack scratch t n0 (min hi (n0 + size))
 
-        // When the whole batch fits one stack (tiny images: the encoder's 4 × 4 and 2 × 2 stages), one GEMM over
-        // all images with every thread beats one narrow GEMM per thread: its register tiles are full and the
-        // weights are packed once per thread for all images.
-        if threads > 1 && batch >= threads && stack batch < batch then
+        if threads > 1 && batch >= threads then
             // stacks of the size a worker's even share of the batch would use, dealt one at a time
             let size = stack ((batch + threads - 1) / threads)
 
@@ -700,15 +697,7 @@ module Conv =
         let pointwise = isPointwise s
         let rows = Im2col.chunkRows s kg sizeof<'T>
         let ow = s.OutWidth
-        // the whole batch in one stack (tiny images): one accumulation whose GEMMs use every thread, as in
-        // `forStacks`, instead of per-thread partial sums of narrow GEMMs
-        let oneStack =
-            if isShifted s then
-                stackSize ((s.Height + 2 * s.PadH) * (s.Width + 2 * s.PadW)) s.Batch >= s.Batch
-            else
-                stacksIm2col s kg sizeof<'T> && im2colStack kg ohw s.Batch >= s.Batch
-
-        let parts = if oneStack then 1 else min threads s.Batch
+        let parts = min threads s.Batch
         let chunk = (s.Batch + parts - 1) / parts
 
         // Stride 1: the GEMM reads the gathered rows of the padded images (stacked when small) against dy on the
