@@ -6,7 +6,8 @@ open EquiSphere.Tensor
 /// The "tensor-train" benchmark: one training step (forward, backward, SGD update) of two float32 networks at
 /// batch 32, timed by the bench harness. Both architectures are specified in docs/tensor.md, which the PyTorch
 /// peer `scripts/peers/torch_bench.py` mirrors. GF/s counts a step as 3× the forward FLOPs (forward, input and
-/// weight gradients).
+/// weight gradients). Each step row notes the managed MB allocated and the minor page faults per step; after the
+/// default rows, both steps are timed again inside a `StorageScope` and with the storage pool off.
 ///
 /// conv4 (input [32; 3; 64; 64], 10 classes):
 ///   conv3×3 3→32 (pad 1, bias) → ReLU → conv3×3 32→32 (pad 1, bias) → ReLU → maxpool 2×2 (→ 32×32) →
