@@ -131,11 +131,12 @@ module TensorTrainBench =
         with _ ->
             0L
 
-    /// Measures one case like `Bench.measure` with more runs (3 warm-up calls, at least 15 runs and 3 s: a
-    /// training step's spread is wide), and notes the managed bytes allocated and the minor page faults per
-    /// call over the timed runs.
+    /// Measures one case like `Bench.measure` with more warm-up and more runs (10 warm-up calls: the first ten or
+    /// so encoder steps run 20–50 % slower while the JIT promotes the methods called once per step; then at least
+    /// 15 runs and 3 s), and notes the managed bytes allocated and the minor page faults per call over the timed
+    /// runs.
     let measureStep (group: string) (case: string) (flops: float) (action: unit -> unit) =
-        for _ in 1..3 do
+        for _ in 1..10 do
             action ()
 
         let alloc0 = GC.GetTotalAllocatedBytes false
