@@ -72,11 +72,11 @@ module Conv =
     let private run2 (op: string) (n: int) (k: obj -> obj -> obj -> unit) (a: Storage) (b: Storage) =
         match a, b with
         | S32 x, S32 y ->
-            let o: float32[] = System.GC.AllocateUninitializedArray n
+            let o = StoragePool.rent32 n
             k x y o
             S32 o
         | S64 x, S64 y ->
-            let o: float[] = System.GC.AllocateUninitializedArray n
+            let o = StoragePool.rent64 n
             k x y o
             S64 o
         | _ -> invalidArg "weight" (sprintf "%s: expected operands of the same dtype, got %A and %A" op a.Dtype b.Dtype)
@@ -307,7 +307,12 @@ module Conv =
             out,
             "conv2dRelu",
             inputs,
-            fun dy -> conv2dReverse modes s t input weight bias out (RawElementwise.leakyMask 0.0 y dy.Storage)
+            fun dy ->
+                let masked = RawElementwise.leakyMask 0.0 y dy.Storage
+                let grads = conv2dReverse modes s t input weight bias out masked
+                // the masked adjoint is this rule's own scratch, dead once the convolution's reverse has run
+                StoragePool.recycle masked
+                grads
         )
 
     /// The transposed convolution (the adjoint of conv2d in its input, as in PyTorch): input [N; C; H; W],

@@ -68,11 +68,11 @@ module Pad =
         let y =
             match x.Storage with
             | S32 a ->
-                let y = System.GC.AllocateUninitializedArray n
+                let y = StoragePool.rent32 n
                 overPlanes spec n (fun s xo yo -> Kernels.Pad.forward s a xo y yo)
                 S32 y
             | S64 a ->
-                let y = System.GC.AllocateUninitializedArray n
+                let y = StoragePool.rent64 n
                 overPlanes spec n (fun s xo yo -> Kernels.Pad.forward s a xo y yo)
                 S64 y
 
@@ -87,11 +87,11 @@ module Pad =
                 let back =
                     match g.Storage with
                     | S32 a ->
-                        let dx = System.GC.AllocateUninitializedArray x.Numel
+                        let dx = StoragePool.rent32 x.Numel
                         overPlanes spec n (fun s xo yo -> Kernels.Pad.adjoint s a yo dx xo)
                         S32 dx
                     | S64 a ->
-                        let dx = System.GC.AllocateUninitializedArray x.Numel
+                        let dx = StoragePool.rent64 x.Numel
                         overPlanes spec n (fun s xo yo -> Kernels.Pad.adjoint s a yo dx xo)
                         S64 dx
 

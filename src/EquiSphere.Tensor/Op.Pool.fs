@@ -28,11 +28,11 @@ module Pool =
         let y =
             match x.Storage with
             | S32 a ->
-                let y = Array.zeroCreate n
+                let y = StoragePool.rent32 n
                 Kernels.Pool.maxForward s a 0 y 0 arg 0
                 S32 y
             | S64 a ->
-                let y = Array.zeroCreate n
+                let y = StoragePool.rent64 n
                 Kernels.Pool.maxForward s a 0 y 0 arg 0
                 S64 y
 
@@ -47,11 +47,11 @@ module Pool =
                 let back =
                     match g.Storage with
                     | S32 a ->
-                        let dx = Array.zeroCreate x.Numel
+                        let dx = StoragePool.rent32 x.Numel
                         Kernels.Pool.maxBackward s a 0 arg 0 dx 0
                         S32 dx
                     | S64 a ->
-                        let dx = Array.zeroCreate x.Numel
+                        let dx = StoragePool.rent64 x.Numel
                         Kernels.Pool.maxBackward s a 0 arg 0 dx 0
                         S64 dx
 
@@ -68,11 +68,11 @@ module Pool =
         let y =
             match x.Storage with
             | S32 a ->
-                let y = Array.zeroCreate n
+                let y = StoragePool.rent32 n
                 Kernels.Pool.avgForward s true a 0 y 0
                 S32 y
             | S64 a ->
-                let y = Array.zeroCreate n
+                let y = StoragePool.rent64 n
                 Kernels.Pool.avgForward s true a 0 y 0
                 S64 y
 
@@ -87,11 +87,11 @@ module Pool =
                 let back =
                     match g.Storage with
                     | S32 a ->
-                        let dx = Array.zeroCreate x.Numel
+                        let dx = StoragePool.rent32 x.Numel
                         Kernels.Pool.avgBackward s true a 0 dx 0
                         S32 dx
                     | S64 a ->
-                        let dx = Array.zeroCreate x.Numel
+                        let dx = StoragePool.rent64 x.Numel
                         Kernels.Pool.avgBackward s true a 0 dx 0
                         S64 dx
 

@@ -10,8 +10,9 @@ module Op =
     /// Defines an op of any arity. `forward inputs` computes the output from the (detached) input values with
     /// gradients off, so it may use any tensor functions. `reverse inputs output adjoint` returns one adjoint
     /// per input (Some, shaped like the input) or None for inputs that are not differentiable; it also runs
-    /// with gradients off. Law: the adjoints are the vector–Jacobian product ⟨adjoint, ∂output/∂inputᵢ⟩, which
-    /// the tests check against central finite differences.
+    /// with gradients off; the adjoints it creates belong to the engine (which recycles them once dead, see
+    /// `StoragePool`), so it must not keep references to them. Law: the adjoints are the vector–Jacobian product
+    /// ⟨adjoint, ∂output/∂inputᵢ⟩, which the tests check against central finite differences.
     let define
         (name: string)
         (forward: Tensor[] -> Tensor)

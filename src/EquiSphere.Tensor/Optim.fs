@@ -69,15 +69,15 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
         steps <- steps + 1L
         let t = steps
 
+        // one pair of float64 chunk buffers per worker, not per parameter
         Threading.Tasks.Parallel.For(
             0,
             parameters.Length,
-            fun i ->
+            (fun () -> struct (Array.zeroCreate<float> chunk, Array.zeroCreate<float> chunk)),
+            (fun i _ (struct (pv: float[], gv: float[]) as buffers) ->
                 let p = snd parameters[i]
 
                 if not (isNull p.Grad) then
-                    let pv = Array.zeroCreate<float> chunk
-                    let gv = Array.zeroCreate<float> chunk
                     let mutable offset = 0
 
                     while offset < p.Numel do
@@ -87,6 +87,9 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
                         o.Update(i, offset, pv, gv, count, t)
                         store pv offset count p.Storage
                         offset <- offset + count
+
+                buffers),
+            (fun _ -> ())
         )
         |> ignore
 

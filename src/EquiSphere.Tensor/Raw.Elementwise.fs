@@ -58,11 +58,11 @@ module RawElementwise =
 
         match expandTo aShape outShape a, expandTo bShape outShape b with
         | S32 x, S32 y ->
-            let o = GC.AllocateUninitializedArray<float32> x.Length
+            let o = StoragePool.rent32 x.Length
             RawSplit.run x.Length (f32 x y o)
             S32 o
         | S64 x, S64 y ->
-            let o = GC.AllocateUninitializedArray<float> x.Length
+            let o = StoragePool.rent64 x.Length
             RawSplit.run x.Length (f64 x y o)
             S64 o
         | _ -> invalidOp "unreachable: dtypes were checked"
@@ -118,11 +118,11 @@ module RawElementwise =
     let unarySplit (f32: float32[] -> float32[] -> int -> int -> unit) (f64: float[] -> float[] -> int -> int -> unit) (s: Storage) =
         match s with
         | S32 x ->
-            let o = GC.AllocateUninitializedArray<float32> x.Length
+            let o = StoragePool.rent32 x.Length
             RawSplit.run x.Length (f32 x o)
             S32 o
         | S64 x ->
-            let o = GC.AllocateUninitializedArray<float> x.Length
+            let o = StoragePool.rent64 x.Length
             RawSplit.run x.Length (f64 x o)
             S64 o
 
@@ -195,16 +195,15 @@ module RawElementwise =
 
             i <- i + 1
 
-    let inline private maskKernel (slope: ^T) (x: ^T[]) (g: ^T[]) : ^T[] =
-        let o = GC.AllocateUninitializedArray< ^T> x.Length
+    let inline private maskKernel (slope: ^T) (x: ^T[]) (g: ^T[]) (o: ^T[]) : ^T[] =
         RawSplit.run x.Length (fun start count -> maskRange slope x g o start count)
         o
 
     /// g where x > 0, else slope·g (SIMD): the adjoint of ReLU (slope 0) and leaky ReLU.
     let leakyMask (slope: float) (x: Storage) (g: Storage) =
         match x, g with
-        | S32 a, S32 b -> S32(maskKernel (float32 slope) a b)
-        | S64 a, S64 b -> S64(maskKernel slope a b)
+        | S32 a, S32 b -> S32(maskKernel (float32 slope) a b (StoragePool.rent32 a.Length))
+        | S64 a, S64 b -> S64(maskKernel slope a b (StoragePool.rent64 a.Length))
         | _ -> invalidArg "g" (sprintf "Expected operands of the same dtype, got %A and %A" x.Dtype g.Dtype)
 
     /// The sum of all elements, accumulated in float64.

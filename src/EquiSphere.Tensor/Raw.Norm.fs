@@ -232,7 +232,7 @@ module RawNorm =
     /// so the values are bit-identical to the unfused pair). Planes are split into fixed contiguous ranges by
     /// `RawSplit.parts` of the element count.
     let affineRelu32 (n: int) (c: int) (p: int) (scale: float[]) (shift: float[]) (x: float32[]) =
-        let y = GC.AllocateUninitializedArray<float32> x.Length
+        let y = StoragePool.rent32 x.Length
         let planes = n * c
         let parts = min planes (RawSplit.parts x.Length)
         let per = (planes + parts - 1) / parts
@@ -291,11 +291,7 @@ module RawNorm =
         let sg = Array.zeroCreate c
         let sgx = Array.zeroCreate c
 
-        let dx =
-            if withDx then
-                GC.AllocateUninitializedArray<float32> x.Length
-            else
-                null
+        let dx = if withDx then StoragePool.rent32 x.Length else null
 
         let m = float (n * p)
 

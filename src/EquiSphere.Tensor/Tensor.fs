@@ -136,18 +136,71 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
 
     /// Reverse sweep from `root` with adjoint `seed`: visits the recorded graph in reverse topological order
     /// (an explicit stack, so deep graphs do not overflow), sums adjoints of reused tensors, and returns the
-    /// adjoints of the tracked leaves reached.
+    /// adjoints of the tracked leaves reached. The sweep owns the adjoints its reverse rules create: it counts,
+    /// per element array, the pending adjoints and leaf gradients that use it, and once a node's rule has run,
+    /// an array rented during this sweep (`StoragePool.isFresh`) that no pending adjoint or leaf gradient uses
+    /// any more goes back to `StoragePool`. Reverse rules must not keep the adjoints they return.
     static member internal Sweep(root: Tensor, seed: Tensor) =
+        let marks = StoragePool.beginSweep ()
+
+        try
+            Tensor.SweepOwned(root, seed)
+        finally
+            StoragePool.endSweep marks
+
+    /// The element array of a tensor, as the key of ownership counts.
+    static member private ArrayOf(t: Tensor) : obj =
+        match t.Storage with
+        | S32 a -> box a
+        | S64 a -> box a
+
+    /// `Sweep`'s body, run while the sweep marks the arrays it rents.
+    static member private SweepOwned(root: Tensor, seed: Tensor) =
         let cmp = HashIdentity.Reference
 
         let order: List<Tensor> =
             Profile.backward "(graph order)" (fun () -> Tensor.Order root)
 
         let adj = Dictionary<Tensor, Tensor>(cmp)
-        adj[root] <- seed
         let leaves = Dictionary<Tensor, Tensor>(cmp)
         // sums made by the sweep itself and referenced only from `adj`: safe to accumulate into in place
         let owned = HashSet<Tensor>(cmp)
+        // per element array: the pending adjoints and leaf gradients that use it (leaf gradients are never
+        // released, so their arrays never drop to zero)
+        let uses = Dictionary<obj, int>(HashIdentity.Reference)
+
+        let hold (t: Tensor) =
+            let key = Tensor.ArrayOf t
+
+            match uses.TryGetValue key with
+            | true, n -> uses[key] <- n + 1
+            | _ -> uses[key] <- 1
+
+        let drop (t: Tensor) =
+            let key = Tensor.ArrayOf t
+
+            match uses.TryGetValue key with
+            | true, n when n > 1 -> uses[key] <- n - 1
+            | true, _ -> uses.Remove key |> ignore
+            | _ -> ()
+
+        // dead candidates of one node: released once the whole node is processed, at most once per array
+        let candidates = List<Tensor>()
+        let released = HashSet<obj>(HashIdentity.Reference)
+
+        let releaseDead () =
+            released.Clear()
+
+            for c in candidates do
+                let key = Tensor.ArrayOf c
+
+                if not (uses.ContainsKey key) && StoragePool.isFresh key && released.Add key then
+                    StoragePool.recycle c.Storage
+
+            candidates.Clear()
+
+        adj[root] <- seed
+        hold seed
 
         use _ = GradMode.Suspend()
 
@@ -161,6 +214,7 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
                 owned.Remove g |> ignore
 
                 if isNull t.Node then
+                    // a leaf's adjoint stays held: it is returned to the caller
                     leaves[t] <- g
                 else
                     let n = t.Node
@@ -193,9 +247,27 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
                                     else
                                         let sum = Tensor.AddSame(prev, gi)
                                         owned.Add sum |> ignore
-                                        adj[input] <- sum)
-                            | _ -> adj[input] <- gi
+                                        adj[input] <- sum
+                                        hold sum
+                                        drop prev
+                                        candidates.Add prev)
+
+                                candidates.Add gi
+                            | _ ->
+                                adj[input] <- gi
+                                hold gi
+                        elif not (isNull gi) then
+                            // an adjoint for an untracked input: dead at once
+                            candidates.Add gi
+
+                    drop g
+                    candidates.Add g
+                    releaseDead ()
             | _ -> ()
+
+        // the leaves' adjoints go to the caller: an open `StorageScope` must not reclaim them
+        for g in leaves.Values do
+            StoragePool.escape g.Storage
 
         leaves
 
@@ -254,11 +326,12 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
 
         for KeyValue(leaf, g) in Tensor.Sweep(t, seed) do
             if leaf.RequiresGrad then
-                leaf.Grad <-
-                    (if isNull leaf.Grad then
-                         g.Detach()
-                     else
-                         Tensor.AddSame(leaf.Grad, g))
+                if isNull leaf.Grad then
+                    leaf.Grad <- g.Detach()
+                else
+                    let sum = Tensor.AddSame(leaf.Grad, g)
+                    StoragePool.escape sum.Storage
+                    leaf.Grad <- sum
 
     /// Reverse mode from a one-element tensor (a loss) with adjoint 1.
     member t.Backward() =

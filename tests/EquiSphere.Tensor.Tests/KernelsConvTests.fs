@@ -512,3 +512,63 @@ let ``stride-1 convolutions whose output rows are multiples of 8 wide, with the 
             let dw32 = Array.create s.WeightLength nanf
             Conv.backwardWeight t s (Array.map float32 x) 0 (Array.map float32 dy) 0 dw32 0
             closeTo "backwardWeight float32" KTol.f32 dw (Array.map float dw32))
+
+[<Fact>]
+let ``stacked convolutions of tiny images equal the direct sums and their adjoints for every thread count`` () =
+    // tiny outputs (the encoder's 4 × 4 and 2 × 2 stages): stacks of images dealt to the threads one at a time
+    property 12 (fun (seed: int) ->
+        let rng = Random seed
+        let stride = rng.Next(1, 3)
+        let size = rng.Next(3, 8)
+
+        let s =
+            { Conv.spec (rng.Next(3, 9)) (rng.Next(2, 9)) (rng.Next(2, 9)) (size, size) (3, 3) with
+                StrideH = stride
+                StrideW = stride
+                PadH = rng.Next(0, 2)
+                PadW = rng.Next(0, 2)
+            }
+
+        let x, w, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let y1 = forward32 1 s x w
+        closeTo (sprintf "forward %A" s) KTol.f32 (conv s x w) y1
+
+        for threads in [ 2; 3 ] do
+            Assert.Equal<float[]>(y1, forward32 threads s x w)
+            let dx = Array.create s.InputLength nan
+            Conv.backwardData threads s dy 0 w 0 dx 0
+            adjointClose "⟨conv(x), dy⟩ = ⟨x, backwardData(dy)⟩" (dot (conv s x w) dy) (dot x dx)
+            let dw = Array.create s.WeightLength nan
+            Conv.backwardWeight threads s x 0 dy 0 dw 0
+            adjointClose "⟨conv(w), dy⟩ = ⟨w, backwardWeight(dy)⟩" (dot (conv s x w) dy) (dot w dw))
+
+[<Fact>]
+let ``valid stride-1 convolutions of small images take the input gradient by col2im as the adjoint of forward`` () =
+    // input over 3/2 the output's pixels (3 × 3 valid at 6 × 6 … 10 × 10, the unpadded form of a reflect-padded
+    // 8 × 8 layer) with Cin ≥ 8: the exact im2col GEMM and col2im instead of the flipped forward
+    property 12 (fun (seed: int) ->
+        let rng = Random seed
+        let size = rng.Next(6, 11)
+
+        let s =
+            Conv.spec (rng.Next(1, 6)) (rng.Next(8, 17)) (rng.Next(2, 9)) (size, size) (3, 3)
+
+        let x, w, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let dx = Array.create s.InputLength nan
+        Conv.backwardData 1 s dy 0 w 0 dx 0
+        adjointClose "⟨conv(x), dy⟩ = ⟨x, backwardData(dy)⟩" (dot (conv s x w) dy) (dot x dx)
+
+        let dx32 threads =
+            let d = Array.create s.InputLength nanf
+            Conv.backwardData threads s (Array.map float32 dy) 0 (Array.map float32 w) 0 d 0
+            Array.map float d
+
+        let one = dx32 1
+        closeTo "float32 backwardData" KTol.f32 dx one
+
+        for threads in [ 2; 3 ] do
+            Assert.Equal<float[]>(one, dx32 threads))

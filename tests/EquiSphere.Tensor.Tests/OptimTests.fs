@@ -96,3 +96,21 @@ let ``cosine schedule goes from max to min through the midpoint`` () =
     close "end" 1e-15 0.1 (s 100)
     close "after" 1e-15 0.1 (s 150)
     Assert.True(s 20 > s 21)
+
+[<Fact>]
+let ``SGD on float32 parameters rounds the float64 update once per element`` () =
+    // lengths across the 4096-element chunks and SIMD tails; values with non-trivial float64 → float32 rounding
+    property 10 (fun (seed: int) ->
+        let rng = Random seed
+        let n = rng.Next(1, 10000)
+        let p0 = Array.init n (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+        let g = Array.init n (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+        let lr = 0.1 * rng.NextDouble()
+        let p = Tensor.ofFloat32 [| n |] p0 |> Tensor.requireGrad
+        p.Grad <- Tensor.ofFloat32 [| n |] g
+        SGD([| "p", p |], lr).Step()
+        // the definition: float64 arithmetic on the widened values, one rounding to float32
+        let expected =
+            Array.init n (fun j -> float (float32 (float p0[j] - lr * float g[j])))
+
+        Assert.Equal<float[]>(expected, p.ToArray()))

@@ -304,26 +304,35 @@ module Conv =
         && s.PadH = 0
         && s.PadW = 0
 
+    /// Runs `work scratch u` for units u = 0 .. units − 1 on `threads` workers that take the next unit as they
+    /// finish one (an atomic counter), each with its own scratch from `init`: a worker slowed by another process
+    /// on its core takes fewer units instead of holding up the rest. Which worker runs a unit never changes what
+    /// the unit computes.
+    let private dealUnits (threads: int) (units: int) (init: unit -> 'S) (work: 'S -> int -> unit) (release: 'S -> unit) =
+        let next = [| -1 |]
+
+        Parallel.For(
+            0,
+            threads,
+            ParallelOptions(MaxDegreeOfParallelism = threads),
+            fun _ ->
+                let scratch = init ()
+                let mutable u = Threading.Interlocked.Increment(&next[0])
+
+                while u < units do
+                    work scratch u
+                    u <- Threading.Interlocked.Increment(&next[0])
+
+                release scratch
+        )
+        |> ignore
+
     /// Runs `perImage t n` for every image n, where t is the thread count the image's GEMMs may use: with
-    /// batch ≥ threads > 1, contiguous chunks of images run in parallel with t = 1; else images run in order with
-    /// t = threads. `init` makes one scratch value per worker.
+    /// batch ≥ threads > 1, images are dealt to the workers one at a time (`dealUnits`) with t = 1; else images
+    /// run in order with t = threads. `init` makes one scratch value per worker.
     let private forImages (threads: int) (batch: int) (init: unit -> 'S) (perImage: 'S -> int -> int -> unit) (release: 'S -> unit) =
         if threads > 1 && batch >= threads then
-            let chunk = (batch + threads - 1) / threads
-
-            Parallel.For(
-                0,
-                threads,
-                ParallelOptions(MaxDegreeOfParallelism = threads),
-                fun t ->
-                    let scratch = init ()
-
-                    for n in t * chunk .. min batch ((t + 1) * chunk) - 1 do
-                        perImage scratch 1 n
-
-                    release scratch
-            )
-            |> ignore
+            dealUnits threads batch init (fun scratch n -> perImage scratch 1 n) release
         else
             let scratch = init ()
 
@@ -384,17 +393,23 @@ module Conv =
     let private stackSize (plane: int) (chunk: int) =
         max 1 (min chunk (stackColumns / plane))
 
-    /// Whether the im2col path stacks images: not 1 × 1 unpadded, a whole image's column matrix in one chunk, and
-    /// outputs small enough (OH·OW ≤ 1024) that two or more images fit one stack.
-    let private stacksIm2col (s: Conv2dSpec) (kg: int) (elementBytes: int) =
+    /// Elements of the largest stacked column matrix (8 MB of float32): the GEMM packs it block by block, so it
+    /// need not fit a cache; the bound only caps the scratch buffer.
+    let private stackElements = 1 <<< 21
+
+    /// Whether the im2col path stacks images: not 1 × 1 unpadded, outputs small enough (OH·OW ≤ 1024) that two
+    /// or more images fit one stack, and one image's whole column matrix within `stackElements` (the stride-2
+    /// 3 × 3 layers of the encoder's second stage, 576 × 256, no longer run as two GEMMs of 128 columns per
+    /// image).
+    let private stacksIm2col (s: Conv2dSpec) (kg: int) (_elementBytes: int) =
         not (isPointwise s)
-        && Im2col.chunkRows s kg elementBytes >= s.OutHeight
         && 2 * s.OutHeight * s.OutWidth <= stackColumns
+        && kg * s.OutHeight * s.OutWidth <= stackElements
 
     /// Images per im2col stack when a worker handles `chunk` images: about `stackColumns` output columns, and a
-    /// column matrix of at most 2²⁰ elements.
+    /// column matrix of at most `stackElements` elements.
     let private im2colStack (kg: int) (ohw: int) (chunk: int) =
-        max 1 (min chunk (min (stackColumns / ohw) ((1 <<< 20) / (kg * ohw))))
+        max 1 (min chunk (min (stackColumns / ohw) (stackElements / (kg * ohw))))
 
     /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp, channel c at dst + c·channelStride (xp is
     /// cleared by the caller).
@@ -404,7 +419,7 @@ module Conv =
                 Im2col.copyRun x (xBase + (ci * s.Height + h) * s.Width) xp (dst + ci * channelStride + (s.PadH + h) * wp + s.PadW) s.Width
 
     /// Runs `perStack scratch t n0 n1` over stacks [n0, n1) of at most `stack images` images each (a function of
-    /// the images one worker handles), spread over threads as `forImages` spreads images.
+    /// the images one worker handles), dealt to threads as `forImages` deals images.
     let private forStacks
         (threads: int)
         (batch: int)
@@ -418,19 +433,15 @@ module Conv =
                 perStack scratch t n0 (min hi (n0 + size))
 
         if threads > 1 && batch >= threads then
-            let chunk = (batch + threads - 1) / threads
-            let size = stack chunk
+            // stacks of the size a worker's even share of the batch would use, dealt one at a time
+            let size = stack ((batch + threads - 1) / threads)
 
-            Parallel.For(
-                0,
-                threads,
-                ParallelOptions(MaxDegreeOfParallelism = threads),
-                fun t ->
-                    let scratch = init size
-                    run scratch size 1 (t * chunk) (min batch ((t + 1) * chunk))
-                    release scratch
-            )
-            |> ignore
+            dealUnits
+                threads
+                ((batch + size - 1) / size)
+                (fun () -> init size)
+                (fun scratch u -> perStack scratch 1 (u * size) (min batch ((u + 1) * size)))
+                release
         else
             let size = stack batch
             let scratch = init size
@@ -572,11 +583,20 @@ module Conv =
             && s.PadW <= s.DilationW * (s.KernelWidth - 1)
 
         // The flipped forward computes Cin/G output rows per GEMM: below 8 (the register tile's height) most of
-        // each tile would be padding, and im2col's Kg-row GEMM does better (the 3-channel first layer).
-        if isShifted s && fullPad && cig >= 8 then
+        // each tile would be padding, and im2col's Kg-row GEMM does better (the 3-channel first layer). It also
+        // computes every input pixel's full gather of K taps, while only OH·OW·K (output pixel, tap) pairs exist:
+        // when the input has over 3/2 as many pixels as the output (the unpadded convolution behind a
+        // reflect-padded 8 × 8 layer: 100 against 64), the stacked im2col path's exact GEMM plus col2im does less
+        // work (measured 5 % less CPU time there; at 16 × 16, 324 against 256, it was no faster).
+        let scatterCheaper =
+            2 * s.Height * s.Width > 3 * s.OutHeight * s.OutWidth
+            && stacksIm2col s kg sizeof<'T>
+
+        if isShifted s && fullPad && cig >= 8 && not scatterCheaper then
             // Stride 1: the input gradient is the forward convolution of dy, padded by dilation·(K − 1) − pad, with
             // the kernel flipped in space and its channel axes swapped per group.
-            let flipped = Array.zeroCreate<'T> s.WeightLength
+            // every element is written below: a pooled buffer, given back after the flipped forward
+            let flipped = rent<'T> s.WeightLength
             let taps = s.KernelHeight * s.KernelWidth
 
             for g in 0 .. s.Groups - 1 do
@@ -597,6 +617,7 @@ module Conv =
                 }
 
             forward threads adjoint dy dyOff flipped 0 dx dxOff
+            giveBack flipped
         elif stacksIm2col s kg sizeof<'T> then
             // Small outputs: dy of nb images side by side (leading dimension nb·OH·OW), one GEMM for their column
             // matrices, each image's block added back by col2im.
@@ -812,17 +833,27 @@ module Conv =
         if parts <= 1 then
             accumulate dw dwOff threads 0 s.Batch
         else
-            let partials = Array.init parts (fun _ -> Array.zeroCreate<'T> s.WeightLength)
+            // pooled: each worker's first image overwrites its partial sum (β = 0)
+            let partials = Array.init parts (fun _ -> rent<'T> s.WeightLength)
 
             Parallel.For(
                 0,
                 parts,
                 ParallelOptions(MaxDegreeOfParallelism = parts),
-                fun t -> accumulate partials[t] 0 1 (t * chunk) (min s.Batch ((t + 1) * chunk))
+                fun t ->
+                    let n0, n1 = t * chunk, min s.Batch ((t + 1) * chunk)
+
+                    if n0 < n1 then
+                        accumulate partials[t] 0 1 n0 n1
+                    else
+                        Array.Clear(partials[t], 0, s.WeightLength)
             )
             |> ignore
 
             Im2col.sumInto partials s.WeightLength dw dwOff
+
+            for p in partials do
+                giveBack p
 
     /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
     /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
