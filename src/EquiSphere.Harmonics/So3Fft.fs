@@ -779,11 +779,15 @@ module So3Fft =
             invalidArg name (sprintf "Expected at least %d doubles, got %d" length a.Length)
 
     /// Runs `body j0 scratch` for the blocks of `So3PlaneFft.Lanes` consecutive β (j0 = 0, 8, …, 2B − 8) on
-    /// min(blocks, cores) workers, each with block scratch leased from the plan's pool (returned afterwards).
+    /// min(blocks, cores) workers, each with block scratch leased from the plan's pool (returned afterwards). Blocks are
+    /// dealt one at a time from a shared counter, so a worker that starts late (a sleeping core of a virtual machine
+    /// can take milliseconds to wake) or is slowed by another process takes fewer; each block writes only its own
+    /// outputs, so the results do not depend on which worker computes which block.
     let private forEachStripBlock (plan: So3FftPlan) (body: int -> So3BlockScratch -> unit) =
         let n = 2 * plan.Bandwidth
         let blocks = n / So3PlaneFft.Lanes
         let workers = max 1 (min blocks Environment.ProcessorCount)
+        let next = ref -1
 
         Parallel.For(
             0,
@@ -792,11 +796,11 @@ module So3Fft =
                 let s = plan.BlockScratches.Lease()
 
                 try
-                    let mutable g = w
+                    let mutable g = Threading.Interlocked.Increment(&next.contents)
 
                     while g < blocks do
                         body (g * So3PlaneFft.Lanes) s
-                        g <- g + workers
+                        g <- Threading.Interlocked.Increment(&next.contents)
                 finally
                     plan.BlockScratches.Release s
         )
