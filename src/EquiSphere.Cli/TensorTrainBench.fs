@@ -202,37 +202,29 @@ module TensorTrainBench =
                 use _ = Tensor.noGrad ()
                 conv4.Forward x4 |> ignore)
 
-        let scoped =
+        // Both steps run by a given step function (plain, scoped), named "<step><suffix>".
+        let bothSteps (suffix: string) (run: Model -> Optimizer -> (Tensor -> Tensor) -> Tensor -> unit -> unit) =
             [
                 measureStep
                     "tensor-train"
-                    "conv4 step in a StorageScope"
+                    ("conv4 step" + suffix)
                     (3.0 * conv4Flops 32)
-                    (scopedStep conv4 opt4 (Loss.crossEntropy y4) x4)
+                    (run (conv4 :> Model) opt4 (Loss.crossEntropy y4) x4)
                 measureStep
                     "tensor-train"
-                    "encoder step in a StorageScope"
+                    ("encoder step" + suffix)
                     (3.0 * encoderFlops 32)
-                    (scopedStep enc opte (fun y -> Loss.mse y target) xe)
+                    (run (enc :> Model) opte (fun y -> Loss.mse y target) xe)
             ]
+
+        let scoped = bothSteps " in a StorageScope" scopedStep
 
         // the same steps with the engine's storage pool off (every array allocated fresh), after the pooled runs
         StoragePool.setEnabled false
 
         let off =
             try
-                [
-                    measureStep
-                        "tensor-train"
-                        "conv4 step, storage pool off"
-                        (3.0 * conv4Flops 32)
-                        (step conv4 opt4 (Loss.crossEntropy y4) x4)
-                    measureStep
-                        "tensor-train"
-                        "encoder step, storage pool off"
-                        (3.0 * encoderFlops 32)
-                        (step enc opte (fun y -> Loss.mse y target) xe)
-                ]
+                bothSteps ", storage pool off" step
             finally
                 StoragePool.setEnabled true
 

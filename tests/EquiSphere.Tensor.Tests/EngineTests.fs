@@ -19,17 +19,6 @@ let private randomLength (rng: Random) =
     else
         rng.Next(2 * RawSplit.MinChunk, 3 * RawSplit.MinChunk + 777)
 
-let private bitEqual (what: string) (expected: float[]) (actual: float[]) =
-    if expected.Length <> actual.Length then
-        failwithf "%s: expected %d values, got %d" what expected.Length actual.Length
-
-    for i in 0 .. expected.Length - 1 do
-        if
-            BitConverter.DoubleToInt64Bits expected[i]
-            <> BitConverter.DoubleToInt64Bits actual[i]
-        then
-            failwithf "%s: element %d of %d differs: expected %.9g, got %.9g" what i expected.Length expected[i] actual[i]
-
 [<Fact>]
 let ``split elementwise float32 ops are bit-identical to scalar float32 arithmetic`` () =
     property 12 (fun (seed: int) ->

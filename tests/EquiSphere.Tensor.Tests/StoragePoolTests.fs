@@ -9,17 +9,6 @@ open EquiSphere.Tensor.Kernels
 open TestKit
 open KernelsNaive
 
-let private bitEqual (what: string) (expected: float[]) (actual: float[]) =
-    if expected.Length <> actual.Length then
-        failwithf "%s: expected %d values, got %d" what expected.Length actual.Length
-
-    for i in 0 .. expected.Length - 1 do
-        if
-            BitConverter.DoubleToInt64Bits expected[i]
-            <> BitConverter.DoubleToInt64Bits actual[i]
-        then
-            failwithf "%s: element %d of %d differs: expected %.9g, got %.9g" what i expected.Length expected[i] actual[i]
-
 /// A small residual network whose activations and adjoints (batch 4, 8 × 32 × 32 after the stem) are large
 /// enough to be pooled: reflect-padded stem, two pre-activation blocks (one strided with a projection), a fused
 /// conv + ReLU head, a reused tensor (an adjoint sum), a reshape view and a max/average pooling branch.

@@ -55,6 +55,19 @@ let closeTo (what: string) (tol: float) (expected: float[]) (actual: float[]) =
 let close (what: string) (tol: float) (expected: float) (actual: float) =
     closeTo what tol [| expected |] [| actual |]
 
+/// Fails unless the arrays have the same length and every element the same bits (NaNs included), naming the first
+/// element that differs.
+let bitEqual (what: string) (expected: float[]) (actual: float[]) =
+    if expected.Length <> actual.Length then
+        failwithf "%s: expected %d values, got %d" what expected.Length actual.Length
+
+    for i in 0 .. expected.Length - 1 do
+        if
+            BitConverter.DoubleToInt64Bits expected[i]
+            <> BitConverter.DoubleToInt64Bits actual[i]
+        then
+            failwithf "%s: element %d of %d differs: expected %.9g, got %.9g" what i expected.Length expected[i] actual[i]
+
 /// Runs an FsCheck property with `maxTest` cases; a failure throws with the counterexample and the replay seed.
 let property (maxTest: int) (prop: 'a -> unit) =
     Check.One(Config.QuickThrowOnFailure.WithMaxTest(maxTest), prop)
