@@ -1,3 +1,4 @@
+using System.Linq;
 using EquiSphere.Tensor;
 using Xunit;
 using TensorT = EquiSphere.Tensor.Tensor;
@@ -77,5 +78,58 @@ public class TensorTests
         Assert.Equal(2.0, Tensors.ToArray(y)[0]);
         y.Backward();
         Assert.Equal(new[] { 0.0, 1.0 }, Tensors.ToArray(x.Grad));
+    }
+
+    private static double[] TrainingStep(float[] w0, bool scoped)
+    {
+        // A layer on a batch large enough that its activations are pooled (256 × 128 ≥ 16 384 elements).
+        var x = Tensors.RandomNormal(7, 256, 512);
+        var w = Tensors.FromArray(w0, 512, 128);
+        w.RequiresGrad = true;
+        double[] result;
+        using (var scope = scoped ? Tensors.BeginStorageScope() : null)
+        {
+            var h = Tensors.Relu(Tensors.MatMul(x, w));
+            var loss = Tensors.Sum(h * h);
+            loss.Backward();
+            result = Tensors.ToArray(w.Grad);
+        }
+        return result;
+    }
+
+    [Fact]
+    public void StorageScopesAndThePoolChangeNoValue()
+    {
+        var w0 = Tensors.ToArray(Tensors.RandomNormal(3, 512, 128)).Select(v => (float)v).ToArray();
+        var plain = TrainingStep(w0, false);
+        Tensors.StoragePoolEnabled = false;
+        double[] off;
+        try
+        {
+            Assert.False(Tensors.StoragePoolEnabled);
+            off = TrainingStep(w0, false);
+        }
+        finally
+        {
+            Tensors.StoragePoolEnabled = true;
+        }
+        var s0 = Tensors.StoragePoolStatistics();
+        var unscoped = TrainingStep(w0, false);
+        var s1 = Tensors.StoragePoolStatistics();
+        var first = TrainingStep(w0, true);
+        var s2 = Tensors.StoragePoolStatistics();
+        var second = TrainingStep(w0, true);
+        var s3 = Tensors.StoragePoolStatistics();
+        Assert.Equal(plain, off);
+        Assert.Equal(plain, unscoped);
+        Assert.Equal(plain, first);
+        Assert.Equal(plain, second);
+        // A scoped step gives its activations back on top of the dead adjoints every step returns, and the next step
+        // draws on them.
+        long unscopedReturns = s1.Returned - s0.Returned, scopedReturns = s2.Returned - s1.Returned;
+        Assert.True(scopedReturns > unscopedReturns, $"returned per step: unscoped {unscopedReturns}, scoped {scopedReturns}");
+        Assert.True(s3.Hits > s2.Hits, $"hits {s2.Hits} -> {s3.Hits}");
+        Tensors.TrimStoragePool();
+        Assert.Equal(0L, Tensors.StoragePoolStatistics().RetainedBytes);
     }
 }

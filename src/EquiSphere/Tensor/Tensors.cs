@@ -126,4 +126,28 @@ public static class Tensors
         ArgumentNullException.ThrowIfNull(tensor);
         return Activation.relu(tensor);
     }
+
+    /// <summary>
+    /// Opens a storage scope on this thread (dispose it with <c>using</c>): every large element array an op allocates
+    /// while it is open goes back to the engine's storage pool when it is disposed, so the next training step reuses
+    /// it. Leaf gradients and gradient results escape automatically; <see cref="StorageScope.Keep"/> exempts a tensor.
+    /// After disposal no other tensor made inside the scope may be read. Scopes nest and close innermost first.
+    /// </summary>
+    public static StorageScope BeginStorageScope() => new StorageScope();
+
+    /// <summary>
+    /// Whether the engine recycles dead element arrays (on by default). Results are bit-identical either way; off
+    /// allocates every array fresh.
+    /// </summary>
+    public static bool StoragePoolEnabled
+    {
+        get => StoragePool.enabled();
+        set => StoragePool.setEnabled(value);
+    }
+
+    /// <summary>The storage pool's counters: hits, misses, arrays returned and dropped, bytes held now.</summary>
+    public static StoragePoolStatistics StoragePoolStatistics() => StoragePool.statistics();
+
+    /// <summary>Empties the storage pool, giving its memory back to the garbage collector (e.g. after training).</summary>
+    public static void TrimStoragePool() => StoragePool.trim();
 }
