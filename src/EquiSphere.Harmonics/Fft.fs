@@ -46,6 +46,22 @@ type RealFftPlan internal (n: int, half: FftPlan, wRe: float[], wIm: float[]) =
 [<RequireQualifiedAccess>]
 module Fft =
 
+    /// The bit-reversal permutation of a power-of-two n ≥ 1: entry t is t with its log₂ n bits reversed.
+    let internal bitReversal (n: int) : int[] =
+        if n < 1 || n &&& (n - 1) <> 0 then
+            invalidArg (nameof n) (sprintf "Expected a power-of-two length n >= 1, got %d" n)
+
+        let bits = Numerics.BitOperations.Log2(uint32 n)
+
+        Array.init n (fun t ->
+            let mutable r = 0
+
+            for i in 0 .. bits - 1 do
+                if (t >>> i) &&& 1 = 1 then
+                    r <- r ||| (1 <<< (bits - 1 - i))
+
+            r)
+
     let rec private factor (n: int) (acc: int list) =
         if n = 1 then
             List.rev acc

@@ -17,22 +17,13 @@ module internal ShtRingFft =
     /// Twiddles and the bit-reversal permutation of a length-n radix-2 FFT (n a power of two, n ≥ 2) over
     /// `width` SIMD lanes.
     type Plan(n: int, width: SimdWidth) =
-        let bits = BitOperations.Log2(uint32 n)
 
         let lanes =
             match width with
             | SimdWidth.Vector512 -> Vector512<float>.Count
             | SimdWidth.Vector -> Vector<float>.Count
 
-        let reversed =
-            Array.init n (fun t ->
-                let mutable r = 0
-
-                for i in 0 .. bits - 1 do
-                    if (t >>> i) &&& 1 = 1 then
-                        r <- r ||| (1 <<< (bits - 1 - i))
-
-                r)
+        let reversed = Fft.bitReversal n
 
         /// The transform length n.
         member _.Length = n

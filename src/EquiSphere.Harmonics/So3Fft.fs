@@ -184,20 +184,9 @@ module So3Fft =
 
     /// Twiddles e^{−2πik/n}, k < n/2 (re, im), and the bit-reversal permutation of a power-of-two n.
     let private radix2Tables (n: int) =
-        let bits = int (Math.Round(Math.Log2(float n)))
-
-        let reverse (i: int) =
-            let mutable r = 0
-
-            for k in 0 .. bits - 1 do
-                if (i >>> k) &&& 1 = 1 then
-                    r <- r ||| (1 <<< (bits - 1 - k))
-
-            r
-
         Array.init (n / 2) (fun k -> cos (-2.0 * Math.PI * float k / float n)),
         Array.init (n / 2) (fun k -> sin (-2.0 * Math.PI * float k / float n)),
-        Array.init n reverse
+        Fft.bitReversal n
 
     /// Per-worker scratch of the α–γ transforms: coefficient planes T, U ((2B−1)² each, re/im), a (2B)² complex
     /// plane, FFT lines and work arrays.
@@ -778,6 +767,22 @@ module So3Fft =
         if a.Length < length then
             invalidArg name (sprintf "Expected at least %d doubles, got %d" length a.Length)
 
+    /// Checks the split samples ((2B)³ each) and the workspace's spectra of an α–γ stage, whose strip kernels load
+    /// and store without bounds checks.
+    let private requireStage (b: int) (ws: So3Workspace) (re: string * float[]) (im: string * float[]) =
+        let n = 2 * b
+
+        for name, a in [ re; im ] do
+            requireLength name (n * n * n) a
+
+        requireLength "spectra (re)" (ws.OffsetRe + spectraLength b) ws.SpectraRe
+        requireLength "spectra (im)" (ws.OffsetIm + spectraLength b) ws.SpectraIm
+
+    /// Whether an α–γ stage writes an output of this many bytes with non-temporal stores: with AVX-512, from
+    /// `So3Pairs.StreamingMinBytes` (half the L3 of the machine it was tuned on) on.
+    let private streams (bytes: int64) =
+        So3PlaneFft.Wide && bytes >= So3Pairs.StreamingMinBytes
+
     /// Runs `body j0 scratch` for the blocks of `So3PlaneFft.Lanes` consecutive β (j0 = 0, 8, …, 2B − 8) on
     /// min(blocks, cores) workers, each with block scratch leased from the plan's pool (returned afterwards). Blocks are
     /// dealt one at a time from a shared counter, so a worker that starts late (a sleeping core of a virtual machine
@@ -999,17 +1004,11 @@ module So3Fft =
         let n = 2 * b
         let w = 2 * b - 1
         let xRe, xIm, oRe, oIm = ws.SpectraRe, ws.SpectraIm, ws.OffsetRe, ws.OffsetIm
-        // The strip kernels load and store without bounds checks: the lengths are checked here once.
-        requireLength (nameof sRe) (n * n * n) sRe
-        requireLength (nameof sIm) (n * n * n) sIm
-        requireLength (nameof xRe) (oRe + spectraLength b) xRe
-        requireLength (nameof xIm) (oIm + spectraLength b) xIm
+        requireStage b ws (nameof sRe, sRe) (nameof sIm, sIm)
 
         match plan.Strip with
         | Some p ->
-            let stream =
-                So3PlaneFft.Wide && int64 (spectraLength b) * 16L >= So3Pairs.StreamingMinBytes
-
+            let stream = streams (int64 (spectraLength b) * 16L)
             forEachStripBlock plan (forwardStripBlock plan p sRe sIm xRe oRe xIm oIm stream)
         | None ->
             forEachBetaBlock plan (fun j0 cnt s re im ->
@@ -1043,17 +1042,10 @@ module So3Fft =
         let n = 2 * b
         let w = 2 * b - 1
         let tRe, tIm, oRe, oIm = ws.SpectraRe, ws.SpectraIm, ws.OffsetRe, ws.OffsetIm
-        // The strip kernels load and store without bounds checks: the lengths are checked here once.
-        requireLength (nameof outRe) (n * n * n) outRe
-        requireLength (nameof outIm) (n * n * n) outIm
-        requireLength (nameof tRe) (oRe + spectraLength b) tRe
-        requireLength (nameof tIm) (oIm + spectraLength b) tIm
+        requireStage b ws (nameof outRe, outRe) (nameof outIm, outIm)
 
         match plan.Strip with
-        | Some p when
-            So3PlaneFft.Wide
-            && int64 n * int64 n * int64 n * 16L >= So3Pairs.StreamingMinBytes
-            ->
+        | Some p when streams (int64 n * int64 n * int64 n * 16L) ->
             // Large outputs are streamed past the caches (non-temporal stores) from the pinned arrays.
             let hRe = GCHandle.Alloc(outRe, GCHandleType.Pinned)
             let hIm = GCHandle.Alloc(outIm, GCHandleType.Pinned)

@@ -345,8 +345,8 @@ module internal So3PairsKernels =
             NativePtr.set dst j (ca * (NativePtr.get cosb j - cb) * NativePtr.get d j - cc * NativePtr.get prev j)
             j <- j + 1
 
-    /// Stores the columns of the 8 × 8 block with rows r0..r7 (column i = (r0[i], …, r7[i])) at dst + i · stride:
-    /// unpack pairs of rows, then two rounds of 128-bit lane shuffles (24 shuffles for 64 values).
+    /// Stores the columns of the 8 × 8 block with rows r0..r7 (column i = (r0[i], …, r7[i])) at dst + i · stride
+    /// (`V512.transpose8`).
     [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
     let private transposeStore
         (r0: Vector512<float>)
@@ -360,31 +360,17 @@ module internal So3PairsKernels =
         (dst: nativeptr<float>)
         (stride: int)
         =
-        let t0, t1 = X86.Avx512F.UnpackLow(r0, r1), X86.Avx512F.UnpackHigh(r0, r1)
-        let t2, t3 = X86.Avx512F.UnpackLow(r2, r3), X86.Avx512F.UnpackHigh(r2, r3)
-        let t4, t5 = X86.Avx512F.UnpackLow(r4, r5), X86.Avx512F.UnpackHigh(r4, r5)
-        let t6, t7 = X86.Avx512F.UnpackLow(r6, r7), X86.Avx512F.UnpackHigh(r6, r7)
+        let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
+            V512.transpose8 r0 r1 r2 r3 r4 r5 r6 r7
 
-        let u0, u1 =
-            X86.Avx512F.Shuffle4x128(t0, t2, 0x88uy), X86.Avx512F.Shuffle4x128(t0, t2, 0xDDuy)
-
-        let u2, u3 =
-            X86.Avx512F.Shuffle4x128(t4, t6, 0x88uy), X86.Avx512F.Shuffle4x128(t4, t6, 0xDDuy)
-
-        let v0, v1 =
-            X86.Avx512F.Shuffle4x128(t1, t3, 0x88uy), X86.Avx512F.Shuffle4x128(t1, t3, 0xDDuy)
-
-        let v2, v3 =
-            X86.Avx512F.Shuffle4x128(t5, t7, 0x88uy), X86.Avx512F.Shuffle4x128(t5, t7, 0xDDuy)
-
-        X86.Avx512F.Shuffle4x128(u0, u2, 0x88uy).Store(dst)
-        X86.Avx512F.Shuffle4x128(v0, v2, 0x88uy).Store(NativePtr.add dst stride)
-        X86.Avx512F.Shuffle4x128(u1, u3, 0x88uy).Store(NativePtr.add dst (2 * stride))
-        X86.Avx512F.Shuffle4x128(v1, v3, 0x88uy).Store(NativePtr.add dst (3 * stride))
-        X86.Avx512F.Shuffle4x128(u0, u2, 0xDDuy).Store(NativePtr.add dst (4 * stride))
-        X86.Avx512F.Shuffle4x128(v0, v2, 0xDDuy).Store(NativePtr.add dst (5 * stride))
-        X86.Avx512F.Shuffle4x128(u1, u3, 0xDDuy).Store(NativePtr.add dst (6 * stride))
-        X86.Avx512F.Shuffle4x128(v1, v3, 0xDDuy).Store(NativePtr.add dst (7 * stride))
+        c0.Store(dst)
+        c1.Store(NativePtr.add dst stride)
+        c2.Store(NativePtr.add dst (2 * stride))
+        c3.Store(NativePtr.add dst (3 * stride))
+        c4.Store(NativePtr.add dst (4 * stride))
+        c5.Store(NativePtr.add dst (5 * stride))
+        c6.Store(NativePtr.add dst (6 * stride))
+        c7.Store(NativePtr.add dst (7 * stride))
 
     /// Loads 8 values at p, lane-reversed when `rev`.
     [<MethodImpl(MethodImplOptions.AggressiveInlining)>]

@@ -110,15 +110,6 @@ module internal So3PlaneFft =
 
         let bits = int (Math.Round(Math.Log2(float n)))
 
-        let reverse (i: int) =
-            let mutable r = 0
-
-            for k in 0 .. bits - 1 do
-                if (i >>> k) &&& 1 = 1 then
-                    r <- r ||| (1 <<< (bits - 1 - k))
-
-            r
-
         let odd = bits % 2 = 1
 
         let spans =
@@ -147,7 +138,7 @@ module internal So3PlaneFft =
 
         {
             N = n
-            Rev = Array.init n reverse
+            Rev = Fft.bitReversal n
             Odd = odd
             Spans = spans
             Negative = twiddles -1.0
@@ -174,51 +165,6 @@ module internal So3PlaneFft =
     let inline internal st8 (a: float[]) (o: int) (v: Vector512<float>) =
         v.StoreUnsafe(&MemoryMarshal.GetArrayDataReference(a), unativeint o)
 
-    /// Indices of the two-source permutes of `transpose8`.
-    let internal Pairs02 = Vector512.Create(0L, 1L, 8L, 9L, 4L, 5L, 12L, 13L)
-    let internal Pairs13 = Vector512.Create(2L, 3L, 10L, 11L, 6L, 7L, 14L, 15L)
-    let internal Low4 = Vector512.Create(0L, 1L, 2L, 3L, 8L, 9L, 10L, 11L)
-    let internal High4 = Vector512.Create(4L, 5L, 6L, 7L, 12L, 13L, 14L, 15L)
-
-    /// Transposes the 8 × 8 block whose rows are r0..r7: returns its columns (24 AVX-512 permutes; needs `Wide`).
-    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
-    let inline internal transpose8
-        (r0: Vector512<float>)
-        (r1: Vector512<float>)
-        (r2: Vector512<float>)
-        (r3: Vector512<float>)
-        (r4: Vector512<float>)
-        (r5: Vector512<float>)
-        (r6: Vector512<float>)
-        (r7: Vector512<float>)
-        =
-        // Pairs of rows interleaved: t0 = (r0₀ r1₀ r0₂ r1₂ …), t1 = (r0₁ r1₁ r0₃ r1₃ …).
-        let t0, t1 = Avx512F.UnpackLow(r0, r1), Avx512F.UnpackHigh(r0, r1)
-        let t2, t3 = Avx512F.UnpackLow(r2, r3), Avx512F.UnpackHigh(r2, r3)
-        let t4, t5 = Avx512F.UnpackLow(r4, r5), Avx512F.UnpackHigh(r4, r5)
-        let t6, t7 = Avx512F.UnpackLow(r6, r7), Avx512F.UnpackHigh(r6, r7)
-        // Quads: u0 = (r0₀ r1₀ r2₀ r3₀ r0₄ r1₄ r2₄ r3₄), u1 columns 2/6, u2 columns 1/5, u3 columns 3/7.
-        let u0, u1 =
-            Avx512F.PermuteVar8x64x2(t0, Pairs02, t2), Avx512F.PermuteVar8x64x2(t0, Pairs13, t2)
-
-        let u2, u3 =
-            Avx512F.PermuteVar8x64x2(t1, Pairs02, t3), Avx512F.PermuteVar8x64x2(t1, Pairs13, t3)
-
-        let u4, u5 =
-            Avx512F.PermuteVar8x64x2(t4, Pairs02, t6), Avx512F.PermuteVar8x64x2(t4, Pairs13, t6)
-
-        let u6, u7 =
-            Avx512F.PermuteVar8x64x2(t5, Pairs02, t7), Avx512F.PermuteVar8x64x2(t5, Pairs13, t7)
-
-        struct (Avx512F.PermuteVar8x64x2(u0, Low4, u4),
-                Avx512F.PermuteVar8x64x2(u2, Low4, u6),
-                Avx512F.PermuteVar8x64x2(u1, Low4, u5),
-                Avx512F.PermuteVar8x64x2(u3, Low4, u7),
-                Avx512F.PermuteVar8x64x2(u0, High4, u4),
-                Avx512F.PermuteVar8x64x2(u2, High4, u6),
-                Avx512F.PermuteVar8x64x2(u1, High4, u5),
-                Avx512F.PermuteVar8x64x2(u3, High4, u7))
-
     /// Copies the 8 × 8 block src[sOff + r · sStride + c] (r, c < 8) transposed into dst[dOff[c] + r]: column c of the
     /// block becomes a contiguous run of eight at dOff[c] (AVX-512 permutes; needs `Wide`).
     [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
@@ -237,7 +183,7 @@ module internal So3PlaneFft =
         (d7: int)
         =
         let struct (c0, c1, c2, c3, c4, c5, c6, c7) =
-            transpose8
+            V512.transpose8
                 (ld8 src sOff)
                 (ld8 src (sOff + sStride))
                 (ld8 src (sOff + 2 * sStride))
