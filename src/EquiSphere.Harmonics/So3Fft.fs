@@ -836,28 +836,30 @@ module So3Fft =
         let n = 2 * b
         let w = 2 * b - 1
         let lanes = So3PlaneFft.Lanes
-        let row8 = n * lanes
         let rev = p.Rev
         let stRe, stIm, aRe, aIm = bs.StripRe, bs.StripIm, bs.BlockRe, bs.BlockIm
+        let rowStride = bs.RowStride
 
         for i in 0 .. n - 1 do
             let src = (i * n + j0) * n
-            let ri = rev[i] * row8
-
-            if i < n - 1 && Sse.IsSupported then
-                // The next α's run of eight sample rows (8 · 2B doubles), requested while this one is transposed.
-                let next = src + n * n
-                let mutable o = 0
-
-                while o < row8 do
-                    Sse.Prefetch0(NativePtr.toVoidPtr (So3PlaneFft.address sRe (next + o)))
-                    Sse.Prefetch0(NativePtr.toVoidPtr (So3PlaneFft.address sIm (next + o)))
-                    o <- o + lanes
+            let ri = rev[i] * rowStride
 
             if So3PlaneFft.Wide then
+                // The next α's run of eight sample rows (8 · 2B doubles, 2B lines each in re and im) is requested
+                // while this one is transposed, eight lines of each per block of eight γ: issued in one burst, the
+                // 2 · 2B prefetches would stall the core once its miss buffers are full.
+                let next = src + n * n
+                let ahead = i < n - 1
                 let mutable k0 = 0
 
                 while k0 < n do
+                    if ahead then
+                        let o = next + k0 * lanes
+
+                        for t in 0 .. lanes - 1 do
+                            Sse.Prefetch0(NativePtr.toVoidPtr (So3PlaneFft.address sRe (o + t * lanes)))
+                            Sse.Prefetch0(NativePtr.toVoidPtr (So3PlaneFft.address sIm (o + t * lanes)))
+
                     let inline d kk = ri + rev[k0 + kk] * lanes
                     So3PlaneFft.transposeBlock sRe (src + k0) n aRe (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
                     So3PlaneFft.transposeBlock sIm (src + k0) n aIm (d 0) (d 1) (d 2) (d 3) (d 4) (d 5) (d 6) (d 7)
@@ -880,7 +882,7 @@ module So3Fft =
             let c = ((m + n) % n) * lanes
 
             for r in 0 .. n - 1 do
-                So3PlaneFft.copy8 aRe aIm (r * row8 + c) stRe stIm (r * lanes)
+                So3PlaneFft.copy8 aRe aIm (r * rowStride + c) stRe stIm (r * lanes)
 
             So3PlaneFft.transform p false stRe stIm
             let mutable t = (m + b - 1) * n + j0
@@ -930,6 +932,7 @@ module So3Fft =
         let row8 = n * lanes
         let rev = p.Rev
         let stRe, stIm, aRe, aIm = bs.StripRe, bs.StripIm, bs.BlockRe, bs.BlockIm
+        let rowStride = bs.RowStride
         let orderStride = w * n
         // Order B (index n/2) is zero, in m and in m'.
         let zero = rev[b] * lanes
@@ -956,10 +959,10 @@ module So3Fft =
             So3PlaneFft.transform p true stRe stIm
 
             for i in 0 .. n - 1 do
-                So3PlaneFft.copy8 stRe stIm (i * lanes) aRe aIm (i * row8 + c)
+                So3PlaneFft.copy8 stRe stIm (i * lanes) aRe aIm (i * rowStride + c)
 
         for i in 0 .. n - 1 do
-            let ri = i * row8
+            let ri = i * rowStride
             Array.Clear(aRe, ri + zero, lanes)
             Array.Clear(aIm, ri + zero, lanes)
             So3PlaneFft.transformAt p true aRe aIm ri

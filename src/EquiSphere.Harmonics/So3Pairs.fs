@@ -225,13 +225,55 @@ module internal So3Pairs =
         else
             s
 
-    /// Fills the d block of pair p: rows l − b = 0 .. B−b−1 of 2B angles (the seed, then the recurrence).
+    /// Prefetches the cache line holding p[i] into L1.
+    let inline private line (p: nativeptr<float>) (i: int) =
+        Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add p i))
+
+    /// Order (m', m) of slot c &lt; 8 of pair (a, b): (a, b), (b, a), (−b, −a), (−a, −b), then (a, −b), (b, −a),
+    /// (−b, a), (−a, b).
+    let inline private orderOf (a: int) (b: int) (c: int) =
+        match c with
+        | 0 -> struct (a, b)
+        | 1 -> struct (b, a)
+        | 2 -> struct (-b, -a)
+        | 3 -> struct (-a, -b)
+        | 4 -> struct (a, -b)
+        | 5 -> struct (b, -a)
+        | 6 -> struct (-b, a)
+        | _ -> struct (-a, b)
+
+    /// Prefetches part `part` of `parts` of the eight per-order β vectors of pair q in (re, im): of their 2 · 2B
+    /// cache lines, those numbered ⌊part · 2B / parts⌋ … ⌊(part + 1) · 2B / parts⌋ − 1 in each array. Spread over the
+    /// recurrence of the current pair, the loads overlap with its work; issued in one burst of 4B prefetches, they
+    /// would stall the core once its miss buffers are full.
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
-    let private fillD (s: Setup) (p: int) (w: Work) =
+    let private prefetchVectors (s: Setup) (re: nativeptr<float>) (im: nativeptr<float>) (q: int) (part: int) (parts: int) =
+        let bw = s.B
+        let n = 2 * bw
+        let struct (a, b) = s.Pairs[q]
+        let perVector = n / 8
+        let total = 8 * perVector
+
+        for g in part * total / parts .. (part + 1) * total / parts - 1 do
+            let c = g / perVector
+            let struct (mp, m) = orderOf a b c
+            let o = ((mp + bw - 1) * (2 * bw - 1) + m + bw - 1) * n + (g - c * perVector) * 8
+            line re o
+            line im o
+
+    /// Fills the d block of pair p: rows l − b = 0 .. B−b−1 of 2B angles (the seed, then the recurrence). When
+    /// q ≥ 0 (and on x86), prefetches the β vectors of pair q in (qRe, qIm) meanwhile, a part per recurrence step.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private fillD (s: Setup) (p: int) (w: Work) (q: int) (qRe: nativeptr<float>) (qIm: nativeptr<float>) =
         let bw = s.B
         let n = 2 * bw
         let struct (a, b) = s.Pairs[p]
         let d = w.D
+        let spread = q >= 0 && Sse.IsSupported
+        let steps = bw - b - 1
+
+        if spread && steps < 1 then
+            prefetchVectors s qRe qIm q 0 1
 
         match s.Seeds with
         | Some seeds -> seeds[p].AsSpan().CopyTo(Span<float>(NativePtr.toVoidPtr d, n))
@@ -243,6 +285,9 @@ module internal So3Pairs =
             let coef = NativePtr.add cp (3 * s.CoefOffsets[p])
 
             for k in 0 .. bw - b - 2 do
+                if spread then
+                    prefetchVectors s qRe qIm q k steps
+
                 let row = NativePtr.add d (k * n)
                 let prev = if k = 0 then row else NativePtr.add row -n
 
@@ -259,6 +304,9 @@ module internal So3Pairs =
             let coef = w.Coef
 
             for k in 0 .. bw - b - 2 do
+                if spread then
+                    prefetchVectors s qRe qIm q k steps
+
                 stepCoefficients a b (b + k) coef
                 let row = NativePtr.add d (k * n)
                 let prev = if k = 0 then row else NativePtr.add row -n
@@ -287,21 +335,22 @@ module internal So3Pairs =
         let sa = if a % 2 = 0 then 1.0 else -1.0
         let sb = if b % 2 = 0 then 1.0 else -1.0
 
-        let set c mp m even odd =
+        let set c even odd =
+            let struct (mp, m) = orderOf a b c
             w.Offsets[c] <- ((mp + bw - 1) * width + m + bw - 1) * n
             w.MPrime[c] <- mp
             w.M[c] <- m
             w.SignEven[c] <- even
             w.SignOdd[c] <- odd
 
-        set 0 a b 1.0 1.0
-        set 1 b a s1 s1
-        set 2 -b -a 1.0 1.0
-        set 3 -a -b s1 s1
-        set 4 a -b sa -sa
-        set 5 b -a sa -sa
-        set 6 -b a sb -sb
-        set 7 -a b sb -sb
+        set 0 1.0 1.0
+        set 1 s1 s1
+        set 2 1.0 1.0
+        set 3 s1 s1
+        set 4 sa -sa
+        set 5 sa -sa
+        set 6 sb -sb
+        set 7 sb -sb
 
     /// Pairs per unit of work handed to a worker: consecutive pairs (a, b), (a+1, b), … write and read neighbouring
     /// coefficients (orders (b, a), (b, a+1) are adjacent in the packed layout), so one worker takes them together
@@ -352,47 +401,13 @@ module internal So3Pairs =
         else
             Parallel.For(0, workers, (fun _ -> run ())) |> ignore
 
-    /// Prefetches the cache line holding p[i] into L1.
-    let inline private line (p: nativeptr<float>) (i: int) =
-        Sse.Prefetch0(NativePtr.toVoidPtr (NativePtr.add p i))
-
-    /// Prefetches the β vector (2B values) of order (m', m) in the per-order spectra re and im.
+    /// Prefetches (into L1) the coefficients of pair q in (cRe, cIm), all degrees and orders, while the current pair
+    /// computes; nothing when q &lt; 0 or off x86.
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
-    let private prefetchVector (bw: int) (re: nativeptr<float>) (im: nativeptr<float>) (mp: int) (m: int) =
-        let n = 2 * bw
-        let o = ((mp + bw - 1) * (2 * bw - 1) + m + bw - 1) * n
-        let mutable k = 0
-
-        while k < n do
-            line re (o + k)
-            line im (o + k)
-            k <- k + 8
-
-    /// Prefetches (into L1) the per-order β vectors of pair q in (re, im) and its coefficients in (cRe, cIm), all
-    /// degrees and orders, while the current pair computes; nothing when q &lt; 0 or off x86.
-    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
-    let private prefetch
-        (s: Setup)
-        (vectors: bool)
-        (re: nativeptr<float>)
-        (im: nativeptr<float>)
-        (cRe: nativeptr<float>)
-        (cIm: nativeptr<float>)
-        (q: int)
-        =
+    let private prefetchCoefficients (s: Setup) (cRe: nativeptr<float>) (cIm: nativeptr<float>) (q: int) =
         if q >= 0 && Sse.IsSupported then
             let bw = s.B
             let struct (a, b) = s.Pairs[q]
-
-            if vectors then
-                prefetchVector bw re im a b
-                prefetchVector bw re im b a
-                prefetchVector bw re im -b -a
-                prefetchVector bw re im -a -b
-                prefetchVector bw re im a -b
-                prefetchVector bw re im b -a
-                prefetchVector bw re im -b a
-                prefetchVector bw re im -a b
 
             for l in b .. bw - 1 do
                 let w = 2 * l + 1
@@ -429,7 +444,7 @@ module internal So3Pairs =
         (q: int)
         (work: Work)
         =
-        prefetch s true xRe xIm fRe fIm q
+        prefetchCoefficients s fRe fIm q
         let bw = s.B
         let n = 2 * bw
         let struct (_, b) = s.Pairs[p]
@@ -438,7 +453,7 @@ module internal So3Pairs =
         let x = work.X
         So3PairsKernels.interleave n xRe work.Offsets x
         So3PairsKernels.interleave n xIm work.Offsets (NativePtr.add x 8)
-        fillD s p work
+        fillD s p work q xRe xIm
         let o = work.O
         So3PairsKernels.tile len work.D n 1 n x o
         let mp, m, even, odd = work.MPrime, work.M, work.SignEven, work.SignOdd
@@ -469,7 +484,7 @@ module internal So3Pairs =
         (q: int)
         (work: Work)
         =
-        prefetch s (not s.Stream) tRe tIm fRe fIm q
+        prefetchCoefficients s fRe fIm q
         let bw = s.B
         let n = 2 * bw
         let struct (_, b) = s.Pairs[p]
@@ -490,7 +505,7 @@ module internal So3Pairs =
                 NativePtr.set row c (signs[c] * NativePtr.get fRe i)
                 NativePtr.set row (8 + c) (signs[c] * NativePtr.get fIm i)
 
-        fillD s p work
+        fillD s p work (if s.Stream then -1 else q) tRe tIm
         let o = work.O
         So3PairsKernels.tile n work.D 1 n len cm o
 

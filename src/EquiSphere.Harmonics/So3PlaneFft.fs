@@ -38,10 +38,13 @@ type internal So3BlockScratch(n: int) =
     member val StripRe = Array.zeroCreate<float>(n * 8)
     /// The strip [k · 8 + lane] (imaginary parts).
     member val StripIm = Array.zeroCreate<float>(n * 8)
-    /// The block buffer [k · n · 8 + slot · 8 + q] (real parts).
-    member val BlockRe = Array.zeroCreate<float>(8 * n * n)
-    /// The block buffer [k · n · 8 + slot · 8 + q] (imaginary parts).
-    member val BlockIm = Array.zeroCreate<float>(8 * n * n)
+    /// Doubles between consecutive rows of the block buffer: n · 8 and one cache line more, so that a column of the
+    /// buffer does not fall into one cache set (n · 8 doubles is a multiple of 4 KiB for n ≥ 64).
+    member val RowStride = 8 * n + 8
+    /// The block buffer [k · RowStride + slot · 8 + q] (real parts).
+    member val BlockRe = Array.zeroCreate<float>((8 * n + 8) * n)
+    /// The block buffer [k · RowStride + slot · 8 + q] (imaginary parts).
+    member val BlockIm = Array.zeroCreate<float>((8 * n + 8) * n)
 
 /// The per-call scratch of the table-free SO(3) FFT: the per-order spectra between the α–γ stage and the Wigner stage
 /// (re, im; (2B−1)² · 2B doubles each, layout [offset + ((m'+B−1)(2B−1) + (m+B−1)) · 2B + j]) in pinned arrays whose
