@@ -261,22 +261,30 @@ module internal So3PlaneFft =
         (t2r: Vector512<float>)
         (t2i: Vector512<float>)
         =
-        let x0r, x0i = ld8 re o, ld8 im o
-        let x1r, x1i = ld8 re (o + s), ld8 im (o + s)
-        let x2r, x2i = ld8 re (o + 2 * s), ld8 im (o + 2 * s)
-        let x3r, x3i = ld8 re (o + 3 * s), ld8 im (o + 3 * s)
-        let ar = t1r * x1r - t1i * x1i
-        let ai = t1r * x1i + t1i * x1r
-        let br = t1r * x3r - t1i * x3i
-        let bi = t1r * x3i + t1i * x3r
-        let p0r, p0i = x0r + ar, x0i + ai
-        let p1r, p1i = x0r - ar, x0i - ai
-        let p2r, p2i = x2r + br, x2i + bi
-        let p3r, p3i = x2r - br, x2i - bi
-        let cr = t2r * p2r - t2i * p2i
-        let ci = t2r * p2i + t2i * p2r
-        let dr = t2r * p3r - t2i * p3i
-        let di = t2r * p3i + t2i * p3r
+        let x0r = ld8 re o
+        let x0i = ld8 im o
+        let x1r = ld8 re (o + s)
+        let x1i = ld8 im (o + s)
+        let x2r = ld8 re (o + 2 * s)
+        let x2i = ld8 im (o + 2 * s)
+        let x3r = ld8 re (o + 3 * s)
+        let x3i = ld8 im (o + 3 * s)
+        let ar = Avx512F.FusedMultiplySubtract(t1r, x1r, t1i * x1i)
+        let ai = Avx512F.FusedMultiplyAdd(t1r, x1i, t1i * x1r)
+        let br = Avx512F.FusedMultiplySubtract(t1r, x3r, t1i * x3i)
+        let bi = Avx512F.FusedMultiplyAdd(t1r, x3i, t1i * x3r)
+        let p0r = x0r + ar
+        let p0i = x0i + ai
+        let p1r = x0r - ar
+        let p1i = x0i - ai
+        let p2r = x2r + br
+        let p2i = x2i + bi
+        let p3r = x2r - br
+        let p3i = x2i - bi
+        let cr = Avx512F.FusedMultiplySubtract(t2r, p2r, t2i * p2i)
+        let ci = Avx512F.FusedMultiplyAdd(t2r, p2i, t2i * p2r)
+        let dr = Avx512F.FusedMultiplySubtract(t2r, p3r, t2i * p3i)
+        let di = Avx512F.FusedMultiplyAdd(t2r, p3i, t2i * p3r)
         let er, ei = if negative then di, -dr else -di, dr
         st8 re o (p0r + cr)
         st8 im o (p0i + ci)
@@ -287,14 +295,105 @@ module internal So3PlaneFft =
         st8 re (o + 3 * s) (p1r - er)
         st8 im (o + 3 * s) (p1i - ei)
 
+    /// (∓i) · z for `negative` (−i) or not (+i), as (re, im).
+    [<MethodImpl(MethodImplOptions.AggressiveInlining)>]
+    let inline private rotQuarter (negative: bool) (zr: Vector512<float>) (zi: Vector512<float>) =
+        if negative then struct (zi, -zr) else struct (-zi, zr)
+
+    /// The first three radix-2 stages of a strip in one pass, on all eight lanes (needs `Wide`): every run of eight
+    /// consecutive elements (bit-reversed input) becomes its 8-point DFT. Their twiddles are 1, ∓i and (±1 ∓ i)/√2, so
+    /// the pass takes adds and four multiplications by √½ per run instead of the complex products of a radix-2 and a
+    /// radix-4 pass.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private radix8First (negative: bool) (re: float[]) (im: float[]) (offset: int) (n: int) =
+        let h = Vector512.Create(sqrt 0.5)
+        let mutable o = offset
+
+        while o < offset + n * Lanes do
+            let inline ld (k: int) =
+                struct (ld8 re (o + k * Lanes), ld8 im (o + k * Lanes))
+
+            let struct (x0r, x0i) = ld 0
+            let struct (x1r, x1i) = ld 1
+            let struct (x2r, x2i) = ld 2
+            let struct (x3r, x3i) = ld 3
+            let struct (x4r, x4i) = ld 4
+            let struct (x5r, x5i) = ld 5
+            let struct (x6r, x6i) = ld 6
+            let struct (x7r, x7i) = ld 7
+            // Stage 1 (span 1, twiddle 1).
+            let u0r, u0i, u1r, u1i = x0r + x1r, x0i + x1i, x0r - x1r, x0i - x1i
+            let u2r, u2i, u3r, u3i = x2r + x3r, x2i + x3i, x2r - x3r, x2i - x3i
+            let u4r, u4i, u5r, u5i = x4r + x5r, x4i + x5i, x4r - x5r, x4i - x5i
+            let u6r, u6i, u7r, u7i = x6r + x7r, x6i + x7i, x6r - x7r, x6i - x7i
+            // Stage 2 (span 2, twiddles 1 and ∓i).
+            let struct (t3r, t3i) = rotQuarter negative u3r u3i
+            let struct (t7r, t7i) = rotQuarter negative u7r u7i
+            let v0r, v0i, v2r, v2i = u0r + u2r, u0i + u2i, u0r - u2r, u0i - u2i
+            let v1r, v1i, v3r, v3i = u1r + t3r, u1i + t3i, u1r - t3r, u1i - t3i
+            let v4r, v4i, v6r, v6i = u4r + u6r, u4i + u6i, u4r - u6r, u4i - u6i
+            let v5r, v5i, v7r, v7i = u5r + t7r, u5i + t7i, u5r - t7r, u5i - t7i
+            // Stage 3 (span 4, twiddles w₈^k = e^{∓2πik/8}, k < 4).
+            let struct (w5r, w5i) =
+                if negative then
+                    struct (h * (v5r + v5i), h * (v5i - v5r))
+                else
+                    struct (h * (v5r - v5i), h * (v5r + v5i))
+
+            let struct (w6r, w6i) = rotQuarter negative v6r v6i
+
+            let struct (w7r, w7i) =
+                if negative then
+                    struct (h * (v7i - v7r), -(h * (v7r + v7i)))
+                else
+                    struct (-(h * (v7r + v7i)), h * (v7r - v7i))
+
+            let inline st (k: int) (vr: Vector512<float>) (vi: Vector512<float>) =
+                st8 re (o + k * Lanes) vr
+                st8 im (o + k * Lanes) vi
+
+            st 0 (v0r + v4r) (v0i + v4i)
+            st 4 (v0r - v4r) (v0i - v4i)
+            st 1 (v1r + w5r) (v1i + w5i)
+            st 5 (v1r - w5r) (v1i - w5i)
+            st 2 (v2r + w6r) (v2i + w6i)
+            st 6 (v2r - w6r) (v2i - w6i)
+            st 3 (v3r + w7r) (v3i + w7i)
+            st 7 (v3r - w7r) (v3i - w7i)
+            o <- o + 8 * Lanes
+
+    /// The first radix-4 pass of an even-log strip (half-span 1, all twiddles 1) without multiplications (needs
+    /// `Wide`).
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
+    let private radix4First (negative: bool) (re: float[]) (im: float[]) (offset: int) (n: int) =
+        let mutable o = offset
+
+        while o < offset + n * Lanes do
+            let x0r, x0i = ld8 re o, ld8 im o
+            let x1r, x1i = ld8 re (o + Lanes), ld8 im (o + Lanes)
+            let x2r, x2i = ld8 re (o + 2 * Lanes), ld8 im (o + 2 * Lanes)
+            let x3r, x3i = ld8 re (o + 3 * Lanes), ld8 im (o + 3 * Lanes)
+            let p0r, p0i, p1r, p1i = x0r + x1r, x0i + x1i, x0r - x1r, x0i - x1i
+            let p2r, p2i, p3r, p3i = x2r + x3r, x2i + x3i, x2r - x3r, x2i - x3i
+            let struct (er, ei) = rotQuarter negative p3r p3i
+            st8 re o (p0r + p2r)
+            st8 im o (p0i + p2i)
+            st8 re (o + Lanes) (p1r + er)
+            st8 im (o + Lanes) (p1i + ei)
+            st8 re (o + 2 * Lanes) (p0r - p2r)
+            st8 im (o + 2 * Lanes) (p0i - p2i)
+            st8 re (o + 3 * Lanes) (p1r - er)
+            st8 im (o + 3 * Lanes) (p1i - ei)
+            o <- o + 4 * Lanes
+
     /// The radix-4 passes with one sign (a separate body per sign keeps the ∓i branch out of the loop); one Vector512
     /// per butterfly where 512-bit vectors are hardware accelerated, else two Vector256.
     [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
-    let private passes (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) (offset: int) =
+    let private passes (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) (offset: int) (first: int) =
         let n = p.N
         let tws = if negative then p.Negative else p.Positive
 
-        for pass in 0 .. p.Spans.Length - 1 do
+        for pass in first .. p.Spans.Length - 1 do
             let h = p.Spans[pass]
             let tw = tws[pass]
             let s = h * Lanes
@@ -341,23 +440,39 @@ module internal So3PlaneFft =
                 (nameof offset)
                 (sprintf "Expected a strip of %d doubles at offset %d inside arrays of %d and %d" len offset re.Length im.Length)
 
-        if p.Odd then
-            let mutable o = offset
+        if Wide && p.Odd then
+            if negative then
+                radix8First true re im offset p.N
+            else
+                radix8First false re im offset p.N
 
-            while o < offset + len do
-                for v in 0..1 do
-                    let a = o + 4 * v
-                    let b = a + Lanes
-                    let ar, ai = ld4 re a, ld4 im a
-                    let br, bi = ld4 re b, ld4 im b
-                    st4 re a (ar + br)
-                    st4 im a (ai + bi)
-                    st4 re b (ar - br)
-                    st4 im b (ai - bi)
+            // The radix-8 pass did the stages of the radix-2 pass and of the first radix-4 pass (half-span 2).
+            passes p negative re im offset 1
+        elif Wide then
+            if negative then
+                radix4First true re im offset p.N
+            else
+                radix4First false re im offset p.N
 
-                o <- o + 2 * Lanes
+            passes p negative re im offset 1
+        else
+            if p.Odd then
+                let mutable o = offset
 
-        passes p negative re im offset
+                while o < offset + len do
+                    for v in 0..1 do
+                        let a = o + 4 * v
+                        let b = a + Lanes
+                        let ar, ai = ld4 re a, ld4 im a
+                        let br, bi = ld4 re b, ld4 im b
+                        st4 re a (ar + br)
+                        st4 im a (ai + bi)
+                        st4 re b (ar - br)
+                        st4 im b (ai - bi)
+
+                    o <- o + 2 * Lanes
+
+            passes p negative re im offset 0
 
     /// `transformAt` at offset 0: the strip [k · 8 + lane] of (re, im), length ≥ 8n.
     let transform (p: StripFftPlan) (negative: bool) (re: float[]) (im: float[]) = transformAt p negative re im 0

@@ -49,39 +49,50 @@ let private naive2 (negative: bool) (n: int) (re: float[]) (im: float[]) =
 let private random (rng: Random) (len: int) =
     Array.init len (fun _ -> rng.NextDouble() * 2.0 - 1.0)
 
+/// Checks the strip FFT of length n and one sign against the naive DFT of each of its eight lanes (random input).
+let private checkStrip (rng: Random) (n: int) (negative: bool) =
+    let p = So3PlaneFft.plan n
+    let lanes = So3PlaneFft.Lanes
+    let xs = Array.init lanes (fun _ -> random rng n, random rng n)
+    let re, im = Array.zeroCreate (n * lanes), Array.zeroCreate (n * lanes)
+
+    // The strip takes its input bit-reversed.
+    for q in 0 .. lanes - 1 do
+        let xr, xi = xs[q]
+
+        for k in 0 .. n - 1 do
+            re[p.Rev[k] * lanes + q] <- xr[k]
+            im[p.Rev[k] * lanes + q] <- xi[k]
+
+    So3PlaneFft.transform p negative re im
+
+    for q in 0 .. lanes - 1 do
+        let expected = naive1 negative (fst xs[q]) (snd xs[q])
+
+        closeTo
+            (sprintf "lane %d, n=%d, negative=%b" q n negative)
+            DftTolerance
+            (expected |> Array.collect (fun (a, b) -> [| a; b |]))
+            (Array.init (2 * n) (fun i ->
+                if i % 2 = 0 then
+                    re[(i / 2) * lanes + q]
+                else
+                    im[(i / 2) * lanes + q]))
+
 [<Fact>]
 let ``strip transforms equal the naive DFT of every lane`` () =
     property 12 (fun (seed: int) ->
         let rng = Random seed
-        let n = 1 <<< rng.Next(3, 9)
-        let negative = rng.Next 2 = 0
-        let p = So3PlaneFft.plan n
-        let lanes = So3PlaneFft.Lanes
-        let xs = Array.init lanes (fun _ -> random rng n, random rng n)
-        let re, im = Array.zeroCreate (n * lanes), Array.zeroCreate (n * lanes)
+        checkStrip rng (1 <<< rng.Next(3, 9)) (rng.Next 2 = 0))
 
-        // The strip takes its input bit-reversed.
-        for q in 0 .. lanes - 1 do
-            let xr, xi = xs[q]
+[<Fact>]
+let ``strip transforms of every length from 8 to 512 and both signs equal the naive DFT`` () =
+    // Odd and even log2 n take different first passes (radix-8 or radix-4 without twiddles).
+    let rng = Random 8
 
-            for k in 0 .. n - 1 do
-                re[p.Rev[k] * lanes + q] <- xr[k]
-                im[p.Rev[k] * lanes + q] <- xi[k]
-
-        So3PlaneFft.transform p negative re im
-
-        for q in 0 .. lanes - 1 do
-            let expected = naive1 negative (fst xs[q]) (snd xs[q])
-
-            closeTo
-                (sprintf "lane %d, n=%d, negative=%b" q n negative)
-                DftTolerance
-                (expected |> Array.collect (fun (a, b) -> [| a; b |]))
-                (Array.init (2 * n) (fun i ->
-                    if i % 2 = 0 then
-                        re[(i / 2) * lanes + q]
-                    else
-                        im[(i / 2) * lanes + q])))
+    for bits in 3..9 do
+        for negative in [ true; false ] do
+            checkStrip rng (1 <<< bits) negative
 
 [<Fact>]
 let ``plane DFT equals the naive 2D DFT for both signs`` () =
