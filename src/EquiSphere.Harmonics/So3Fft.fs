@@ -1220,18 +1220,23 @@ module So3Fft =
 
         checkSamples (nameof samples) plan.Bandwidth samples.Length
         let total = count plan.Bandwidth
-        let fRe = Array.zeroCreate total
-        let fIm = Array.zeroCreate total
+        // Pooled split coefficients: only the returned array is allocated per call.
+        let fRe = Buffers.ArrayPool<float>.Shared.Rent total
+        let fIm = Buffers.ArrayPool<float>.Shared.Rent total
 
-        withSplit samples (fun re im ->
-            if plan.UsesTableEngine then
-                let tRe, tIm = forwardTables plan re im
-                Array.blit tRe 0 fRe 0 total
-                Array.blit tIm 0 fIm 0 total
-            else
-                forwardSplitInto plan re im fRe fIm)
+        try
+            withSplit samples (fun re im ->
+                if plan.UsesTableEngine then
+                    let tRe, tIm = forwardTables plan re im
+                    Array.blit tRe 0 fRe 0 total
+                    Array.blit tIm 0 fIm 0 total
+                else
+                    forwardSplitInto plan re im fRe fIm)
 
-        Array.init total (fun i -> Complex(fRe[i], fIm[i]))
+            Array.init total (fun i -> Complex(fRe[i], fIm[i]))
+        finally
+            Buffers.ArrayPool<float>.Shared.Return fRe
+            Buffers.ArrayPool<float>.Shared.Return fIm
 
     /// Inverse transform (synthesis): f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at the (2B)³ SOFT grid rotations,
     /// flat [α, β, γ] row-major; runs `inverseInto` on split buffers (pooled) and converts. Law: inverse (forward f) =
