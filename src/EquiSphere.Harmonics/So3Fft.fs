@@ -1194,22 +1194,26 @@ module So3Fft =
             )
             |> ignore
 
-    /// Splits `values` into pooled (re, im) buffers (ArrayPool.Shared, at least values.Length long), runs `body` on
-    /// them and returns the buffers.
-    let private withSplit (values: Complex[]) (body: float[] -> float[] -> 'R) : 'R =
-        let re = Buffers.ArrayPool<float>.Shared.Rent values.Length
-        let im = Buffers.ArrayPool<float>.Shared.Rent values.Length
+    /// Runs `body` on two pooled arrays (ArrayPool.Shared) of at least `length` doubles and returns them afterwards.
+    let private withPooled (length: int) (body: float[] -> float[] -> 'R) : 'R =
+        let re = Buffers.ArrayPool<float>.Shared.Rent length
+        let im = Buffers.ArrayPool<float>.Shared.Rent length
 
         try
+            body re im
+        finally
+            Buffers.ArrayPool<float>.Shared.Return re
+            Buffers.ArrayPool<float>.Shared.Return im
+
+    /// Splits `values` into pooled (re, im) buffers (at least values.Length long) and runs `body` on them.
+    let private withSplit (values: Complex[]) (body: float[] -> float[] -> 'R) : 'R =
+        withPooled values.Length (fun re im ->
             inChunks values.Length (fun lo hi ->
                 for i in lo .. hi - 1 do
                     re[i] <- values[i].Real
                     im[i] <- values[i].Imaginary)
 
-            body re im
-        finally
-            Buffers.ArrayPool<float>.Shared.Return re
-            Buffers.ArrayPool<float>.Shared.Return im
+            body re im)
 
     /// Forward transform (analysis) of (2B)³ complex samples f(α_i, β_j, γ_k), flat [α, β, γ] row-major, to
     /// B(4B²−1)/3 coefficients f^l_{m'm} = (2l+1)/(8π²) ∫ f conj D^l_{m'm} dR (exact by quadrature for band-limited
@@ -1220,11 +1224,9 @@ module So3Fft =
 
         checkSamples (nameof samples) plan.Bandwidth samples.Length
         let total = count plan.Bandwidth
-        // Pooled split coefficients: only the returned array is allocated per call.
-        let fRe = Buffers.ArrayPool<float>.Shared.Rent total
-        let fIm = Buffers.ArrayPool<float>.Shared.Rent total
 
-        try
+        // Pooled split coefficients: only the returned array is allocated per call.
+        withPooled total (fun fRe fIm ->
             withSplit samples (fun re im ->
                 if plan.UsesTableEngine then
                     let tRe, tIm = forwardTables plan re im
@@ -1233,10 +1235,7 @@ module So3Fft =
                 else
                     forwardSplitInto plan re im fRe fIm)
 
-            Array.init total (fun i -> Complex(fRe[i], fIm[i]))
-        finally
-            Buffers.ArrayPool<float>.Shared.Return fRe
-            Buffers.ArrayPool<float>.Shared.Return fIm
+            Array.init total (fun i -> Complex(fRe[i], fIm[i])))
 
     /// Inverse transform (synthesis): f(R) = Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at the (2B)³ SOFT grid rotations,
     /// flat [α, β, γ] row-major; runs `inverseInto` on split buffers (pooled) and converts. Law: inverse (forward f) =
@@ -1248,10 +1247,8 @@ module So3Fft =
         checkCoefficients (nameof coeffs) plan.Bandwidth coeffs.Length
         let n = 2 * plan.Bandwidth
         let total = n * n * n
-        let oRe = Buffers.ArrayPool<float>.Shared.Rent total
-        let oIm = Buffers.ArrayPool<float>.Shared.Rent total
 
-        try
+        withPooled total (fun oRe oIm ->
             withSplit coeffs (fun re im ->
                 if plan.UsesTableEngine then
                     let tRe, tIm = inverseTables plan re im
@@ -1266,10 +1263,7 @@ module So3Fft =
                 for i in lo .. hi - 1 do
                     out[i] <- Complex(oRe[i], oIm[i]))
 
-            out
-        finally
-            Buffers.ArrayPool<float>.Shared.Return oRe
-            Buffers.ArrayPool<float>.Shared.Return oIm
+            out)
 
     /// Σ_{l<B} Σ_{m',m} f^l_{m'm} D^l_{m'm}(R) at one rotation R (B = bandwidth of the coefficient vector); O(B³).
     let evaluate (b: int) (coeffs: Complex[]) (r: Rotation) : Complex =
