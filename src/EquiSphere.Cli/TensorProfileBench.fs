@@ -9,8 +9,9 @@ open EquiSphere.Tensor
 /// The "tensor-profile" benchmark: where a training step of the tensor-train networks spends its time. It
 /// prints, per network, the per-op forward and backward wall time per step from `Profile` (the tape's
 /// profiler), the step's phases (forward, backward, optimizer) and the garbage collector's work per step
-/// (collections per generation and pause time from `GC.GetTotalPauseDuration`), then times the conv4 step
-/// under the default GC latency mode and under `SustainedLowLatency`, side by side.
+/// (collections per generation and pause time from `GC.GetTotalPauseDuration`), the kernels of every encoder
+/// convolution and the reflect-padded input gradients both ways, then times the conv4 step under the default GC
+/// latency mode and under `SustainedLowLatency`, side by side.
 [<RequireQualifiedAccess>]
 module TensorProfileBench =
 
@@ -297,6 +298,59 @@ module TensorProfileBench =
 
         Bench.print "tensor-profile: the encoder's convolution kernels (float32, batch 32; the stem needs no input gradient)" rows
 
+    /// Times the input gradient of the encoder's reflect-padded stride-1 layers both ways, interleaved in this
+    /// process: the unpadded convolution's input gradient on the padded grid folded back by `Pad.adjoint` (the
+    /// path before round 5) and `ConvPadded.backwardData`, which takes the interior-plus-ring path where
+    /// `ConvPadded.usesRing` holds (the 8 × 8 stage) and is the same fold elsewhere.
+    let private reflectInputGradients () =
+        let rng = Random 11
+        let t = Kernels.Gemm.defaultThreads
+        let modes = PadMode.Reflect, PadMode.Reflect
+
+        let rnd n =
+            Array.init n (fun _ -> float32 (rng.NextDouble() - 0.5))
+
+        let rows =
+            [
+                for name, c, size in
+                    [
+                        "stage 1 64→64 at 32²", 64, 32
+                        "stage 2 128→128 at 16²", 128, 16
+                        "stage 3 256→256 at 8²", 256, 8
+                    ] do
+                    let s =
+                        { Kernels.Conv.spec 32 c c (size, size) (3, 3) with
+                            PadH = 1
+                            PadW = 1
+                        }
+
+                    let u = Kernels.ConvPadded.unpadded s
+                    let ps = Kernels.ConvPadded.padSpec s modes (s.Batch * s.InChannels)
+                    let w, dy = rnd s.WeightLength, rnd s.OutputLength
+                    let dx, dxp = Array.zeroCreate s.InputLength, Array.zeroCreate u.InputLength
+                    let flops = 2.0 * float s.OutputLength * float (c * 9)
+
+                    let folded () =
+                        Kernels.Conv.backwardData t u dy 0 w 0 dxp 0
+                        Kernels.Pad.adjoint ps dxp 0 dx 0
+
+                    let padded () =
+                        Kernels.ConvPadded.backwardData t s modes dy 0 w 0 dx 0
+
+                    let path =
+                        if Kernels.ConvPadded.usesRing s modes then
+                            "interior + ring"
+                        else
+                            "padded grid + fold"
+
+                    for round in [ ""; " (again)" ] do
+                        yield Bench.measure "tensor-profile" (sprintf "%s, padded grid + fold%s" name round) flops folded
+
+                        yield Bench.measure "tensor-profile" (sprintf "%s, ConvPadded.backwardData (%s)%s" name path round) flops padded
+            ]
+
+        Bench.print "tensor-profile: input gradients of the reflect-padded 3×3 layers (float32, batch 32, interleaved)" rows
+
     /// Profiles both networks and compares GC latency modes on the conv4 step.
     let run () =
         AnsiConsole.WriteLine(
@@ -344,6 +398,7 @@ module TensorProfileBench =
             ]
 
         encoderConvLayers ()
+        reflectInputGradients ()
 
         let step () =
             opt4.ZeroGrad()

@@ -105,6 +105,23 @@ type Conv2d
                 b
                 x
 
+    /// Forward x + residual as one op (`Conv.conv2dPaddedAdd`: the residual is added into the convolution's
+    /// output buffer, no tensor for the sum): the same values and gradients bit for bit as `c.Forward x +
+    /// residual`. The residual has the output's shape and dtype.
+    member _.ForwardAdd(x: Tensor, residual: Tensor) =
+        Conv.conv2dPaddedAdd
+            (if fused || padding = 0 then
+                 PadMode.Zeros, PadMode.Zeros
+             else
+                 rowMode, colMode)
+            { cfg with
+                Padding = (padding, padding)
+            }
+            weight
+            b
+            residual
+            x
+
     /// ReLU(Forward x) as one fused op (`Conv.conv2dRelu`, after an explicit `Pad.pad2d` for reflect or
     /// circular padding): the same values and gradients bit for bit, without a separate ReLU pass and tensor.
     member c.ForwardRelu(x: Tensor) =
@@ -250,14 +267,13 @@ type PreActBlock(inChannels: int, outChannels: int, stride: int, rng: Random, ?p
         else
             None
 
-    /// h(x) + skip(x).
+    /// h(x) + skip(x), the sum added into the second convolution's output (`Conv2d.ForwardAdd`).
     override _.Forward(x) =
         let a = bn1.ForwardRelu x
-        let h = conv2.Forward(bn2.ForwardRelu(conv1.Forward a))
 
         let skip =
             match shortcut with
             | Some s -> s.Forward a
             | None -> x
 
-        h + skip
+        conv2.ForwardAdd(bn2.ForwardRelu(conv1.Forward a), skip)

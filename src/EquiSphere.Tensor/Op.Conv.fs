@@ -257,6 +257,69 @@ module Conv =
         let inputs = Array.append [| input; weight |] (Option.toArray bias)
         Tensor.Make(y, out, "conv2dPadded", inputs, fun dy -> conv2dReverse modes s t input weight bias out dy.Storage)
 
+    /// `conv2dPadded (rowMode, colMode) cfg weight bias input + residual` as one op (the second convolution of
+    /// a residual block and its skip connection): the residual [N; O; Ho; Wo] (the output's shape and dtype) is
+    /// added into the convolution's own output buffer after the bias, in one pass split over the cores, so the
+    /// sum needs no tensor of its own; the reverse rule is the convolution's, and the output adjoint itself is
+    /// the residual's. Modes `Zeros` give `conv2d cfg`. Law: values and the input, weight, bias and residual
+    /// gradients equal, bit for bit, those of `conv2dPadded (rowMode, colMode) cfg weight bias input + residual`
+    /// (one IEEE addition per element either way).
+    let conv2dPaddedAdd
+        (rowMode: PadMode, colMode: PadMode)
+        (cfg: Conv2dConfig)
+        (weight: Tensor)
+        (bias: Tensor option)
+        (residual: Tensor)
+        (input: Tensor)
+        =
+        if isNull residual then
+            nullArg "residual"
+
+        let modes = rowMode, colMode
+        let out, s, t, y = conv2dValues modes cfg weight bias input
+
+        if residual.ShapeRef <> out then
+            invalidArg
+                "residual"
+                (sprintf
+                    "Expected a residual of the convolution's output shape %s, got %s"
+                    (Shape.format out)
+                    (Shape.format residual.ShapeRef))
+
+        if residual.Dtype <> input.Dtype then
+            invalidArg "residual" (sprintf "Expected a residual of dtype %A (the input's), got %A" input.Dtype residual.Dtype)
+
+        bias
+        |> Option.iter (fun b -> addBias out[0] out[1] (out[2] * out[3]) y b.Storage)
+
+        match y, residual.Storage with
+        | S32 a, S32 r ->
+            RawSplit.run a.Length (fun i n ->
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.ReadOnlySpan<float32>(a, i, n),
+                    System.ReadOnlySpan<float32>(r, i, n),
+                    System.Span<float32>(a, i, n)
+                ))
+        | S64 a, S64 r ->
+            RawSplit.run a.Length (fun i n ->
+                System.Numerics.Tensors.TensorPrimitives.Add(
+                    System.ReadOnlySpan<float>(a, i, n),
+                    System.ReadOnlySpan<float>(r, i, n),
+                    System.Span<float>(a, i, n)
+                ))
+        | _ -> invalidOp "unreachable: dtypes were checked"
+
+        let inputs =
+            Array.concat [ [| input; weight |]; Option.toArray bias; [| residual |] ]
+
+        Tensor.Make(
+            y,
+            out,
+            "conv2dPaddedAdd",
+            inputs,
+            fun dy -> Array.append (conv2dReverse modes s t input weight bias out dy.Storage) [| dy |]
+        )
+
     /// ReLU(conv2d cfg weight bias input) as one op: the bias add and max(·, 0) run in one pass over the
     /// convolution's output (no separate ReLU tensor), and the reverse rule masks the adjoint where the output is
     /// 0 before the convolution's reverse. Law: equal, value and gradients bit for bit, to

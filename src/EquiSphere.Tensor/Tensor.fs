@@ -242,7 +242,10 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
                             match adj.TryGetValue input with
                             | true, prev ->
                                 Profile.backward "(adjoint sum)" (fun () ->
-                                    if owned.Contains prev && not (Tensor.SameBuffer(prev, gi)) then
+                                    if
+                                        (owned.Contains prev || Tensor.Exclusive(uses, prev))
+                                        && not (Tensor.SameBuffer(prev, gi))
+                                    then
                                         Tensor.AddInPlace(prev, gi)
                                     else
                                         let sum = Tensor.AddSame(prev, gi)
@@ -301,13 +304,28 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
         | S64 x, S64 y -> obj.ReferenceEquals(x, y)
         | _ -> false
 
-    /// acc += b elementwise (equal shapes and dtypes) in place; only for buffers the sweep owns exclusively.
-    /// Same rounding as `AddSame` (one IEEE addition per element), so results are bit-identical.
+    /// acc += b elementwise (equal shapes and dtypes) in place, split over the cores by `RawSplit.run`; only for
+    /// buffers the sweep owns exclusively. Same rounding as `AddSame` (one IEEE addition per element), so
+    /// results are bit-identical.
     static member internal AddInPlace(acc: Tensor, b: Tensor) =
         match acc.Storage, b.Storage with
-        | S32 x, S32 y -> Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span x)
-        | S64 x, S64 y -> Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan x, ReadOnlySpan y, Span x)
+        | S32 x, S32 y ->
+            RawSplit.run x.Length (fun i n ->
+                Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(x, i, n)))
+        | S64 x, S64 y ->
+            RawSplit.run x.Length (fun i n ->
+                Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(x, i, n)))
         | _ -> invalidOp "unreachable: adjoint dtypes were checked"
+
+    /// Whether the sweep may accumulate into the pending adjoint `t` in place: its array was rented during this
+    /// sweep (`StoragePool.isFresh`: no forward tensor and no caller sees it) and no other pending adjoint or
+    /// leaf gradient uses it (`uses` counts one).
+    static member private Exclusive(uses: Dictionary<obj, int>, t: Tensor) =
+        let key = Tensor.ArrayOf t
+
+        match uses.TryGetValue key with
+        | true, 1 -> StoragePool.isFresh key
+        | _ -> false
 
     /// Elementwise sum of two tensors of equal shape without recording (for adjoint accumulation).
     static member internal AddSame(a: Tensor, b: Tensor) =
