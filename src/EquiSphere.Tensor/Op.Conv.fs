@@ -292,22 +292,7 @@ module Conv =
         bias
         |> Option.iter (fun b -> addBias out[0] out[1] (out[2] * out[3]) y b.Storage)
 
-        match y, residual.Storage with
-        | S32 a, S32 r ->
-            RawSplit.run a.Length (fun i n ->
-                System.Numerics.Tensors.TensorPrimitives.Add(
-                    System.ReadOnlySpan<float32>(a, i, n),
-                    System.ReadOnlySpan<float32>(r, i, n),
-                    System.Span<float32>(a, i, n)
-                ))
-        | S64 a, S64 r ->
-            RawSplit.run a.Length (fun i n ->
-                System.Numerics.Tensors.TensorPrimitives.Add(
-                    System.ReadOnlySpan<float>(a, i, n),
-                    System.ReadOnlySpan<float>(r, i, n),
-                    System.Span<float>(a, i, n)
-                ))
-        | _ -> invalidOp "unreachable: dtypes were checked"
+        RawElementwise.addInto y residual.Storage
 
         let inputs =
             Array.concat [ [| input; weight |]; Option.toArray bias; [| residual |] ]

@@ -74,6 +74,16 @@ module RawElementwise =
             (fun x y o i n -> TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
             (fun x y o i n -> TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(o, i, n)))
 
+    /// acc += b in place for storages of equal length and dtype, split over the cores (`RawSplit.run`); one IEEE
+    /// addition per element, so it rounds as `add` does. Only for buffers the caller owns exclusively.
+    let addInto (acc: Storage) (b: Storage) =
+        match acc, b with
+        | S32 x, S32 y ->
+            RawSplit.run x.Length (fun i n -> TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(x, i, n)))
+        | S64 x, S64 y ->
+            RawSplit.run x.Length (fun i n -> TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(x, i, n)))
+        | _ -> invalidOp "addInto: expected storages of one dtype"
+
     /// a − b with broadcasting.
     let sub =
         binarySplit

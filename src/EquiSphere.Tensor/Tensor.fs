@@ -308,14 +308,7 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
     /// buffers the sweep owns exclusively. Same rounding as `AddSame` (one IEEE addition per element), so
     /// results are bit-identical.
     static member internal AddInPlace(acc: Tensor, b: Tensor) =
-        match acc.Storage, b.Storage with
-        | S32 x, S32 y ->
-            RawSplit.run x.Length (fun i n ->
-                Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(x, i, n)))
-        | S64 x, S64 y ->
-            RawSplit.run x.Length (fun i n ->
-                Numerics.Tensors.TensorPrimitives.Add(ReadOnlySpan(x, i, n), ReadOnlySpan(y, i, n), Span(x, i, n)))
-        | _ -> invalidOp "unreachable: adjoint dtypes were checked"
+        RawElementwise.addInto acc.Storage b.Storage
 
     /// Whether the sweep may accumulate into the pending adjoint `t` in place: its array was rented during this
     /// sweep (`StoragePool.isFresh`: no forward tensor and no caller sees it) and no other pending adjoint or

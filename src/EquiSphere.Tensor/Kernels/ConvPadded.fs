@@ -12,8 +12,8 @@ open System.Threading.Tasks
 /// a padded buffer, fill that buffer's border by the modes; other convolutions pad into a pooled buffer first.
 /// The input gradient of a stride-1 convolution padded by one row and column of an input of at least 8 × 8 and at
 /// most 128 samples (the encoder's 8 × 8 stage) is the zero-padded convolution's input gradient plus the ring of
-/// the padded grid (`usesRing`; equal to the folded form up to rounding); every other input gradient is the unpadded convolution's on the padded grid (a pooled
-/// buffer) folded back by `Pad.adjoint`.
+/// the padded grid (`usesRing`; equal to the folded form up to rounding); every other input gradient is the
+/// unpadded convolution's on the padded grid (a pooled buffer) folded back by `Pad.adjoint`.
 /// Laws: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩; with both modes `Zeros` the
 /// three functions are `Conv.forward`, `Conv.backwardData` and `Conv.backwardWeight`.
 [<RequireQualifiedAccess>]
