@@ -221,8 +221,9 @@ module internal Im2col =
 /// 2D convolution on NCHW float32[] or float[] (float64) arrays with offsets, as one GEMM per image and group: a
 /// 1 × 1, stride 1, unpadded convolution multiplies the image directly; other stride-1 convolutions read the columns
 /// as shifted rows of the zero-padded image (no im2col; the input gradient is the forward convolution with the
-/// flipped kernel); strided ones use im2col in chunks of output rows. Small images share a GEMM: stride-1 ones
-/// stacked one below the other in the padded buffer, strided ones with their column matrices side by side. The three functions are the forward map and
+/// flipped kernel); strided ones gather their taps from the padded images in the GEMM's packer too (forward, and
+/// the weight gradient when output rows hold a multiple of 8 pixels) and otherwise use im2col. Small images share
+/// a GEMM: stacked one below the other in the padded buffer, or with their column matrices side by side. The three functions are the forward map and
 /// its two adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array
 /// is overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
 /// each GEMM); forward and backwardData are bit-identical for every thread count, backwardWeight for a fixed one
@@ -376,13 +377,34 @@ module Conv =
         hp, wp, nw, rows
 
     /// The positions on the wide grid of the output pixels of nb stacked images, image by image, row-major:
-    /// pixel (r, c) of image b at (b·Hp + r)·Wp + c. The forward GEMM gathers exactly these columns
+    /// pixel (r, c) of image b at (b·Hp + r·StrideH)·Wp + c·StrideW. The GEMMs gather exactly these columns
     /// (`Gemm.gemmRowsCols`), so the Wp − OW padding columns of each row and the Hp − OH rows between images
-    /// cost nothing.
+    /// cost nothing (stride 1), and a strided convolution reads its taps without an im2col matrix.
     let private outputColumns (s: Conv2dSpec) (nb: int) =
         let hp, wp = s.Height + 2 * s.PadH, s.Width + 2 * s.PadW
         let oh, ow = s.OutHeight, s.OutWidth
-        Array.init (nb * oh * ow) (fun j -> ((j / (oh * ow)) * hp + (j / ow) % oh) * wp + j % ow)
+
+        Array.init (nb * oh * ow) (fun j -> ((j / (oh * ow)) * hp + ((j / ow) % oh) * s.StrideH) * wp + (j % ow) * s.StrideW)
+
+    /// Strided convolutions (stride > 1 along an axis) gather their column matrix from the padded images like the
+    /// stride-1 ones: row (ci·KH + kh)·KW + kw of the column matrix starts at the same offset into the stacked
+    /// padded buffer (`shiftedLayout`), and the columns are the strided output positions (`outputColumns`). The
+    /// GEMM's packer reads the taps there (AVX-512 compacts runs of stride 2), so no im2col matrix is written.
+    /// Only for output rows of 8 pixels or more: shorter runs are copied one by one, and the encoder's 4 × 4 and
+    /// 2 × 2 stride-2 outputs measured faster with the stacked im2col path.
+    let private isGathered (s: Conv2dSpec) =
+        (s.StrideH > 1 || s.StrideW > 1) && s.OutWidth >= 8
+
+    /// Whether the weight gradient of a strided convolution gathers too: the transposing packer reads eight
+    /// consecutive output pixels of one row as one vector, so the output rows must hold a multiple of 8 pixels
+    /// and the horizontal stride be at most 2 (the encoder's 16 × 16 and 8 × 8 stride-2 outputs; its 4 × 4 and
+    /// 2 × 2 ones use the stacked im2col path).
+    let private gathersWeight (s: Conv2dSpec) =
+        isGathered s && s.StrideW <= 2 && s.OutWidth % 8 = 0
+
+    /// Elements past a stacked padded buffer that the packers may read (stride-2 runs are loaded as whole
+    /// vectors and compacted: one element past the last one gathered).
+    let private slack = 64
 
     /// Wide columns a stack aims for: below this a GEMM's n is too small to fill the register tiles and amortize
     /// the packing of the weights (the 2 × 2 … 16 × 16 stages of the encoder); 34 × 34 padded images and larger
@@ -410,6 +432,11 @@ module Conv =
     /// column matrix of at most `stackElements` elements.
     let private im2colStack (kg: int) (ohw: int) (chunk: int) =
         max 1 (min chunk (min (stackColumns / ohw) (stackElements / (kg * ohw))))
+
+    /// Images per stack of a strided (gathered) convolution when a worker handles `chunk` images: about
+    /// `stackColumns` output columns, and a padded buffer of at most `stackElements` elements.
+    let private gatheredStack (cig: int) (plane: int) (ohw: int) (chunk: int) =
+        max 1 (min chunk (min (stackColumns / ohw) (stackElements / (cig * plane))))
 
     /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp, channel c at dst + c·channelStride (xp is
     /// cleared by the caller).
@@ -472,15 +499,18 @@ module Conv =
         let ohw = s.OutHeight * s.OutWidth
         let hw = s.Height * s.Width
 
-        if isShifted s then
+        if isShifted s || isGathered s then
             let hp, wp, _, _ = shiftedLayout s cig 1
             let plane = hp * wp
 
             forStacks
                 threads
                 s.Batch
-                (stackSize plane)
-                (fun size -> rent<'T>(cig * size * plane), rent<'T>(cog * size * ohw))
+                (if isShifted s then
+                     stackSize plane
+                 else
+                     gatheredStack cig plane ohw)
+                (fun size -> rent<'T>(cig * size * plane + slack), rent<'T>(cog * size * ohw))
                 (fun (xp, yw) t n0 n1 ->
                     let nb = n1 - n0
                     let _, _, _, bRows = shiftedLayout s cig nb
@@ -705,12 +735,18 @@ module Conv =
         let accumulateShifted (target: 'T[]) (tOff: int) (t: int) (n0: int) (n1: int) =
             let hp, wp, _, _ = shiftedLayout s cig 1
             let plane = hp * wp
-            let size = stackSize plane (n1 - n0)
+
+            let size =
+                if isShifted s then
+                    stackSize plane (n1 - n0)
+                else
+                    gatheredStack cig plane ohw (n1 - n0)
+
             let _, _, nwMax, _ = shiftedLayout s cig size
             let oh, ow = s.OutHeight, s.OutWidth
-            // exact pixel columns when the transposing packer can read them eight at a time
+            // exact pixel columns when the transposing packer can read them eight at a time (always when strided)
             let exact = ow % 8 = 0
-            let xp = rent<'T>(cig * size * plane)
+            let xp = rent<'T>(cig * size * plane + slack)
             let dyw = rent<'T>(cog * nwMax)
 
             for m0 in n0..size .. n1 - 1 do
@@ -826,7 +862,7 @@ module Conv =
             giveBack dys
 
         let accumulate =
-            if isShifted s then accumulateShifted
+            if isShifted s || gathersWeight s then accumulateShifted
             elif stacksIm2col s kg sizeof<'T> then accumulateStacked
             else accumulateIm2col
 
@@ -861,8 +897,13 @@ module Conv =
     let backwardWeight (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (dy: 'T[]) (dyOff: int) (dw: 'T[]) (dwOff: int) =
         backwardWeightWith padImage threads s x xOff dy dyOff dw dwOff
 
-    /// Whether `forwardWith`/`backwardWeightWith` read the input through `fill` (the stride-1 shifted path) and
-    /// the same convolution on the input padded beforehand (padding 0) takes that path too (not for 1 × 1
+    /// Whether `forwardWith` reads the input through `fill` (the stride-1 shifted path or the strided gathered
+    /// one) and the same convolution on the input padded beforehand (padding 0) takes that path too (not for 1 × 1
     /// kernels, which are pointwise once unpadded), so that filling the border in `fill` changes no sum.
     let internal readsThroughFill (s: Conv2dSpec) =
-        isShifted s && not (s.KernelHeight = 1 && s.KernelWidth = 1)
+        (isShifted s || isGathered s) && not (s.KernelHeight = 1 && s.KernelWidth = 1)
+
+    /// `readsThroughFill` for `backwardWeightWith`: the stride-1 path, or the gathering strided one.
+    let internal weightReadsThroughFill (s: Conv2dSpec) =
+        (isShifted s || gathersWeight s)
+        && not (s.KernelHeight = 1 && s.KernelWidth = 1)

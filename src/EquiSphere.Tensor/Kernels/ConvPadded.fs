@@ -8,8 +8,9 @@ open System.Threading.Tasks
 /// itself unpadded, on NCHW float32[] or float[] arrays with offsets. When either mode is not `Zeros`, it computes
 /// exactly what `Pad.forward` into a buffer followed by `Conv.forward` of that buffer computes (bit for bit, on
 /// every path; likewise the weight gradient, and the input gradient with `Pad.adjoint` except on the ring path
-/// below), without the padded tensor where it can: the stride-1 convolutions, which already copy each image into
-/// a padded buffer, fill that buffer's border by the modes; other convolutions pad into a pooled buffer first.
+/// below), without the padded tensor where it can: the convolutions that already copy each image into a padded
+/// buffer (stride 1, and strided ones whose taps the GEMM gathers) fill that buffer's border by the modes; other
+/// convolutions pad into a pooled buffer first.
 /// The input gradient of a stride-1 convolution padded by one row and column of an input of at least 8 × 8 and at
 /// most 128 samples (the encoder's 8 × 8 stage) is the zero-padded convolution's input gradient plus the ring of
 /// the padded grid (`usesRing`; equal to the folded form up to rounding); every other input gradient is the
@@ -93,9 +94,11 @@ module ConvPadded =
         Pad.validate (padSpec s modes 1)
 
     /// The shared body of `forward` and `backwardWeight` for non-zero modes, which both read x through the padding:
-    /// checks the arguments, then runs `direct` when the convolution reads padded values through its fill (stride-1
-    /// paths), else `padded u xp` with x padded into a pooled buffer xp of the unpadded spec u.
+    /// checks the arguments, then runs `direct` when the convolution reads padded values through its fill
+    /// (`readsFill s`: the paths that copy each image into a padded buffer), else `padded u xp` with x padded into
+    /// a pooled buffer xp of the unpadded spec u.
     let private throughPadding
+        (readsFill: Conv2dSpec -> bool)
         (threads: int)
         (s: Conv2dSpec)
         (modes: PadMode * PadMode)
@@ -109,7 +112,7 @@ module ConvPadded =
         KernelCheck.positive "threads" threads
         KernelCheck.span "x" x xOff s.InputLength
 
-        if Conv.readsThroughFill s then
+        if readsFill s then
             direct ()
         else
             let u = unpadded s
@@ -134,8 +137,15 @@ module ConvPadded =
         if isZeros modes then
             Conv.forward threads s x xOff w wOff y yOff
         else
-            throughPadding threads s modes x xOff (fun () -> Conv.forwardWith (fill modes) threads s x xOff w wOff y yOff) (fun u xp ->
-                Conv.forward threads u xp 0 w wOff y yOff)
+            throughPadding
+                Conv.readsThroughFill
+                threads
+                s
+                modes
+                x
+                xOff
+                (fun () -> Conv.forwardWith (fill modes) threads s x xOff w wOff y yOff)
+                (fun u xp -> Conv.forward threads u xp 0 w wOff y yOff)
 
     /// Whether the input gradient takes the interior-plus-ring path (`ringBackwardData`): stride 1, dilation 1,
     /// one group, a padding of one row and one column, not both modes `Zeros`, and an input of at least 8 × 8 and
@@ -366,6 +376,7 @@ module ConvPadded =
             Conv.backwardWeight threads s x xOff dy dyOff dw dwOff
         else
             throughPadding
+                Conv.weightReadsThroughFill
                 threads
                 s
                 modes

@@ -97,24 +97,20 @@ module Gemm =
     /// Whether the float32 packers may use the AVX 8 × 8 transpose.
     let private transposes = Avx.IsSupported
 
-    /// Transposes an 8 × 8 float32 block: row r is the 8 values at s_r, and output row q (the q-th value of every
+    /// Transposes an 8 × 8 float32 block given as its eight rows r0 … r7: output row q (the q-th value of every
     /// input row) is stored at dst + q·ldd. Three stages of AVX shuffles: pairs, quads, 128-bit halves.
-    let inline private transpose8
-        (s0: nativeptr<float32>)
-        (s1: nativeptr<float32>)
-        (s2: nativeptr<float32>)
-        (s3: nativeptr<float32>)
-        (s4: nativeptr<float32>)
-        (s5: nativeptr<float32>)
-        (s6: nativeptr<float32>)
-        (s7: nativeptr<float32>)
+    let inline private transpose8Rows
+        (r0: Vector256<float32>)
+        (r1: Vector256<float32>)
+        (r2: Vector256<float32>)
+        (r3: Vector256<float32>)
+        (r4: Vector256<float32>)
+        (r5: Vector256<float32>)
+        (r6: Vector256<float32>)
+        (r7: Vector256<float32>)
         (dst: nativeptr<float32>)
         (ldd: int)
         =
-        let r0, r1 = Avx.LoadVector256 s0, Avx.LoadVector256 s1
-        let r2, r3 = Avx.LoadVector256 s2, Avx.LoadVector256 s3
-        let r4, r5 = Avx.LoadVector256 s4, Avx.LoadVector256 s5
-        let r6, r7 = Avx.LoadVector256 s6, Avx.LoadVector256 s7
         // t0 = a0 b0 a1 b1 | a4 b4 a5 b5, t1 = a2 b2 a3 b3 | a6 b6 a7 b7 (a, b = rows 0, 1), likewise t2 … t7.
         let t0, t1 = Avx.UnpackLow(r0, r1), Avx.UnpackHigh(r0, r1)
         let t2, t3 = Avx.UnpackLow(r2, r3), Avx.UnpackHigh(r2, r3)
@@ -133,6 +129,54 @@ module Gemm =
         Avx.Store(NativePtr.add dst (5 * ldd), Avx.Permute2x128(u1, u5, 0x31uy))
         Avx.Store(NativePtr.add dst (6 * ldd), Avx.Permute2x128(u2, u6, 0x31uy))
         Avx.Store(NativePtr.add dst (7 * ldd), Avx.Permute2x128(u3, u7, 0x31uy))
+
+    /// Transposes an 8 × 8 float32 block: row r is the 8 values at s_r, and output row q (the q-th value of every
+    /// input row) is stored at dst + q·ldd.
+    let inline private transpose8
+        (s0: nativeptr<float32>)
+        (s1: nativeptr<float32>)
+        (s2: nativeptr<float32>)
+        (s3: nativeptr<float32>)
+        (s4: nativeptr<float32>)
+        (s5: nativeptr<float32>)
+        (s6: nativeptr<float32>)
+        (s7: nativeptr<float32>)
+        (dst: nativeptr<float32>)
+        (ldd: int)
+        =
+        transpose8Rows
+            (Avx.LoadVector256 s0)
+            (Avx.LoadVector256 s1)
+            (Avx.LoadVector256 s2)
+            (Avx.LoadVector256 s3)
+            (Avx.LoadVector256 s4)
+            (Avx.LoadVector256 s5)
+            (Avx.LoadVector256 s6)
+            (Avx.LoadVector256 s7)
+            dst
+            ldd
+
+    /// Whether the packers may compact stride-2 runs with AVX-512 two-source permutes (`evens16`, `evens8`).
+    let private compacts = Avx512F.IsSupported
+
+    /// Lane indices 0, 2, 4, … 30 of a two-register float32 permute: the even elements of 32 consecutive values.
+    let private evenLanes32 =
+        Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+
+    /// Lane indices 0, 2, … 14 of a two-register float64 permute: the even elements of 16 consecutive values.
+    let private evenLanes64 = Vector512.Create(0L, 2L, 4L, 6L, 8L, 10L, 12L, 14L)
+
+    /// The 16 float32 values at p, p + 2, … p + 30 (reads p … p + 31).
+    let inline private evens16 (p: nativeptr<float32>) =
+        Avx512F.PermuteVar16x32x2(Avx512F.LoadVector512 p, evenLanes32, Avx512F.LoadVector512(NativePtr.add p 16))
+
+    /// The 8 float32 values at p, p + 2, … p + 14 (reads p … p + 15).
+    let inline private evens8 (p: nativeptr<float32>) =
+        Avx512F.PermuteVar16x32(Avx512F.LoadVector512 p, evenLanes32).GetLower()
+
+    /// The 8 float64 values at p, p + 2, … p + 14 (reads p … p + 15).
+    let inline private evens8d (p: nativeptr<float>) =
+        Avx512F.PermuteVar8x64x2(Avx512F.LoadVector512 p, evenLanes64, Avx512F.LoadVector512(NativePtr.add p 8))
 
     /// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) (stored at `a` with leading dimension `lda`) into
     /// micro-panels of MR rows: panel q holds Ã[p·MR + r] = op(A)[i0 + q·MR + r, p0 + p]; rows past mc are zero.
@@ -250,8 +294,9 @@ module Gemm =
         let rowStart r =
             if isNull bRows then r * ldb else bRows[r]
 
-        // runs of the current panel: (column in the panel, source offset, length), at most NR of them
-        let runs = if isNull bCols then null else Array.zeroCreate<int>(3 * nr)
+        // runs of the current panel: (column in the panel, source offset, length, step 1 or 2), at most NR of them
+        let runs = if isNull bCols then null else Array.zeroCreate<int>(4 * nr)
+        let isSingle = typeof<'T> = typeof<float32>
 
         for q in 0 .. panels - 1 do
             let cBase = j0 + q * nr
@@ -265,14 +310,24 @@ module Gemm =
 
                 while c < cols do
                     let start = c
+                    let first = bCols[cBase + c]
+                    // a run continues with the step of its first two columns when that is 1 or 2
+                    let step =
+                        if c + 1 < cols then
+                            let d = bCols[cBase + c + 1] - first
+                            if d = 1 || d = 2 then d else 1
+                        else
+                            1
+
                     c <- c + 1
 
-                    while c < cols && bCols[cBase + c] = bCols[cBase + c - 1] + 1 do
+                    while c < cols && bCols[cBase + c] = bCols[cBase + c - 1] + step do
                         c <- c + 1
 
-                    runs[3 * count] <- start
-                    runs[3 * count + 1] <- bCols[cBase + start]
-                    runs[3 * count + 2] <- c - start
+                    runs[4 * count] <- start
+                    runs[4 * count + 1] <- first
+                    runs[4 * count + 2] <- c - start
+                    runs[4 * count + 3] <- step
                     count <- count + 1
 
                 let w = Vector256<'T>.Count
@@ -282,18 +337,41 @@ module Gemm =
                     let out = NativePtr.add panel (p * nr)
 
                     for r in 0 .. count - 1 do
-                        let o = NativePtr.add out runs[3 * r]
-                        let i = NativePtr.add src runs[3 * r + 1]
-                        let len = runs[3 * r + 2]
+                        let o = NativePtr.add out runs[4 * r]
+                        let i = NativePtr.add src runs[4 * r + 1]
+                        let len = runs[4 * r + 2]
                         let mutable e = 0
 
-                        while e + w <= len do
-                            Vector256.Store(Vector256.Load(NativePtr.add i e), NativePtr.add o e)
-                            e <- e + w
+                        if runs[4 * r + 3] = 1 then
+                            while e + w <= len do
+                                Vector256.Store(Vector256.Load(NativePtr.add i e), NativePtr.add o e)
+                                e <- e + w
 
-                        while e < len do
-                            NativePtr.set o e (NativePtr.get i e)
-                            e <- e + 1
+                            while e < len do
+                                NativePtr.set o e (NativePtr.get i e)
+                                e <- e + 1
+                        else
+                            if compacts then
+                                if isSingle then
+                                    let i32, o32 = cast<'T, float32> i, cast<'T, float32> o
+
+                                    while e + 16 <= len do
+                                        Avx512F.Store(NativePtr.add o32 e, evens16 (NativePtr.add i32 (2 * e)))
+                                        e <- e + 16
+
+                                    if e + 8 <= len then
+                                        Avx.Store(NativePtr.add o32 e, evens8 (NativePtr.add i32 (2 * e)))
+                                        e <- e + 8
+                                else
+                                    let i64, o64 = cast<'T, float> i, cast<'T, float> o
+
+                                    while e + 8 <= len do
+                                        Avx512F.Store(NativePtr.add o64 e, evens8d (NativePtr.add i64 (2 * e)))
+                                        e <- e + 8
+
+                            while e < len do
+                                NativePtr.set o e (NativePtr.get i (2 * e))
+                                e <- e + 1
 
                     for e in cols .. nr - 1 do
                         NativePtr.set out e Unchecked.defaultof<'T>
@@ -345,24 +423,51 @@ module Gemm =
                 let kOff p =
                     if isNull bCols then p0 + p else bCols[p0 + p]
 
+                // the step between the eight k of the group from p (1, or 2 for a strided convolution's columns)
+                let groupStep p =
+                    if isNull bCols then
+                        1
+                    else
+                        bCols[p0 + p + 1] - bCols[p0 + p]
+
                 for c0 in 0..8 .. c8 - 1 do
                     let s0, s1, s2, s3 = row c0, row (c0 + 1), row (c0 + 2), row (c0 + 3)
                     let s4, s5, s6, s7 = row (c0 + 4), row (c0 + 5), row (c0 + 6), row (c0 + 7)
 
                     for p in 0..8 .. k8 - 1 do
                         let o = kOff p
+                        let dst = NativePtr.add out (p * nr + c0)
 
-                        transpose8
-                            (NativePtr.add s0 o)
-                            (NativePtr.add s1 o)
-                            (NativePtr.add s2 o)
-                            (NativePtr.add s3 o)
-                            (NativePtr.add s4 o)
-                            (NativePtr.add s5 o)
-                            (NativePtr.add s6 o)
-                            (NativePtr.add s7 o)
-                            (NativePtr.add out (p * nr + c0))
-                            nr
+                        if groupStep p = 1 then
+                            transpose8
+                                (NativePtr.add s0 o)
+                                (NativePtr.add s1 o)
+                                (NativePtr.add s2 o)
+                                (NativePtr.add s3 o)
+                                (NativePtr.add s4 o)
+                                (NativePtr.add s5 o)
+                                (NativePtr.add s6 o)
+                                (NativePtr.add s7 o)
+                                dst
+                                nr
+                        elif compacts then
+                            transpose8Rows
+                                (evens8 (NativePtr.add s0 o))
+                                (evens8 (NativePtr.add s1 o))
+                                (evens8 (NativePtr.add s2 o))
+                                (evens8 (NativePtr.add s3 o))
+                                (evens8 (NativePtr.add s4 o))
+                                (evens8 (NativePtr.add s5 o))
+                                (evens8 (NativePtr.add s6 o))
+                                (evens8 (NativePtr.add s7 o))
+                                dst
+                                nr
+                        else
+                            for c in 0..7 do
+                                let src = row (c0 + c)
+
+                                for e in 0..7 do
+                                    NativePtr.set dst (e * nr + c) (NativePtr.get src (kOff (p + e)))
 
                     for c in c0 .. c0 + 7 do
                         let src = row c
@@ -684,10 +789,12 @@ module Gemm =
             | _ -> KernelCheck.floatType<'T> "a"
 
     /// `gemmRows` whose stored columns are gathered too: stored element (r, j) of B is b[bRows[r] + bCols[j]]
-    /// (the output pixels of stacked padded images in a stride-1 convolution, without the wide grid's padding
-    /// columns); op(B) = B: k × n with n = bCols.Length; op(B) = Bᵀ: n × k with k = bCols.Length, and then every
-    /// eight consecutive bCols from a multiple of 8 must be consecutive offsets (the transposing packer reads them
-    /// as one vector; checked). Every C element is the same dot product, in the same k order, as in `gemmRows`.
+    /// (the output pixels of stacked padded images in a convolution, without the wide grid's padding columns; with
+    /// stride 2, every other sample); op(B) = B: k × n with n = bCols.Length; op(B) = Bᵀ: n × k with
+    /// k = bCols.Length, and then the eight bCols of each group from a multiple of 8 must step by 1 or all by 2
+    /// (the transposing packer reads a group as one vector; checked). Runs of offsets stepping by 2 are read as
+    /// whole vectors and compacted, so b must stay readable one element past the last gathered element. Every C
+    /// element is the same dot product, in the same k order, as in `gemmRows`.
     let internal gemmRowsCols
         (threads: int)
         (opA: MatOp)
@@ -714,10 +821,21 @@ module Gemm =
 
         if opB = MatOp.Transposed then
             for j in 0 .. bCols.Length - 1 do
-                if j % 8 <> 0 && bCols[j] <> bCols[j - 1] + 1 then
-                    invalidArg
-                        "bCols"
-                        (sprintf "Expected consecutive offsets within each group of 8, got %d after %d at %d" bCols[j] bCols[j - 1] j)
+                if j % 8 <> 0 then
+                    let step =
+                        if j % 8 = 1 then
+                            bCols[j] - bCols[j - 1]
+                        else
+                            bCols[j - j % 8 + 1] - bCols[j - j % 8]
+
+                    if (step <> 1 && step <> 2) || bCols[j] <> bCols[j - 1] + step then
+                        invalidArg
+                            "bCols"
+                            (sprintf
+                                "Expected offsets stepping by 1 or all by 2 within each group of 8, got %d after %d at %d"
+                                bCols[j]
+                                bCols[j - 1]
+                                j)
 
         if m > 0 && n > 0 && k > 0 then
             match box a with
