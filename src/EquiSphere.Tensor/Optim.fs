@@ -57,14 +57,23 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
     /// buffers, so writing into them restores the state.
     abstract State: (string * Tensor)[]
 
+    /// The update of elements [offset, offset + count) of float32 parameter `index` in place, straight on the
+    /// parameter and gradient arrays, giving exactly what `Update` gives on the widened values (the same float64
+    /// operations, one rounding to float32 per element); false when the optimizer has no such path (then `Step`
+    /// goes through `Update`).
+    abstract UpdateSingle: index: int * offset: int * p: float32[] * g: float32[] * count: int * t: int64 -> bool
+
+    default _.UpdateSingle(_, _, _, _, _, _) = false
+
     /// Clears the gradients of all parameters.
     member _.ZeroGrad() =
         for _, p in parameters do
             p.ZeroGrad()
 
     /// One update of every parameter with a gradient, parameters in parallel (each element's update is
-    /// independent, so the result does not depend on the thread count); the arithmetic runs in float64 on
-    /// chunks of 4096 elements and is stored back in the parameter's dtype.
+    /// independent, so the result does not depend on the thread count); the arithmetic runs in float64, on
+    /// chunks of 4096 elements stored back in the parameter's dtype, or for float32 parameters through
+    /// `UpdateSingle` where the optimizer has it (the same values).
     member o.Step() =
         steps <- steps + 1L
         let t = steps
@@ -77,7 +86,13 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
             (fun i _ (struct (pv: float[], gv: float[]) as buffers) ->
                 let p = snd parameters[i]
 
-                if not (isNull p.Grad) then
+                let direct =
+                    not (isNull p.Grad)
+                    && (match p.Storage, p.Grad.Storage with
+                        | S32 pa, S32 ga -> o.UpdateSingle(i, 0, pa, ga, p.Numel, t)
+                        | _ -> false)
+
+                if not (isNull p.Grad) && not direct then
                     let mutable offset = 0
 
                     while offset < p.Numel do
@@ -146,6 +161,57 @@ type SGD(parameters: (string * Tensor)[], learningRate: float, ?momentum: float,
                     if nesterov then gj + mu * b[k] else b[k]
 
             p[j] <- p[j] - lr * d
+
+    /// `Update` on float32 arrays with SIMD: each vector of float32 values is widened to float64, updated with the
+    /// operations of `Update` in the same order (no fused multiply-adds), and narrowed once.
+    override o.UpdateSingle(index, offset, p, g, count, _) =
+        let lr = o.LearningRate
+        let b = buffers[index]
+        let w = Numerics.Vector<float32>.Count
+        let half = Numerics.Vector<float>.Count
+
+        let vlr, vwd, vmu =
+            Numerics.Vector<float> lr, Numerics.Vector<float> wd, Numerics.Vector<float> mu
+
+        let inline step (pv: Numerics.Vector<float>) (gv: Numerics.Vector<float>) (k: int) =
+            let gj = gv + vwd * pv
+
+            let d =
+                if mu = 0.0 then
+                    gj
+                else
+                    let bk = vmu * Numerics.Vector<float>(b, k) + gj
+                    bk.CopyTo(b, k)
+                    if nesterov then gj + vmu * bk else bk
+
+            pv - vlr * d
+
+        let mutable j = offset
+
+        while j + w <= offset + count do
+            let mutable pLo = Numerics.Vector<float>.Zero
+            let mutable pHi = Numerics.Vector<float>.Zero
+            let mutable gLo = Numerics.Vector<float>.Zero
+            let mutable gHi = Numerics.Vector<float>.Zero
+            Numerics.Vector.Widen(Numerics.Vector<float32>(p, j), &pLo, &pHi)
+            Numerics.Vector.Widen(Numerics.Vector<float32>(g, j), &gLo, &gHi)
+            Numerics.Vector.Narrow(step pLo gLo j, step pHi gHi (j + half)).CopyTo(p, j)
+            j <- j + w
+
+        while j < offset + count do
+            let gj = float g[j] + wd * float p[j]
+
+            let d =
+                if mu = 0.0 then
+                    gj
+                else
+                    b[j] <- mu * b[j] + gj
+                    if nesterov then gj + mu * b[j] else b[j]
+
+            p[j] <- float32 (float p[j] - lr * d)
+            j <- j + 1
+
+        true
 
 /// Adam (Kingma and Ba 2015): m ← β1·m + (1 − β1)g, v ← β2·v + (1 − β2)g², p ← p − η·m̂/(√v̂ + ε) with
 /// m̂ = m/(1 − β1ᵗ), v̂ = v/(1 − β2ᵗ). Weight decay λ is added to the gradient (L2), or, when `decoupled`

@@ -114,3 +114,34 @@ let ``SGD on float32 parameters rounds the float64 update once per element`` () 
             Array.init n (fun j -> float (float32 (float p0[j] - lr * float g[j])))
 
         Assert.Equal<float[]>(expected, p.ToArray()))
+
+[<Fact>]
+let ``SGD with momentum, weight decay and Nesterov on float32 parameters follows the float64 formula rounded once per step`` () =
+    // three steps over lengths across SIMD tails: the momentum buffer stays float64, the parameter is rounded to
+    // float32 after each update, exactly as the widened SIMD path must compute it
+    property 10 (fun (seed: int) ->
+        let rng = Random seed
+        let n = rng.Next(1, 300)
+        let lr, mu, wd = 0.1 * rng.NextDouble(), rng.NextDouble(), 0.01 * rng.NextDouble()
+        let nesterov = rng.Next 2 = 0
+        let p0 = Array.init n (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+        let p = Tensor.ofFloat32 [| n |] p0 |> Tensor.requireGrad
+
+        let opt =
+            SGD([| "p", p |], lr, momentum = mu, weightDecay = wd, nesterov = nesterov)
+
+        let expected = Array.copy p0
+        let buf = Array.zeroCreate<float> n
+
+        for step in 1..3 do
+            let g = Array.init n (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+            p.Grad <- Tensor.ofFloat32 [| n |] g
+            opt.Step()
+
+            for j in 0 .. n - 1 do
+                let gj = float g[j] + wd * float expected[j]
+                buf[j] <- mu * buf[j] + gj
+                let d = if nesterov then gj + mu * buf[j] else buf[j]
+                expected[j] <- float32 (float expected[j] - lr * d)
+
+            Assert.Equal<float[]>(Array.map float expected, p.ToArray()))
