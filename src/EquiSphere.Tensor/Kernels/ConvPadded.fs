@@ -165,15 +165,15 @@ module ConvPadded =
         && s.Width >= 8
         && s.Height * s.Width <= 128
 
-    /// dx[image b, channel c][at[j]] += col[c·ldc + b·len + j] for every image b, channel c and ring position j of
-    /// one strip with at[j] ≥ 0 (the input sample the ring position reads; −1: a zero); ldc = N·len. Image by
-    /// image and channel by channel, so consecutive j touch neighbouring samples of one plane.
-    let inline private foldStrip (s: Conv2dSpec) (at: int[]) (col: ^T[]) (dx: ^T[]) (dxOff: int) =
+    /// dx[image b, channel c][at[j]] += col[c·ldc + b·len + j] for images b in [b0, b1), every channel c and ring
+    /// position j of one strip with at[j] ≥ 0 (the input sample the ring position reads; −1: a zero); ldc = N·len.
+    /// Image by image and channel by channel, so consecutive j touch neighbouring samples of one plane.
+    let inline private foldStrip (s: Conv2dSpec) (at: int[]) (col: ^T[]) (dx: ^T[]) (dxOff: int) (b0: int) (b1: int) =
         let len = at.Length
         let ldc = s.Batch * len
         let hw = s.Height * s.Width
 
-        for b in 0 .. s.Batch - 1 do
+        for b in b0 .. b1 - 1 do
             for c in 0 .. s.InChannels - 1 do
                 let xBase = dxOff + (b * s.InChannels + c) * hw
                 let cBase = c * ldc + b * len
@@ -184,8 +184,8 @@ module ConvPadded =
                     if q >= 0 then
                         dx[xBase + q] <- dx[xBase + q] + col[cBase + j]
 
-    let private foldStrip32 s at (col: float32[]) (dx: float32[]) dxOff = foldStrip s at col dx dxOff
-    let private foldStrip64 s at (col: float[]) (dx: float[]) dxOff = foldStrip s at col dx dxOff
+    let private foldStrip32 s at (col: float32[]) (dx: float32[]) dxOff b0 b1 = foldStrip s at col dx dxOff b0 b1
+    let private foldStrip64 s at (col: float[]) (dx: float[]) dxOff b0 b1 = foldStrip s at col dx dxOff b0 b1
 
     /// The input gradient of a stride-1 convolution padded by one row and column (`usesRing`) as the interior
     /// plus the ring: the interior of the padded grid's input gradient is the zero-padded convolution's input
@@ -259,23 +259,24 @@ module ConvPadded =
             for co in 0 .. cout - 1 do
                 for t in 0 .. taps - 1 do
                     let row = (co * taps + t) * cols
+                    // sample j reads output column j − t of row `line` (horizontal) or output row j + 1 − t of
+                    // column `line` (vertical): j in [lo, hi) lands inside the output, the rest is zero
+                    let shift = if horizontal then t else t - 1
+                    let lo = min len (max 0 shift)
+                    let hi = max lo (min len (limit + shift))
 
                     for b in 0 .. n - 1 do
                         let src = dyOff + (b * cout + co) * ohw
+                        let dst = row + b * len
+                        Im2col.zeroRun bm dst lo
 
-                        for j in 0 .. len - 1 do
-                            // horizontal: output column j − t of row `line`; vertical: output row j + 1 − t of
-                            // column `line`
-                            let o = if horizontal then j - t else j + 1 - t
+                        if horizontal then
+                            Im2col.copyRun dy (src + line * ow + lo - shift) bm (dst + lo) (hi - lo)
+                        else
+                            for j in lo .. hi - 1 do
+                                bm[dst + j] <- dy[src + (j - shift) * ow + line]
 
-                            bm[row + b * len + j] <-
-                                if o >= 0 && o < limit then
-                                    (if horizontal then
-                                         dy[src + line * ow + o]
-                                     else
-                                         dy[src + o * ow + line])
-                                else
-                                    Unchecked.defaultof<'T>
+                        Im2col.zeroRun bm (dst + hi) (len - hi)
 
             Gemm.gemm 1 MatOp.Transposed MatOp.AsIs cin cols kdim 1.0 at 0 cin bm 0 cols 0.0 cs[i] 0 cols
             ArrayPool<'T>.Shared.Return at
@@ -299,10 +300,22 @@ module ConvPadded =
                     let sq = Pad.source modeW s.Width s.PadW q
                     if sr >= 0 && sq >= 0 then sr * s.Width + sq else -1)
 
-            match box cs[i], box dx with
-            | (:? (float32[]) as c), (:? (float32[]) as d) -> foldStrip32 s at c d dxOff
-            | (:? (float[]) as c), (:? (float[]) as d) -> foldStrip64 s at c d dxOff
-            | _ -> invalidOp "unreachable: element types were checked"
+            // images are folded independently (each writes its own planes), split over the workers
+            let fold b0 b1 =
+                match box cs[i], box dx with
+                | (:? (float32[]) as c), (:? (float32[]) as d) -> foldStrip32 s at c d dxOff b0 b1
+                | (:? (float[]) as c), (:? (float[]) as d) -> foldStrip64 s at c d dxOff b0 b1
+                | _ -> invalidOp "unreachable: element types were checked"
+
+            let parts = min threads n
+
+            if parts > 1 then
+                let per = (n + parts - 1) / parts
+
+                Parallel.For(0, parts, ParallelOptions(MaxDegreeOfParallelism = parts), fun p -> fold (p * per) (min n ((p + 1) * per)))
+                |> ignore
+            else
+                fold 0 n
 
             ArrayPool<'T>.Shared.Return cs[i]
 
