@@ -156,6 +156,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--cases", default="gemm,convnet,encoder", help="comma-separated subset of gemm,convnet,encoder")
+    parser.add_argument("--tsv", help="also append the rows to this file: group, case, median ms, min ms, GF/s (tab-separated)")
     args = parser.parse_args()
     cases = set(args.cases.split(","))
     torch.set_num_threads(args.threads)
@@ -189,6 +190,11 @@ def main():
     for name, med, best, gf in rows:
         gfs = f"{gf:10.1f}" if gf is not None else f"{'':>10}"
         print(f"{name:<40}{med * 1e3:>10.2f} ms{best * 1e3:>9.2f} ms{gfs}")
+
+    if args.tsv:
+        with open(args.tsv, "a", encoding="utf-8") as f:
+            for name, med, best, gf in rows:
+                f.write(f"torch\t{name}\t{med * 1e3:.4f}\t{best * 1e3:.4f}\t{gf or 0.0:.2f}\n")
 
 
 if __name__ == "__main__":

@@ -61,8 +61,41 @@ module Bench =
         elif s < 1.0 then sprintf "%.2f ms" (s * 1e3)
         else sprintf "%.2f s" s
 
-    /// Prints rows as a table: group, case, median, min, GF/s (from Flops and the median), note.
+    /// A file that `print` also appends its rows to as tab-separated lines (group, case, median ms, min ms, GF/s),
+    /// for scripts that compare runs (`bench --tsv FILE`); null: none.
+    let mutable tsvPath: string = null
+
+    let private appendTsv (rows: BenchRow seq) =
+        if not (isNull tsvPath) then
+            let clean (s: string) = s.Replace('\t', ' ').Replace('\n', ' ')
+
+            let lines =
+                rows
+                |> Seq.map (fun r ->
+                    let gf =
+                        if r.Flops > 0.0 then
+                            r.Flops / r.MedianSeconds / 1e9
+                        else
+                            0.0
+
+                    String.Join(
+                        "\t",
+                        [|
+                            clean r.Group
+                            clean r.Case
+                            r.MedianSeconds * 1e3 |> sprintf "%.4f"
+                            r.MinSeconds * 1e3 |> sprintf "%.4f"
+                            sprintf "%.2f" gf
+                        |]
+                    ))
+
+            IO.File.AppendAllLines(tsvPath, lines)
+
+    /// Prints rows as a table: group, case, median, min, GF/s (from Flops and the median), note; with `tsvPath`
+    /// set, also appends them there.
     let print (title: string) (rows: BenchRow seq) =
+        let rows = Seq.toArray rows
+        appendTsv rows
         let table = Table().Title(title)
 
         for c in [ "group"; "case"; "median"; "min"; "GF/s"; "note" ] do

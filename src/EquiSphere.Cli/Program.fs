@@ -44,8 +44,17 @@ let private benchCommand () =
 
     cmd.Add only
 
+    let tsv =
+        Option<string>(
+            "--tsv",
+            Description = "Also append every measured row to this file as tab-separated values (group, case, median ms, min ms, GF/s)"
+        )
+
+    cmd.Add tsv
+
     cmd.SetAction(fun (p: ParseResult) ->
         let pick = p.GetValue only
+        Bench.tsvPath <- p.GetValue tsv
         AnsiConsole.WriteLine(Bench.machine ())
 
         for name, _, run in benchSuites do
