@@ -84,10 +84,11 @@ type Model() =
     /// Evaluation mode.
     member m.Eval() = m.SetTraining false
 
-    /// Clears the gradients of all parameters.
+    /// Clears the gradients of all parameters and recycles the arrays `Backward` made for them, as
+    /// `Optimizer.ZeroGrad` does (same contract: a gradient tensor read before must not be used after it).
     member m.ZeroGrad() =
         for _, p in m.Parameters do
-            p.ZeroGrad()
+            p.ReleaseGrad()
 
 /// A model from a function (activations and reshapes inside `Sequential`).
 [<Sealed>]

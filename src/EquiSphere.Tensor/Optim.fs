@@ -65,10 +65,14 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
 
     default _.UpdateSingle(_, _, _, _, _, _) = false
 
-    /// Clears the gradients of all parameters.
+    /// Clears the gradients of all parameters and hands the arrays that `Backward` made for them back to the
+    /// storage pool, so the next backward pass writes its gradients there instead of into fresh memory (as
+    /// PyTorch's `zero_grad` frees them to its caching allocator). Contract: a gradient tensor read before
+    /// `ZeroGrad` must not be used after it (copy what you keep, e.g. with `Tensor.toArray`); a gradient set
+    /// by hand through `Grad` is never recycled.
     member _.ZeroGrad() =
         for _, p in parameters do
-            p.ZeroGrad()
+            p.ReleaseGrad()
 
     /// One update of every parameter with a gradient, parameters in parallel (each element's update is
     /// independent, so the result does not depend on the thread count); the arithmetic runs in float64, on

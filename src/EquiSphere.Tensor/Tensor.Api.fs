@@ -684,13 +684,15 @@ module Tensor =
         let ldb = if opB = Kernels.MatOp.AsIs then n else k
         let t = Kernels.Gemm.defaultThreads
 
+        // β = 0: the GEMM writes every element of c, so a pooled array with stale contents is fine (k = 0 too:
+        // then C = β·C = 0 without reading it)
         match a, b with
         | S32 x, S32 y ->
-            let c = Array.zeroCreate (batch * m * n)
+            let c = StoragePool.rent32 (batch * m * n)
             Kernels.Gemm.gemmBatched t opA opB m n k 1.0 x 0 (m * k) lda y 0 (k * n) ldb 0.0 c 0 (m * n) n batch
             S32 c
         | S64 x, S64 y ->
-            let c = Array.zeroCreate (batch * m * n)
+            let c = StoragePool.rent64 (batch * m * n)
             Kernels.Gemm.gemmBatched t opA opB m n k 1.0 x 0 (m * k) lda y 0 (k * n) ldb 0.0 c 0 (m * n) n batch
             S64 c
         | _ -> invalidArg "b" (sprintf "matmul: expected operands of the same dtype, got %A and %A" a.Dtype b.Dtype)

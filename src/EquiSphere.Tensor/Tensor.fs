@@ -26,6 +26,8 @@ type GradMode private () =
 type Tensor internal (storage: Storage, shape: int[], node: Node) =
     let mutable requiresGrad = false
     let mutable grad: Tensor = null
+    // whether `grad`'s element array was made by `Backward` for this leaf alone (no other tensor shares it)
+    let mutable gradOwned = false
 
     /// The element buffer (row-major, contiguous); shared, do not mutate outside optimizers.
     member _.Storage = storage
@@ -68,6 +70,23 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
                         v.Dtype)
 
             grad <- v
+            gradOwned <- false
+
+    /// Sets the gradient from `Backward`; `owned`: its array was made for this leaf alone, so `ReleaseGrad` may
+    /// hand it back to the storage pool.
+    member internal _.SetGrad(v: Tensor, owned: bool) =
+        grad <- v
+        gradOwned <- owned
+
+    /// Clears the gradient and, when `Backward` made its array for this leaf alone, returns the array to the
+    /// storage pool, so the next backward pass reuses it instead of fresh memory (`Optimizer.ZeroGrad` and
+    /// `Model.ZeroGrad`). A gradient tensor read before must not be used afterwards.
+    member internal _.ReleaseGrad() =
+        if gradOwned && not (isNull grad) then
+            StoragePool.recycle grad.Storage
+
+        grad <- null
+        gradOwned <- false
 
     /// True when reverse mode must propagate through this tensor (a marked leaf or a recorded op's output).
     member _.IsTracked = requiresGrad || not (isNull node)
@@ -104,8 +123,10 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
     /// The same values as a new leaf that does not track gradients (shares the buffer).
     member _.Detach() = Tensor(storage, shape, null)
 
-    /// Clears the accumulated gradient.
-    member _.ZeroGrad() = grad <- null
+    /// Clears the accumulated gradient (the gradient tensor itself stays valid for whoever holds it).
+    member _.ZeroGrad() =
+        grad <- null
+        gradOwned <- false
 
     /// "Tensor[2; 3] Float32" followed by up to 8 values.
     override _.ToString() =
@@ -141,6 +162,12 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
     /// an array rented during this sweep (`StoragePool.isFresh`) that no pending adjoint or leaf gradient uses
     /// any more goes back to `StoragePool`. Reverse rules must not keep the adjoints they return.
     static member internal Sweep(root: Tensor, seed: Tensor) =
+        let struct (leaves, _) = Tensor.SweepWithOwnership(root, seed)
+        leaves
+
+    /// `Sweep`, and the leaves whose adjoint array the sweep rented for that leaf alone (no other adjoint or
+    /// tensor shares it).
+    static member internal SweepWithOwnership(root: Tensor, seed: Tensor) =
         let marks = StoragePool.beginSweep ()
 
         try
@@ -269,10 +296,17 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
             | _ -> ()
 
         // the leaves' adjoints go to the caller: an open `StorageScope` must not reclaim them
-        for g in leaves.Values do
-            StoragePool.escape g.Storage
+        let owned = HashSet<Tensor>(cmp)
 
-        leaves
+        for KeyValue(leaf, g) in leaves do
+            StoragePool.escape g.Storage
+            let key = Tensor.ArrayOf g
+
+            match uses.TryGetValue key with
+            | true, 1 when StoragePool.isFresh key -> owned.Add leaf |> ignore
+            | _ -> ()
+
+        struct (leaves, owned)
 
     /// The tracked tensors reachable from `root`, inputs before the tensors made from them (an explicit
     /// stack, so deep graphs do not overflow).
@@ -335,14 +369,16 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
         if seed.Dtype <> storage.Dtype then
             invalidArg "seed" (sprintf "Expected a seed adjoint of dtype %A, got %A" storage.Dtype seed.Dtype)
 
-        for KeyValue(leaf, g) in Tensor.Sweep(t, seed) do
+        let struct (leaves, owned) = Tensor.SweepWithOwnership(t, seed)
+
+        for KeyValue(leaf, g) in leaves do
             if leaf.RequiresGrad then
                 if isNull leaf.Grad then
-                    leaf.Grad <- g.Detach()
+                    leaf.SetGrad(g.Detach(), owned.Contains leaf)
                 else
                     let sum = Tensor.AddSame(leaf.Grad, g)
                     StoragePool.escape sum.Storage
-                    leaf.Grad <- sum
+                    leaf.SetGrad(sum, false)
 
     /// Reverse mode from a one-element tensor (a loss) with adjoint 1.
     member t.Backward() =

@@ -245,3 +245,105 @@ let ``conv backwardWeight equals the direct sum when a thread's share of the bat
             let dw32 = Array.create s.WeightLength nanf
             Conv.backwardWeight 3 s (Array.map float32 x) 0 (Array.map float32 dy) 0 dw32 0
             closeTo (sprintf "float32, call %d" call) KTol.f32 expected (Array.map float dw32))
+
+/// Three SGD steps of loss = mse((a + b)·x, target) + mse(a·x, target) + mse((c + d)·x, target) with parameters
+/// a … d of 256 × 128 (pooled sizes; a's adjoint is a sum, the add hands c and d one adjoint): per step the loss,
+/// the gradients as read right after `Backward`, and the parameters.
+let private recyclingSteps (pool: bool) =
+    StoragePool.setEnabled pool
+
+    try
+        let rng = Random 3
+        let a = Tensor.randn Float32 [| 256; 128 |] rng |> Tensor.requireGrad
+        let b = Tensor.randn Float32 [| 256; 128 |] rng |> Tensor.requireGrad
+        let c = Tensor.randn Float32 [| 256; 128 |] rng |> Tensor.requireGrad
+        let d = Tensor.randn Float32 [| 256; 128 |] rng |> Tensor.requireGrad
+        let x = Tensor.randn Float32 [| 128; 64 |] rng
+        let target = Tensor.randn Float32 [| 256; 64 |] rng
+        let ps = [| a; b; c; d |]
+        let opt = SGD(ps |> Array.mapi (fun i p -> string i, p), 0.01)
+
+        [|
+            for _ in 1..3 do
+                opt.ZeroGrad()
+
+                let l =
+                    Loss.mse (Tensor.matmul (a + b) x) target
+                    + Loss.mse (Tensor.matmul a x) target
+                    + Loss.mse (Tensor.matmul (c + d) x) target
+
+                l.Backward()
+                let grads = ps |> Array.collect (fun p -> p.Grad.ToArray())
+                opt.Step()
+                yield Array.concat [ [| l.ToScalar() |]; grads; ps |> Array.collect (fun p -> p.ToArray()) ]
+        |]
+    finally
+        StoragePool.setEnabled true
+
+[<Fact>]
+let ``the optimizer's ZeroGrad recycles the gradients Backward made and changes no value`` () =
+    let off = recyclingSteps false
+    let on = recyclingSteps true
+
+    for k in 0..2 do
+        bitEqual (sprintf "step %d, pool on vs off" (k + 1)) off[k] on[k]
+
+    // the arrays really come back: a step after ZeroGrad draws the gradients' arrays from the pool (a length no
+    // other test uses, 251 · 131, so tests running in parallel cannot take it)
+    let rng = Random 5
+    let w = Tensor.randn Float32 [| 251; 131 |] rng |> Tensor.requireGrad
+    let x = Tensor.randn Float32 [| 131; 67 |] rng
+    let opt = SGD([| "w", w |], 0.01)
+    let loss () = Tensor.sum (Tensor.matmul w x)
+    (loss ()).Backward()
+
+    let first =
+        match w.Grad.Storage with
+        | S32 arr -> arr
+        | S64 _ -> failwith "expected float32"
+
+    opt.ZeroGrad()
+    Assert.Null(w.Grad)
+    (loss ()).Backward()
+
+    let second =
+        match w.Grad.Storage with
+        | S32 arr -> arr
+        | S64 _ -> failwith "expected float32"
+
+    Assert.True(obj.ReferenceEquals(first, second), "expected the second gradient in the first gradient's array")
+
+[<Fact>]
+let ``gradients set by hand, cleared per tensor or passed in as a seed are never recycled`` () =
+    let rng = Random 9
+    let w = Tensor.randn Float32 [| 256; 128 |] rng |> Tensor.requireGrad
+    let x = Tensor.randn Float32 [| 128; 64 |] rng
+    let opt = SGD([| "w", w |], 0.01)
+    let loss () = Tensor.sum (Tensor.matmul w x)
+    let byHand = Tensor.randn Float32 [| 256; 128 |] rng
+    let handValues = byHand.ToArray()
+    w.Grad <- byHand
+    opt.ZeroGrad()
+    (loss ()).Backward()
+    let kept = w.Grad
+    let keptValues = kept.ToArray()
+    // Tensor.ZeroGrad clears without recycling: the gradient read before stays valid
+    w.ZeroGrad()
+
+    for _ in 1..3 do
+        (loss () * 2.0).Backward()
+        opt.ZeroGrad()
+
+    // an adjoint the caller passed in (the seed of a leaf's own backward pass) is the caller's
+    let seed = Tensor.randn Float32 [| 256; 128 |] rng
+    let seedValues = seed.ToArray()
+    w.Backward seed
+    opt.ZeroGrad()
+
+    for _ in 1..3 do
+        (Tensor.sum (w * w)).Backward()
+        opt.ZeroGrad()
+
+    bitEqual "a seed adjoint passed to Backward" seedValues (seed.ToArray())
+    bitEqual "a gradient set by hand" handValues (byHand.ToArray())
+    bitEqual "a gradient cleared with Tensor.ZeroGrad" keptValues (kept.ToArray())
