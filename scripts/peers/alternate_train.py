@@ -7,6 +7,8 @@ Run (after `dotnet build -c Release src/EquiSphere.Cli`):
 This machine's speed drifts by up to 2x within minutes, so a ratio is only meaningful between runs taken close
 together: each round runs `bench --only tensor-train` and then `torch_bench.py --cases convnet,encoder`, one right
 after the other, and the ratio of their medians is reported per round, with the median and range over the rounds.
+Our steps are compared as written plainly and inside a `StorageScope` (the training-loop idiom that hands each
+step's activations back to the pool), both against torch's one step.
 Both write their rows with --tsv; nothing is parsed from the printed tables.
 """
 
@@ -23,8 +25,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 # (label, our case, torch's case)
 PAIRS = [
-    ("conv4 step", "conv4 step, batch 32, 3×64×64", "conv-net train step (batch 32)"),
-    ("encoder step", "encoder step, batch 32, 1×64×64", "image encoder train step (batch 32)"),
+    ("conv4", "conv4 step, batch 32, 3×64×64", "conv-net train step (batch 32)"),
+    ("conv4 scoped", "conv4 step in a StorageScope", "conv-net train step (batch 32)"),
+    ("encoder", "encoder step, batch 32, 1×64×64", "image encoder train step (batch 32)"),
+    ("encoder scoped", "encoder step in a StorageScope", "image encoder train step (batch 32)"),
 ]
 
 
@@ -59,7 +63,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="equisphere-alternate-")
     ours_tsv, torch_tsv = os.path.join(tmp, "ours.tsv"), os.path.join(tmp, "torch.tsv")
     ratios = {label: [] for label, _, _ in PAIRS}
-    header = f"{'round':<7}{'time (UTC)':<12}" + "".join(f"{label + ' ours':>20}{'torch':>11}{'ratio':>8}" for label, _, _ in PAIRS)
+    header = f"{'round':<7}{'time (UTC)':<12}" + "".join(f"{label:>18}{'torch':>11}{'ratio':>8}" for label, _, _ in PAIRS)
     print(header)
 
     for r in range(1, args.rounds + 1):
@@ -75,7 +79,7 @@ def main():
                 sys.exit(f"round {r}: missing row '{mine}' or '{theirs}' in the benchmark output")
             ratio = ours[mine] / peer[theirs]
             ratios[label].append(ratio)
-            line += f"{ours[mine]:>17.1f} ms{peer[theirs]:>8.1f} ms{ratio:>8.2f}"
+            line += f"{ours[mine]:>15.1f} ms{peer[theirs]:>8.1f} ms{ratio:>8.2f}"
         print(line, flush=True)
 
     for label, values in ratios.items():
