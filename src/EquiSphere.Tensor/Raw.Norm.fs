@@ -353,11 +353,12 @@ module RawNorm =
 
     /// float32 `stats` in one SIMD pass over x per channel: with the shift K = the channel's first element it
     /// accumulates Σ(x − K) and Σ(x − K)² (float32 lanes over at most `FoldBlock` elements, then float64) and
-    /// returns mean = K + Σ(x − K)/M and var = Σ(x − K)²/M − (Σ(x − K)/M)², M = N·P. Accuracy: |Δmean| and
-    /// |Δvar|/(var + (mean − K)²) are within about (FoldBlock/(2W) + 2)·2⁻²⁴ (W the SIMD width, about 1.6e-5
-    /// for W = 8 and 64 lanes' worth of terms); since K is a sample, (mean − K)² is a few var, so the variance
-    /// keeps its relative accuracy even when |mean| ≫ std (tested against a float64 two-pass oracle at
-    /// mean = 1e3·std). Channels are split in contiguous ranges over the cores (one thread for small tensors).
+    /// returns mean = K + Σ(x − K)/M and var = Σ(x − K)²/M − (Σ(x − K)/M)², M = N·P. Accuracy (a bound on
+    /// the float32 summation error, W the SIMD width): |Δmean|/(std + |mean − K|) and |Δvar|/(var + (mean − K)²)
+    /// are at most about (FoldBlock/(2W) + 4)·2⁻²⁴, which is 4e-6 for W ≥ 8 and 8e-6 for W = 4. Since K is a
+    /// sample, (mean − K)² is typically a few var, so the variance keeps its relative accuracy even when
+    /// |mean| ≫ std (tested against the float64 two-pass `stats` with 1e-5 in general and at mean = 1e3·std).
+    /// Channels are split in contiguous ranges over the cores (one thread for small tensors).
     let stats32 (n: int) (c: int) (p: int) (x: float32[]) =
         let mean = Array.zeroCreate c
         let var = Array.zeroCreate c
