@@ -1,6 +1,8 @@
 // Old vs new float32 batch-norm + ReLU kernels (RawNorm), interleaved in one process, on the encoder's batch-norm
 // shapes [N; C; P]. After a Release build of the tensor project:
-//   dotnet build src/EquiSphere.Tensor -c Release && dotnet fsi scripts/bench-batchnorm.fsx
+//   dotnet build src/EquiSphere.Tensor -c Release && DOTNET_TC_QuickJitForLoops=0 dotnet fsi scripts/bench-batchnorm.fsx
+// (DOTNET_TC_QuickJitForLoops=0 compiles methods with loops fully optimized at once, as the CLI does through
+// its project setting; without it kernels may be timed in their tier-0 code.)
 // Forward = statistics + normalize-and-ReLU (stats32 + affineRelu32); backward = the training-mode reverse of the
 // fused op with dx (reluBackward32). "old" is the previous implementation (two-pass statistics, TensorPrimitives
 // calls per plane, a masked temporary in the reverse, one task per channel), kept here only as a timing reference.

@@ -4,9 +4,11 @@ open System
 open System.Numerics
 open System.Threading.Tasks
 
-/// Batch-normalization kernels on [N; C; P] arrays (P = product of the spatial axes), one channel per task,
-/// statistics accumulated in float64; float32 has SIMD variants (suffix 32): one pass over the data per
-/// reduction and per output, FMA-based, masks applied in registers.
+/// Batch-normalization kernels on [N; C; P] arrays (P = product of the spatial axes). The float64 reference
+/// kernels run one channel per task with float64 accumulation. The float32 variants (suffix 32) make one SIMD
+/// pass in memory order per reduction and per output (FMA-based, ReLU masks applied in registers, no temporary
+/// arrays), planes split over the cores, one thread for small tensors; their per-plane sums are folded per
+/// channel in a fixed order, so results do not depend on the number of cores.
 [<RequireQualifiedAccess>]
 module RawNorm =
 
@@ -192,8 +194,10 @@ module RawNorm =
                 q0 <- Vector.FusedMultiplyAdd(d0, d0, q0)
                 i <- i + w
 
-            let mutable t1 = float (Vector.Sum(a0 + a1))
-            let mutable t2 = float (Vector.Sum(q0 + q1))
+            // planes shorter than one vector (P = 4 at the encoder's end) skip the horizontal sums
+            let vectors = i > start
+            let mutable t1 = if vectors then float (Vector.Sum(a0 + a1)) else 0.0
+            let mutable t2 = if vectors then float (Vector.Sum(q0 + q1)) else 0.0
 
             while i < blockEnd do
                 let d = float (x[i] - k)
@@ -242,8 +246,10 @@ module RawNorm =
                 b0 <- Vector.FusedMultiplyAdd(g0, Vector<float32>(x, i) - mv, b0)
                 i <- i + w
 
-            let mutable t1 = float (Vector.Sum(a0 + a1))
-            let mutable t2 = float (Vector.Sum(b0 + b1))
+            // planes shorter than one vector (P = 4 at the encoder's end) skip the horizontal sums
+            let vectors = i > start
+            let mutable t1 = if vectors then float (Vector.Sum(a0 + a1)) else 0.0
+            let mutable t2 = if vectors then float (Vector.Sum(b0 + b1)) else 0.0
 
             while i < blockEnd do
                 let gm = float (loadGradScalar mask y g i)
@@ -326,30 +332,60 @@ module RawNorm =
         let c0 = -k1 * (sg / m) + bx * (float m0 - mean)
         struct (m0, float32 k1, float32 bx, float32 c0)
 
-    /// Per-channel (Σg, Σg·x̂) over N planes, gm masked as `loadGrad mask y g`; Σg·x̂ = invStd·(Σgm·(x − m0) −
-    /// (mean − m0)·Σgm).
+    /// Per-plane partial sums in memory order, then folded per channel: `plane k` gives two float64 partials of
+    /// plane k = i·C + ch (planes split in contiguous ranges over the cores), and channel ch's sums are
+    /// Σ_i partials[i·C + ch] added in the order i = 0 .. N − 1 whatever the split, so the results are
+    /// bit-identical for every number of cores. Traversing x in memory order (instead of channel by channel, N
+    /// planes C·P apart) lets the hardware prefetcher stream it. Returns (Σ first, Σ second) per channel.
+    let private planeFold (n: int) (c: int) (elements: int) (plane: int -> struct (float * float)) =
+        let planes = n * c
+        let partial = Buffers.ArrayPool<float>.Shared.Rent(2 * planes)
+
+        split planes elements (fun k0 k1 ->
+            for k in k0 .. k1 - 1 do
+                let struct (a, b) = plane k
+                partial[2 * k] <- a
+                partial[2 * k + 1] <- b)
+
+        let s1 = Array.zeroCreate c
+        let s2 = Array.zeroCreate c
+
+        for ch in 0 .. c - 1 do
+            let mutable a = 0.0
+            let mutable b = 0.0
+
+            for i in 0 .. n - 1 do
+                a <- a + partial[2 * (i * c + ch)]
+                b <- b + partial[2 * (i * c + ch) + 1]
+
+            s1[ch] <- a
+            s2[ch] <- b
+
+        Buffers.ArrayPool<float>.Shared.Return partial
+        s1, s2
+
+    /// Per-channel (Σgm, Σgm·x̂), gm masked as `loadGrad mask y g`: Σgm·x̂ = invStd·(Σgm·(x − m0) − (mean − m0)·Σgm)
+    /// with m0 = float32 mean, from `gradSums` per plane folded by `planeFold`.
     let private channelGradSums
         (mask: bool)
         (n: int)
         (c: int)
         (p: int)
-        (mean: float)
-        (invStd: float)
+        (mean: float[])
+        (invStd: float[])
         (x: float32[])
         (y: float32[])
         (g: float32[])
-        (ch: int)
         =
-        let m0 = float32 mean
-        let mutable a = 0.0
-        let mutable b = 0.0
+        let m0 = mean |> Array.map float32
 
-        for i in 0 .. n - 1 do
-            let struct (s1, s2) = gradSums mask x y g ((i * c + ch) * p) p m0
-            a <- a + s1
-            b <- b + s2
+        let sg, sxm =
+            planeFold n c x.Length (fun k -> gradSums mask x y g (k * p) p m0[k % c])
 
-        struct (a, invStd * (b - (mean - float m0) * a))
+        let sgx =
+            Array.init c (fun ch -> invStd[ch] * (sxm[ch] - (mean[ch] - float m0[ch]) * sg[ch]))
+
+        sg, sgx
 
     /// float32 `stats` in one SIMD pass over x per channel: with the shift K = the channel's first element it
     /// accumulates Σ(x − K) and Σ(x − K)² (float32 lanes over at most `FoldBlock` elements, then float64) and
@@ -358,26 +394,19 @@ module RawNorm =
     /// are at most about (FoldBlock/(2W) + 4)·2⁻²⁴, which is 4e-6 for W ≥ 8 and 8e-6 for W = 4. Since K is a
     /// sample, (mean − K)² is typically a few var, so the variance keeps its relative accuracy even when
     /// |mean| ≫ std (tested against the float64 two-pass `stats` with 1e-5 in general and at mean = 1e3·std).
-    /// Channels are split in contiguous ranges over the cores (one thread for small tensors).
+    /// Planes are read in memory order, split over the cores (one thread for small tensors).
     let stats32 (n: int) (c: int) (p: int) (x: float32[]) =
         let mean = Array.zeroCreate c
         let var = Array.zeroCreate c
         let m = float (n * p)
 
-        split c x.Length (fun ch0 ch1 ->
-            for ch in ch0 .. ch1 - 1 do
-                let k = x[ch * p]
-                let mutable s1 = 0.0
-                let mutable s2 = 0.0
+        let k = Array.init c (fun ch -> x[ch * p])
+        let s1, s2 = planeFold n c x.Length (fun j -> shiftedSums x (j * p) p k[j % c])
 
-                for i in 0 .. n - 1 do
-                    let struct (a, b) = shiftedSums x ((i * c + ch) * p) p k
-                    s1 <- s1 + a
-                    s2 <- s2 + b
-
-                let d = s1 / m
-                mean[ch] <- float k + d
-                var[ch] <- max 0.0 (s2 / m - d * d))
+        for ch in 0 .. c - 1 do
+            let d = s1[ch] / m
+            mean[ch] <- float k[ch] + d
+            var[ch] <- max 0.0 (s2[ch] / m - d * d)
 
         mean, var
 
@@ -396,16 +425,7 @@ module RawNorm =
     /// (mean − m0)·Σg) with m0 = float32 mean (x − m0 is exact near the mean, so no cancellation when
     /// |mean| ≫ std), float32 lanes over at most `FoldBlock` elements folded into float64.
     let reduceGrad32 (n: int) (c: int) (p: int) (mean: float[]) (invStd: float[]) (x: float32[]) (g: float32[]) =
-        let sg = Array.zeroCreate c
-        let sgx = Array.zeroCreate c
-
-        split c x.Length (fun ch0 ch1 ->
-            for ch in ch0 .. ch1 - 1 do
-                let struct (a, b) = channelGradSums false n c p mean[ch] invStd[ch] x null g ch
-                sg[ch] <- a
-                sgx[ch] <- b)
-
-        sg, sgx
+        channelGradSums false n c p mean invStd x null g
 
     /// float32 `trainBackward` in one SIMD pass: dx = k1·g + bx·(x − m0) + c0 per channel, two FMAs per element
     /// (coefficients as in the private `trainCoefficients`: k1 = γ·invStd, m0 = float32 mean); dx from
@@ -447,14 +467,13 @@ module RawNorm =
 
         y
 
-    /// The reverse of float32 batch norm + ReLU, per channel: with gm = g·[y > 0] (y the fused op's output)
-    /// masked in registers, one SIMD pass over (x, y, g) forms Σgm and Σgm·x̂ (as `reduceGrad32`), and when
-    /// `withDx` a second pass over the channel (still in cache) writes dx: in training mode
-    /// k1·gm + bx·(x − m0) + c0 (as `trainBackward32`), in evaluation mode fma(gm, scale, 0) (as `affine32` with a
-    /// zero shift). Each element goes through the same operations as the unfused ReLU adjoint followed by the
-    /// batch-norm reverse, so (Σg, Σg·x̂, dx) are bit-identical to it. No temporary array. Channels are split in
-    /// contiguous ranges over the cores (one thread for small tensors). Returns (Σgm, Σgm·x̂, dx), dx null when
-    /// not `withDx`.
+    /// The reverse of float32 batch norm + ReLU: with gm = g·[y > 0] (y the fused op's output) masked in
+    /// registers, one SIMD pass over (x, y, g) forms Σgm and Σgm·x̂ per channel (as `reduceGrad32`), and when
+    /// `withDx` a second pass writes dx: in training mode k1·gm + bx·(x − m0) + c0 (as `trainBackward32`), in
+    /// evaluation mode fma(gm, scale, 0) (as `affine32` with a zero shift). Each element goes through the same
+    /// operations as the unfused ReLU adjoint followed by the batch-norm reverse, so (Σg, Σg·x̂, dx) are
+    /// bit-identical to it. No temporary array; planes in memory order split over the cores (one thread for small
+    /// tensors). Returns (Σgm, Σgm·x̂, dx), dx null when not `withDx`.
     let reluBackward32
         (training: bool)
         (withDx: bool)
@@ -469,27 +488,20 @@ module RawNorm =
         (y: float32[])
         (g: float32[])
         =
-        let sg = Array.zeroCreate c
-        let sgx = Array.zeroCreate c
+        let sg, sgx = channelGradSums true n c p mean invStd x y g
         let dx = if withDx then StoragePool.rent32 x.Length else null
-        let m = float (n * p)
 
-        split c x.Length (fun ch0 ch1 ->
-            for ch in ch0 .. ch1 - 1 do
-                let struct (a, b) = channelGradSums true n c p mean[ch] invStd[ch] x y g ch
-                sg[ch] <- a
-                sgx[ch] <- b
+        if withDx then
+            let m = float (n * p)
 
-                if withDx then
+            let coef =
+                Array.init c (fun ch -> trainCoefficients m mean[ch] invStd[ch] gamma[ch] sg[ch] sgx[ch])
+
+            split (n * c) x.Length (fun k0 k1 ->
+                for k in k0 .. k1 - 1 do
                     if training then
-                        let coef = trainCoefficients m mean[ch] invStd[ch] gamma[ch] a b
-
-                        for i in 0 .. n - 1 do
-                            dxPlane true x y g dx ((i * c + ch) * p) p coef
+                        dxPlane true x y g dx (k * p) p coef[k % c]
                     else
-                        let s = float32 scale[ch]
-
-                        for i in 0 .. n - 1 do
-                            affinePlane true false g y dx ((i * c + ch) * p) p s 0.0f)
+                        affinePlane true false g y dx (k * p) p (float32 scale[k % c]) 0.0f)
 
         sg, sgx, dx
