@@ -154,16 +154,26 @@ module RawNorm =
         else
             gv
 
-    /// The scalar twin of `loadGrad`.
+    /// The scalar twin of `loadGrad`, branch-free (ReLU masks of random signs defeat branch prediction): the
+    /// same select as the SIMD path, on one lane.
     let inline private loadGradScalar (mask: bool) (y: float32[]) (g: float32[]) (i: int) =
         if mask then
-            (if y[i] > 0.0f then g[i] else g[i] * 0.0f)
+            let gv = Runtime.Intrinsics.Vector128.CreateScalarUnsafe g[i]
+            let yv = Runtime.Intrinsics.Vector128.CreateScalarUnsafe y[i]
+
+            Runtime.Intrinsics.Vector128.ToScalar(
+                Runtime.Intrinsics.Vector128.ConditionalSelect(
+                    Runtime.Intrinsics.Vector128.GreaterThan(yv, Runtime.Intrinsics.Vector128<float32>.Zero),
+                    gv,
+                    gv * Runtime.Intrinsics.Vector128<float32>.Zero
+                )
+            )
         else
             g[i]
 
     /// (Σ d, Σ d²) with d = x[j] − k over the plane x[off .. off + p − 1], d and d² in float32 SIMD lanes per
     /// block of `FoldBlock` elements (d² accumulated by FMA), folded into float64.
-    let private shiftedSums (x: float32[]) (off: int) (p: int) (k: float32) =
+    let inline private shiftedSums (x: float32[]) (off: int) (p: int) (k: float32) =
         let w = Vector<float32>.Count
         let kv = Vector<float32>(k)
         let stop = off + p
@@ -215,7 +225,7 @@ module RawNorm =
     /// block of `FoldBlock` elements (the products by FMA), folded into float64. x − m0 is exact in float32
     /// for x within a factor 2 of m0 (Sterbenz), so centering on m0 = float32 mean keeps Σgm·x̂ accurate when
     /// |mean| ≫ std.
-    let private gradSums (mask: bool) (x: float32[]) (y: float32[]) (g: float32[]) (off: int) (p: int) (m0: float32) =
+    let inline private gradSums (mask: bool) (x: float32[]) (y: float32[]) (g: float32[]) (off: int) (p: int) (m0: float32) =
         let w = Vector<float32>.Count
         let mv = Vector<float32>(m0)
         let stop = off + p
@@ -337,7 +347,7 @@ module RawNorm =
     /// Σ_i partials[i·C + ch] added in the order i = 0 .. N − 1 whatever the split, so the results are
     /// bit-identical for every number of cores. Traversing x in memory order (instead of channel by channel, N
     /// planes C·P apart) lets the hardware prefetcher stream it. Returns (Σ first, Σ second) per channel.
-    let private planeFold (n: int) (c: int) (elements: int) (plane: int -> struct (float * float)) =
+    let inline private planeFold (n: int) (c: int) (elements: int) (plane: int -> struct (float * float)) =
         let planes = n * c
         let partial = Buffers.ArrayPool<float>.Shared.Rent(2 * planes)
 
