@@ -153,7 +153,7 @@ module Norm =
     /// gradients bit for bit as `Activation.relu (batchNorm training momentum eps runningMean runningVar weight
     /// bias x)`, the running statistics updated the same way, but without the intermediate tensor: in float32 the
     /// normalization and the max share one pass over each plane, and the reverse rule masks the adjoint where
-    /// the output is 0 while it forms the channel sums and dx, one task per channel.
+    /// the output is 0 in registers while it forms the channel sums and dx (no masked temporary).
     let batchNormRelu
         (training: bool)
         (momentum: float)
