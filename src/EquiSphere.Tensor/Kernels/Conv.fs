@@ -460,14 +460,18 @@ module Conv =
                 perStack scratch t n0 (min hi (n0 + size))
 
         if threads > 1 && batch >= threads then
-            // stacks of the size a worker's even share of the batch would use, dealt one at a time
-            let size = stack ((batch + threads - 1) / threads)
+            // as many stacks per worker as its even share of the batch needs at the size that share would use,
+            // the batch split evenly over all of them (sizes differ by one image at most: 32 images in stacks of
+            // up to 6 are 6 stacks of 5–6, not five of 6 and one of 2), dealt one at a time
+            let most = stack ((batch + threads - 1) / threads)
+            let units = threads * ((((batch + threads - 1) / threads) + most - 1) / most)
+            let units = min batch units
 
             dealUnits
                 threads
-                ((batch + size - 1) / size)
-                (fun () -> init size)
-                (fun scratch u -> perStack scratch 1 (u * size) (min batch ((u + 1) * size)))
+                units
+                (fun () -> init most)
+                (fun scratch u -> perStack scratch 1 (u * batch / units) ((u + 1) * batch / units))
                 release
         else
             let size = stack batch
