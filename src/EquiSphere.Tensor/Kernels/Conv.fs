@@ -438,12 +438,22 @@ module Conv =
     let private gatheredStack (cig: int) (plane: int) (ohw: int) (chunk: int) =
         max 1 (min chunk (min (stackColumns / ohw) (stackElements / (cig * plane))))
 
-    /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp, channel c at dst + c·channelStride (xp is
-    /// cleared by the caller).
+    /// xp ← channels [xBase ..] of an image, zero-padded to Hp × Wp, channel c at dst + c·channelStride: every
+    /// element of each Hp × Wp plane is written (the border with zeros), so the buffer needs no clearing first.
     let private padImage (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (wp: int) (channelStride: int) (dst: int) (xp: 'T[]) =
+        let right = wp - s.PadW - s.Width
+
         for ci in 0 .. channels - 1 do
+            let plane = dst + ci * channelStride
+            Im2col.zeroRun xp plane (s.PadH * wp)
+
             for h in 0 .. s.Height - 1 do
-                Im2col.copyRun x (xBase + (ci * s.Height + h) * s.Width) xp (dst + ci * channelStride + (s.PadH + h) * wp + s.PadW) s.Width
+                let row = plane + (s.PadH + h) * wp
+                Im2col.zeroRun xp row s.PadW
+                Im2col.copyRun x (xBase + (ci * s.Height + h) * s.Width) xp (row + s.PadW) s.Width
+                Im2col.zeroRun xp (row + s.PadW + s.Width) right
+
+            Im2col.zeroRun xp (plane + (s.PadH + s.Height) * wp) (s.PadH * wp)
 
     /// Runs `perStack scratch t n0 n1` over stacks [n0, n1) of at most `stack images` images each (a function of
     /// the images one worker handles), dealt to threads as `forImages` deals images.
@@ -521,8 +531,7 @@ module Conv =
                     let cols = outputColumns s nb
 
                     for g in 0 .. s.Groups - 1 do
-                        Array.Clear(xp, 0, cig * nb * plane)
-
+                        // every element of the stack's planes is written by the fill (borders included)
                         for b in 0 .. nb - 1 do
                             fill s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
 
@@ -759,8 +768,7 @@ module Conv =
                 let beta = if m0 = n0 then 0.0 else 1.0
 
                 for g in 0 .. s.Groups - 1 do
-                    Array.Clear(xp, 0, cig * nb * plane)
-
+                    // every element of the stack's planes is written by the fill (borders included)
                     for b in 0 .. nb - 1 do
                         fill s x (xOff + ((m0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
 
