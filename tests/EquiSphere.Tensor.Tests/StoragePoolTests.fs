@@ -115,6 +115,8 @@ let ``retained intermediates, leaf gradients and requested gradients keep their 
 
     bitEqual "retained stem output" aValues (a.ToArray())
     bitEqual "retained network output" yValues (y.ToArray())
+    // the stem's weight (8 × 2 × 3 × 3) is below the pool's size, so the optimizer's ZeroGrad never recycles its
+    // gradient; pooled gradients are recycled by contract (tests below)
     bitEqual "the stem's gradient of the first step" stemValues (stemGrad.ToArray())
     bitEqual "a gradient returned by Tensor.grad" gaValues (ga.ToArray())
 
