@@ -32,8 +32,9 @@ type StorageScope() =
     /// Closes the scope and returns the storages recorded in it to the pool.
     member _.Dispose() =
         if not disposed then
-            disposed <- true
+            // closing out of order throws and leaves the scope open, to be disposed again in order
             StoragePool.closeScope record
+            disposed <- true
 
     interface IDisposable with
         /// Closes the scope (as `Dispose`).

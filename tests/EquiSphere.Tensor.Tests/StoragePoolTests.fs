@@ -165,6 +165,109 @@ let ``closing a storage scope gives its activations back to the pool`` () =
     let after = StoragePool.statistics ()
     Assert.True(after.Returned > before.Returned, sprintf "expected returns, got %A then %A" before after)
 
+/// The element array of a tensor.
+let private arrayOf (t: Tensor) : obj =
+    match t.Storage with
+    | S32 a -> box a
+    | S64 a -> box a
+
+/// A product of x made and dropped on another thread (so no stack slot of the caller keeps it); a long weak
+/// reference (it follows the array through its lease's finalizer) to its array.
+let private droppedProduct (x: Tensor) =
+    Threading.Tasks.Task.Run(fun () -> WeakReference(arrayOf (x * 2.0), true)).Result
+
+let private collectAndFinalize () =
+    GC.Collect()
+    GC.WaitForPendingFinalizers()
+    GC.Collect()
+
+[<Fact>]
+let ``a rented array that becomes unreachable goes back to the pool through its lease`` () =
+    // a length no other test rents, so the pool's stack of that length holds only this test's arrays
+    let x = Tensor.ones Float32 [| 3 * StoragePool.MinLength + 5 |]
+    let before = StoragePool.statistics ()
+    let dropped = droppedProduct x
+    collectAndFinalize ()
+    let after = StoragePool.statistics ()
+    Assert.True(after.Reclaimed > before.Reclaimed, sprintf "expected a reclaimed array, got %A then %A" before after)
+    let next = x * 3.0
+    Assert.True(obj.ReferenceEquals(dropped.Target, arrayOf next), "the next rent of that length reuses the array")
+    bitEqual "the new product" (Array.create x.Numel 3.0) (next.ToArray())
+
+[<Fact>]
+let ``dead rented arrays are reused without explicit collections, and not when reclaiming is off`` () =
+    let x = Tensor.ones Float32 [| 4 * StoragePool.MinLength + 11 |]
+
+    let reuses (count: int) =
+        let seen = Runtime.CompilerServices.ConditionalWeakTable<obj, obj>()
+        let mutable reused = 0
+
+        for _ in 1..count do
+            let a = arrayOf (x * 2.0)
+            let mutable v = null
+
+            if seen.TryGetValue(a, &v) then
+                reused <- reused + 1
+            else
+                seen.Add(a, null)
+
+        reused
+
+    // 400 products of 256 KB: 100 MB rented, dropped one after the other; the pool starts a collection once
+    // `collectAfterBytes` (≥ 32 MB) were rented since the last full one
+    Assert.True(StoragePool.collectAfterBytes () >= StoragePool.MinCollectBytes)
+    let on = reuses 400
+    Assert.True(on >= 200, sprintf "expected most of 400 products to reuse a reclaimed array, %d did" on)
+    StoragePool.setReclaimsUnreachable false
+
+    let off =
+        try
+            Assert.False(StoragePool.reclaimsUnreachable ())
+            reuses 100
+        finally
+            StoragePool.setReclaimsUnreachable true
+
+    Assert.Equal(0, off)
+
+/// One step with full collections between the forward pass and the backward pass, and allocations of the step's
+/// lengths after each, that would overwrite any reachable buffer the pool wrongly reclaimed: the loss, the
+/// gradients, a retained intermediate and a view of another.
+let private stepThroughCollections (reclaim: bool) =
+    StoragePool.setReclaimsUnreachable reclaim
+
+    try
+        let net, x, target, opt = setup ()
+
+        [|
+            for _ in 1..2 do
+                opt.ZeroGrad()
+                let a = net.Stem.Forward x
+                let view = Tensor.reshape [| 4; -1 |] (a * 1.5)
+                let y = net.Rest a
+                let loss = Loss.mse y target
+
+                for _ in 1..2 do
+                    collectAndFinalize ()
+                    net.Forward x |> ignore
+
+                loss.Backward()
+                collectAndFinalize ()
+                net.Forward x |> ignore
+                let grads = net.Parameters |> Array.collect (fun (_, p) -> p.Grad.ToArray())
+                opt.Step()
+                Array.concat [ [| loss.ToScalar() |]; a.ToArray(); view.ToArray(); y.ToArray(); grads ]
+        |]
+    finally
+        StoragePool.setReclaimsUnreachable true
+
+[<Fact>]
+let ``reclaiming never recycles a buffer that a graph, a tensor or a view still reaches`` () =
+    let off = stepThroughCollections false
+    let on = stepThroughCollections true
+
+    for k in 0 .. off.Length - 1 do
+        bitEqual (sprintf "step %d, reclaiming on vs off" (k + 1)) off[k] on[k]
+
 [<Fact>]
 let ``adjoints a reverse rule passes through or returns from outside the sweep are never recycled`` () =
     let rng = Random 11
@@ -202,7 +305,14 @@ let ``storage scopes must be closed innermost first`` () =
     let inner = new StorageScope()
     throwsWith<InvalidOperationException> [ "innermost first" ] (fun () -> outer.Dispose())
     inner.Dispose()
+    // the failed Dispose left the outer scope open: arrays rented now are still recorded in it
+    let x = Tensor.ones Float32 [| 2 * StoragePool.MinLength |]
+    let y = x * 2.0
+    let before = StoragePool.statistics ()
     outer.Dispose()
+    let after = StoragePool.statistics ()
+    Assert.True(after.Returned > before.Returned, "disposing the outer scope in order closes it")
+    Assert.Equal(2 * StoragePool.MinLength, y.Numel)
     throwsWith<InvalidOperationException> [ "already disposed" ] (fun () -> outer.Keep(Tensor.zeros Float32 [| 2 |]) |> ignore)
 
 [<Fact>]

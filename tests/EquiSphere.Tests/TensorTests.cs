@@ -132,4 +132,36 @@ public class TensorTests
         Tensors.TrimStoragePool();
         Assert.Equal(0L, Tensors.StoragePoolStatistics().RetainedBytes);
     }
+
+    // A product of x made and dropped on another thread; a weak reference that follows its array through
+    // finalization (the array lives on in the pool only if its lease handed it back).
+    private static WeakReference DroppedProduct(TensorT x) =>
+        System.Threading.Tasks.Task.Run(() => new WeakReference(((Storage.S32)(x * 2.0).Storage).Item, true)).Result;
+
+    [Fact]
+    public void UnreachableArraysComeBackToThePoolUnlessReclaimingIsOff()
+    {
+        Assert.True(Tensors.StoragePoolReclaimsUnreachable);
+        var x = Tensors.FromArray(new float[5 * 16384 + 3], 5 * 16384 + 3);
+        var kept = DroppedProduct(x);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.True(kept.IsAlive, "an unreachable rented array is kept by the pool");
+        Assert.Same(kept.Target, ((Storage.S32)(x * 3.0).Storage).Item);
+        Tensors.StoragePoolReclaimsUnreachable = false;
+        try
+        {
+            Assert.False(Tensors.StoragePoolReclaimsUnreachable);
+            var freed = DroppedProduct(x);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            Assert.False(freed.IsAlive, "with reclaiming off the collector frees it");
+        }
+        finally
+        {
+            Tensors.StoragePoolReclaimsUnreachable = true;
+        }
+    }
 }

@@ -145,7 +145,22 @@ public static class Tensors
         set => StoragePool.setEnabled(value);
     }
 
-    /// <summary>The storage pool's counters: hits, misses, arrays returned and dropped, bytes held now.</summary>
+    /// <summary>
+    /// Whether arrays the engine rented and that become unreachable (a step's activations outside a storage scope)
+    /// come back to the storage pool once the garbage collector finds them, instead of being freed (on by default).
+    /// When on, the pool may start a full collection itself after many dead arrays were rented. Results are
+    /// bit-identical either way.
+    /// </summary>
+    public static bool StoragePoolReclaimsUnreachable
+    {
+        get => StoragePool.reclaimsUnreachable();
+        set => StoragePool.setReclaimsUnreachable(value);
+    }
+
+    /// <summary>
+    /// The storage pool's counters: hits, misses, arrays returned, reclaimed from the garbage collector and dropped,
+    /// collections the pool started, bytes held now.
+    /// </summary>
     public static StoragePoolStatistics StoragePoolStatistics() => StoragePool.statistics();
 
     /// <summary>Empties the storage pool, giving its memory back to the garbage collector (e.g. after training).</summary>
