@@ -134,13 +134,14 @@ module TensorTrainBench =
     /// Measures one case like `Bench.measure` with more warm-up and more runs (10 warm-up calls: the first ten or
     /// so encoder steps run 20–50 % slower while the JIT promotes the methods called once per step; then at least
     /// 15 runs and 3 s), and notes the managed bytes allocated and the minor page faults per call over the timed
-    /// runs.
+    /// runs, and the time the garbage collector paused the process per call.
     let measureStep (group: string) (case: string) (flops: float) (action: unit -> unit) =
         for _ in 1..10 do
             action ()
 
         let alloc0 = GC.GetTotalAllocatedBytes false
         let faults0 = minorFaults ()
+        let pause0 = GC.GetTotalPauseDuration()
         let calls = ref 0
 
         let median, best =
@@ -158,9 +159,10 @@ module TensorTrainBench =
             Flops = flops
             Note =
                 sprintf
-                    "%.0f MB allocated, %.0f minor faults per step"
+                    "%.0f MB allocated, %.0f minor faults, %.1f ms GC pause per step"
                     (float (GC.GetTotalAllocatedBytes false - alloc0) / n / 1048576.0)
                     (float (minorFaults () - faults0) / n)
+                    ((GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / n)
         }
 
     let private step (model: Model) (opt: Optimizer) (loss: Tensor -> Tensor) (x: Tensor) () =
