@@ -69,7 +69,7 @@ type Optimizer(parameters: (string * Tensor)[], learningRate: float) =
     /// storage pool, so the next backward pass writes its gradients there instead of into fresh memory (as
     /// PyTorch's `zero_grad` frees them to its caching allocator). Contract: a gradient tensor read before
     /// `ZeroGrad` must not be used after it (copy what you keep, e.g. with `Tensor.toArray`); a gradient set
-    /// by hand through `Grad` is never recycled.
+    /// by hand through `Grad` is never recycled while it is reachable.
     member _.ZeroGrad() =
         for _, p in parameters do
             p.ReleaseGrad()

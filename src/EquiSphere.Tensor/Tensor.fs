@@ -58,7 +58,7 @@ type Tensor internal (storage: Storage, shape: int[], node: Node) =
     /// The gradient accumulated by `Backward` (same shape and dtype), or null before any backward pass.
     /// `Optimizer.ZeroGrad` and `Model.ZeroGrad` hand an array `Backward` made for this leaf back to the storage
     /// pool: a gradient tensor read before them must not be used after them (`ZeroGrad` on the tensor itself, or a
-    /// gradient set here by hand, is never recycled).
+    /// gradient set here by hand, is never recycled while it is reachable).
     member _.Grad
         with get () = grad
         and set (v: Tensor) =
