@@ -3,13 +3,15 @@
 // minutes of this machine's drifting speed. After a Release build of the tensor project:
 //   dotnet build src/EquiSphere.Tensor -c Release
 //   DOTNET_TC_QuickJitForLoops=0 dotnet fsi scripts/bench-conv-forward.fsx [rounds] [old dir] [new dir] [--data]
+//       [--only=TEXT]
 // Defaults: 3 rounds, old = /work/base-build (a frozen build of main), new = src/EquiSphere.Tensor/bin/Release/net10.0.
 // (DOTNET_TC_QuickJitForLoops=0 compiles methods with loops fully optimized at once, as the CLI does through its
 // project setting; without it kernels may be timed in their tier-0 code.)
 // The layers are `encoderLayers` of src/EquiSphere.Cli/TensorProfileBench.fs as the encoder runs them: the 3 × 3
 // layers and the stem through `ConvPadded.forward` with reflect padding (the fill of the padded buffer included,
 // as in a training step), the 1 × 1 shortcuts and the head through `Conv.forward`; batch 32, float32,
-// `Environment.ProcessorCount` threads. With --data the stride-1 3 × 3 layers' input gradients
+// `Environment.ProcessorCount` threads (DOTNET_PROCESSOR_COUNT=1 times one thread). --only=TEXT keeps the layers whose
+// name contains TEXT. With --data the stride-1 3 × 3 layers' input gradients
 // (`ConvPadded.backwardData`) are timed too. Each round times every layer with both builds (old, then new, each a
 // median over ≥ 10 calls and ≥ 0.2 s); the table shows per-round medians, the new/old ratios, and the median
 // milliseconds per encoder step (× count). scripts/peers/torch_conv_layers.py times PyTorch on the same layers.
@@ -23,8 +25,18 @@ open System.Runtime.Loader
 let args = fsi.CommandLineArgs |> Array.skip 1
 let flags, positional = args |> Array.partition (fun a -> a.StartsWith "--")
 let withData = flags |> Array.contains "--data"
+
+let only =
+    flags
+    |> Array.tryPick (fun f -> if f.StartsWith "--only=" then Some(f.Substring 7) else None)
+
 let rounds = if positional.Length > 0 then int positional[0] else 3
-let oldDir = if positional.Length > 1 then positional[1] else "/work/base-build"
+
+let oldDir =
+    if positional.Length > 1 then
+        positional[1]
+    else
+        "/work/base-build"
 
 let newDir =
     if positional.Length > 2 then
@@ -40,7 +52,10 @@ type BuildContext(dir: string) =
     override this.Load(name: AssemblyName) =
         let path = Path.Combine(dir, name.Name + ".dll")
 
-        if (name.Name = "EquiSphere.Tensor" || name.Name = "System.Numerics.Tensors") && File.Exists path then
+        if
+            (name.Name = "EquiSphere.Tensor" || name.Name = "System.Numerics.Tensors")
+            && File.Exists path
+        then
             this.LoadFromAssemblyPath(Path.GetFullPath path)
         else
             null
@@ -69,14 +84,29 @@ type Build(dir: string) =
     /// A Conv2dSpec of this build: batch, channels, size, kernel, stride, padding (dilation 1, one group).
     member _.Spec(n: int, cin: int, cout: int, size: int, k: int, stride: int, pad: int) =
         let values: obj[] =
-            [| n; cin; cout; size; size; k; k; stride; stride; pad; pad; 1; 1; 1 |] |> Array.map box
+            [| n; cin; cout; size; size; k; k; stride; stride; pad; pad; 1; 1; 1 |]
+            |> Array.map box
 
         (specType.GetConstructors()[0]).Invoke(values)
 
     /// y ← conv(x, w), reflect-padded by the spec's padding when it has one.
     member _.Forward(threads: int, spec: obj, padded: bool, x: float32[], w: float32[], y: float32[]) =
         if padded then
-            paddedForward.Invoke(null, [| box threads; spec; reflect; reflect; box x; box 0; box w; box 0; box y; box 0 |])
+            paddedForward.Invoke(
+                null,
+                [|
+                    box threads
+                    spec
+                    reflect
+                    reflect
+                    box x
+                    box 0
+                    box w
+                    box 0
+                    box y
+                    box 0
+                |]
+            )
             |> ignore
         else
             convForward.Invoke(null, [| box threads; spec; box x; box 0; box w; box 0; box y; box 0 |])
@@ -84,7 +114,21 @@ type Build(dir: string) =
 
     /// dx ← the reflect-padded convolution's input gradient.
     member _.BackwardData(threads: int, spec: obj, dy: float32[], w: float32[], dx: float32[]) =
-        paddedData.Invoke(null, [| box threads; spec; reflect; reflect; box dy; box 0; box w; box 0; box dx; box 0 |])
+        paddedData.Invoke(
+            null,
+            [|
+                box threads
+                spec
+                reflect
+                reflect
+                box dy
+                box 0
+                box w
+                box 0
+                box dx
+                box 0
+            |]
+        )
         |> ignore
 
 // name, input channels, output channels, unpadded input size, kernel, stride, padding (reflect), count per step
@@ -127,31 +171,34 @@ let median (action: unit -> unit) =
 
 let builds = [| "old", Build oldDir; "new", Build newDir |]
 let rng = Random 7
-let rnd n = Array.init n (fun _ -> float32 (rng.NextDouble() - 0.5))
+
+let rnd n =
+    Array.init n (fun _ -> float32 (rng.NextDouble() - 0.5))
 
 /// One case: name, count per step, and per build the action to time with the output array it writes.
 let cases =
     [
         for name, cin, cout, size, k, stride, pad, count in layers do
-            let out = (size + 2 * pad - k) / stride + 1
-            let x, w = rnd (batch * cin * size * size), rnd (cout * cin * k * k)
+            if only |> Option.forall (fun o -> name.Contains o) then
+                let out = (size + 2 * pad - k) / stride + 1
+                let x, w = rnd (batch * cin * size * size), rnd (cout * cin * k * k)
 
-            let forward (b: Build) =
-                let spec = b.Spec(batch, cin, cout, size, k, stride, pad)
-                let y = Array.zeroCreate<float32> (batch * cout * out * out)
-                (fun () -> b.Forward(threads, spec, pad > 0, x, w, y)), y
-
-            yield name + ", forward", count, builds |> Array.map (snd >> forward)
-
-            if withData && stride = 1 && k = 3 then
-                let dy = rnd (batch * cout * out * out)
-
-                let data (b: Build) =
+                let forward (b: Build) =
                     let spec = b.Spec(batch, cin, cout, size, k, stride, pad)
-                    let dx = Array.zeroCreate<float32> (batch * cin * size * size)
-                    (fun () -> b.BackwardData(threads, spec, dy, w, dx)), dx
+                    let y = Array.zeroCreate<float32>(batch * cout * out * out)
+                    (fun () -> b.Forward(threads, spec, pad > 0, x, w, y)), y
 
-                yield name + ", input gradient", count, builds |> Array.map (snd >> data)
+                yield name + ", forward", count, builds |> Array.map (snd >> forward)
+
+                if withData && stride = 1 && k = 3 then
+                    let dy = rnd (batch * cout * out * out)
+
+                    let data (b: Build) =
+                        let spec = b.Spec(batch, cin, cout, size, k, stride, pad)
+                        let dx = Array.zeroCreate<float32>(batch * cin * size * size)
+                        (fun () -> b.BackwardData(threads, spec, dy, w, dx)), dx
+
+                    yield name + ", input gradient", count, builds |> Array.map (snd >> data)
     ]
 
 // Both builds must compute the same convolution up to float32 rounding: one call each, outputs compared.
@@ -166,7 +213,8 @@ for name, _, perBuild in cases do
     if diff > 1e-4f * scale then
         failwithf "%s: the builds differ by %g (largest |value| %g)" name diff scale
 
-let times = Array.init rounds (fun _ -> Array.zeroCreate<float * float> cases.Length)
+let times =
+    Array.init rounds (fun _ -> Array.zeroCreate<float * float> cases.Length)
 
 printfn "threads %d, batch %d, float32; old = %s, new = %s" threads batch oldDir newDir
 
@@ -194,6 +242,23 @@ cases
     let ratio = med (Array.init rounds (fun r -> snd (times[r][i]) / fst (times[r][i])))
     totalOld <- totalOld + float count * o
     totalNew <- totalNew + float count * n
-    printfn "%-50s %10.2f %10.2f %8.2f %6d %14.2f %14.2f" name (o * 1e3) (n * 1e3) ratio count (float count * o * 1e3) (float count * n * 1e3))
 
-printfn "%-50s %10s %10s %8.2f %6s %14.2f %14.2f" "all cases, per encoder step" "" "" (totalNew / totalOld) "" (totalOld * 1e3) (totalNew * 1e3)
+    printfn
+        "%-50s %10.2f %10.2f %8.2f %6d %14.2f %14.2f"
+        name
+        (o * 1e3)
+        (n * 1e3)
+        ratio
+        count
+        (float count * o * 1e3)
+        (float count * n * 1e3))
+
+printfn
+    "%-50s %10s %10s %8.2f %6s %14.2f %14.2f"
+    "all cases, per encoder step"
+    ""
+    ""
+    (totalNew / totalOld)
+    ""
+    (totalOld * 1e3)
+    (totalNew * 1e3)

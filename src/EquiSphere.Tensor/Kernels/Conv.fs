@@ -489,6 +489,65 @@ module Conv =
             run scratch size threads 0 batch
             release scratch
 
+    /// How a stride-1 (shifted) forward uses the direct product `ConvDirect.run` (float32 with AVX-512, Cout/G a
+    /// multiple of 8): 1 = exact columns, when the output rows hold a multiple of 16 pixels (each column vector is 16
+    /// pixels of one output row, written straight into y: the encoder's 32 × 32 and 16 × 16 layers); 2 = the wide
+    /// grid, when the rows do not and at least 3/4 of the wide grid's columns are output pixels (consecutive 16-wide
+    /// runs of the stack's wide grid into a scratch, the Wp − OW padding columns computed and dropped: the 34 × 34
+    /// outputs of the 32 × 32 layers' input gradients); 0 = the packed GEMM (`Gemm.gemmRowsCols`). The choice depends
+    /// only on the padded and output sizes, the channels and the kernel, never on the padding itself, so a
+    /// convolution and the same one on an input padded beforehand take the same path (`ConvPadded`'s law).
+    let private directMode<'T> (s: Conv2dSpec) =
+        let cog = s.OutChannels / s.Groups
+        let wp = s.Width + 2 * s.PadW
+
+        if not (ConvDirect.supports<'T> && isShifted s && cog % ConvDirect.panelRows = 0) then
+            0
+        elif s.OutWidth % ConvDirect.lanes = 0 then
+            1
+        elif 4 * s.OutWidth >= 3 * wp && s.OutWidth >= 2 * ConvDirect.lanes then
+            2
+        else
+            0
+
+    /// Whether the float32 forward of s runs the direct product (`ConvDirect`) on this machine: AVX-512, stride 1,
+    /// not 1 × 1 unpadded, Cout/Groups a multiple of 8, an output covering over half of the padded input, and output
+    /// rows of a multiple of 16 pixels (read as exact columns) or of at least 32 pixels and 3/4 of the padded width
+    /// (read on the wide grid). The input gradient of a stride-1 convolution is a forward convolution (Cin and Cout
+    /// swapped, the kernel flipped) and takes the direct product when that one does.
+    let usesDirect (s: Conv2dSpec) =
+        validate s
+        directMode<float32> s <> 0
+
+    /// Wide-grid columns of a stack of nb images rounded up to whole column vectors (`directMode` 2).
+    let private wideColumns (s: Conv2dSpec) (nb: int) =
+        let _, _, nw, _ = shiftedLayout s 1 nb
+        (nw + ConvDirect.lanes - 1) / ConvDirect.lanes * ConvDirect.lanes
+
+    /// The column vectors of `directMode` 1 for nb stacked images: vector (b, r, q) holds output pixels
+    /// 16q .. 16q + 15 of row r of image b; it starts at (b·Hp + r)·Wp + 16q on the stacked padded grid and goes to
+    /// b·Cout·OH·OW + r·OW + 16q of the output (channel rows OH·OW apart).
+    let private exactVectors (s: Conv2dSpec) (nb: int) =
+        let hp, wp = s.Height + 2 * s.PadH, s.Width + 2 * s.PadW
+        let oh, ow = s.OutHeight, s.OutWidth
+        let per = ow / ConvDirect.lanes
+        let count = nb * oh * per
+
+        let src =
+            Array.init count (fun i ->
+                let b, rest = i / (oh * per), i % (oh * per)
+                (b * hp + rest / per) * wp + (rest % per) * ConvDirect.lanes)
+
+        let dst =
+            Array.init count (fun i ->
+                let b, rest = i / (oh * per), i % (oh * per)
+
+                b * s.OutChannels * oh * ow
+                + (rest / per) * ow
+                + (rest % per) * ConvDirect.lanes)
+
+        src, dst
+
     /// `forward` whose stride-1 (shifted) path fills each stack's padded buffer with `fill` (`padImage`'s
     /// arguments: zero padding there; `ConvPadded` passes reflect or circular borders).
     let internal forwardWith
@@ -513,7 +572,57 @@ module Conv =
         let ohw = s.OutHeight * s.OutWidth
         let hw = s.Height * s.Width
 
-        if isShifted s || isGathered s then
+        let mode = directMode<'T> s
+
+        if mode <> 0 then
+            // Stride 1 with the direct product: the weights packed once for all stacks, B read in place.
+            let hp, wp, _, _ = shiftedLayout s cig 1
+            let plane = hp * wp
+            // every element is written by the packing: a pooled buffer, given back after the stacks
+            let packed = rent<float32> s.WeightLength
+            ConvDirect.packWeights s.Groups cog kg (unbox<float32[]>(box w)) wOff packed
+
+            forStacks
+                threads
+                s.Batch
+                (stackSize plane)
+                (fun size ->
+                    let scratch = if mode = 2 then cog * wideColumns s size else 0
+                    rent<'T>(cig * size * plane + slack), rent<float32> scratch)
+                (fun (xp, yw) t n0 n1 ->
+                    let nb = n1 - n0
+                    let _, _, _, offs = shiftedLayout s cig nb
+                    let xs = unbox<float32[]>(box xp)
+                    let ys = unbox<float32[]>(box y)
+
+                    for g in 0 .. s.Groups - 1 do
+                        // every element of the stack's planes is written by the fill (borders included)
+                        for b in 0 .. nb - 1 do
+                            fill s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+
+                        let aOff = g * cog * kg
+
+                        if mode = 1 then
+                            let src, dst = exactVectors s nb
+                            let yBase = yOff + (n0 * s.OutChannels + g * cog) * ohw
+                            ConvDirect.run t cog packed aOff xs offs src ys yBase dst ohw
+                        else
+                            let cols = wideColumns s nb
+                            let vectors = Array.init (cols / ConvDirect.lanes) (fun v -> v * ConvDirect.lanes)
+                            ConvDirect.run t cog packed aOff xs offs vectors yw 0 vectors cols
+
+                            for b in 0 .. nb - 1 do
+                                let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+
+                                for co in 0 .. cog - 1 do
+                                    for r in 0 .. s.OutHeight - 1 do
+                                        Im2col.copyRun yw (co * cols + (b * hp + r) * wp) ys (yBase + co * ohw + r * s.OutWidth) s.OutWidth)
+                (fun (xp, yw) ->
+                    giveBack xp
+                    giveBack yw)
+
+            giveBack packed
+        elif isShifted s || isGathered s then
             let hp, wp, _, _ = shiftedLayout s cig 1
             let plane = hp * wp
 

@@ -1,0 +1,170 @@
+namespace EquiSphere.Tensor.Kernels
+
+#nowarn "9" // The micro-kernel reads the padded images and writes the output through pinned pointers; bounds are checked first.
+
+open System.Runtime.Intrinsics
+open System.Threading.Tasks
+open Microsoft.FSharp.NativeInterop
+
+/// The direct (unpacked) float32 product behind stride-1 convolutions with AVX-512: D[rows × 16·V] = A·B, where A
+/// [rows × k] is the weight matrix packed once per call (`packWeights`) and B is never formed: B's element (kk, 16·v + l)
+/// is xp[offs[kk] + src[v] + l], the image sample under tap kk (`offs`: the tap's shift into the stacked zero- or
+/// mode-padded images) of the output pixel in lane l of column vector v (`src`: where the vector's 16 pixels start
+/// on the padded grid). Column vector v of D goes to d[dBase + r·ldd + dst[v] + l] for rows r. The register tile
+/// (`Micro.sconv512`) is 8 rows × 3 column vectors and loads its B vectors straight from the padded images, so no
+/// B panel is packed: for the encoder's 64- and 128-row layers a packed panel served only 8–16 tiles.
+///
+/// Laws: every D element is Σ_kk A[r, kk]·B[kk, j] accumulated by one fused multiply-add per kk in kk order, so it
+/// equals the naive sum up to rounding and does not depend on the thread count or on which tile computes it; a
+/// column vector repeated in a tile (the last tile of V not divisible by 3) is computed twice with the same result.
+[<RequireQualifiedAccess>]
+module internal ConvDirect =
+
+    /// Rows of a packed weight panel: the register tile's height. The output rows must be a multiple of it.
+    let panelRows = 8
+
+    /// Pixels of one column vector (a Vector512 of float32).
+    let lanes = 16
+
+    /// Whether the direct product runs for element type 'T on this machine: float32 with AVX-512 (the Vector256
+    /// and float64 paths keep the packed GEMM).
+    let supports<'T> = typeof<'T> = typeof<float32> && Gemm.usesVector512
+
+    /// Products below this many multiply-adds run on one thread.
+    let private parallelThreshold = 1L <<< 18
+
+    /// Packs `groups` row-major weight matrices of `rows` × `k` (matrix g at wOff + g·rows·k, leading dimension k)
+    /// into `packed` as panels of 8 rows, k-major: element (g, r, kk) goes to ((g·rows/8 + r/8)·k + kk)·8 + r mod 8.
+    /// Requires rows to be a multiple of 8 and `packed` to hold groups·rows·k elements.
+    let packWeights (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
+        if rows % panelRows <> 0 then
+            invalidArg "rows" (sprintf "Expected the output rows to be a multiple of %d, got %d" panelRows rows)
+
+        KernelCheck.span "w" w wOff (groups * rows * k)
+        KernelCheck.span "packed" packed 0 (groups * rows * k)
+
+        for g in 0 .. groups - 1 do
+            for r in 0 .. rows - 1 do
+                let panel = g * (rows / panelRows) + r / panelRows
+                let src = wOff + (g * rows + r) * k
+
+                for kk in 0 .. k - 1 do
+                    packed[(panel * k + kk) * panelRows + r % panelRows] <- w[src + kk]
+
+    /// D ← A·B for one group: A the packed panels of `rows` rows at aOff (as `packWeights` lays out one group),
+    /// B read from xp through `offs` (k tap shifts) and `src` (V column vectors), D written at d[dBase + r·ldd + dst[v]]
+    /// (16 values per row and vector). Tiles of 3 column vectors are split over up to `threads` threads in contiguous
+    /// ranges. Checks that every read stays inside xp and every write inside d.
+    let run
+        (threads: int)
+        (rows: int)
+        (a: float32[])
+        (aOff: int)
+        (xp: float32[])
+        (offs: int[])
+        (src: int[])
+        (d: float32[])
+        (dBase: int)
+        (dst: int[])
+        (ldd: int)
+        =
+        let k = offs.Length
+        let v = src.Length
+
+        if rows % panelRows <> 0 then
+            invalidArg "rows" (sprintf "Expected the output rows to be a multiple of %d, got %d" panelRows rows)
+
+        if dst.Length <> v then
+            invalidArg "dst" (sprintf "Expected one destination per column vector (%d), got %d" v dst.Length)
+
+        KernelCheck.span "a" a aOff (rows * k)
+
+        if k > 0 && v > 0 && rows > 0 then
+            let lowest (xs: int[]) = Array.min xs
+            let highest (xs: int[]) = Array.max xs
+
+            if lowest offs + lowest src < 0 || highest offs + highest src + lanes > xp.Length then
+                invalidArg
+                    "xp"
+                    (sprintf
+                        "Expected every tap of every column vector inside the padded buffer of length %d, got reads from %d to %d"
+                        xp.Length
+                        (lowest offs + lowest src)
+                        (highest offs + highest src + lanes))
+
+            if
+                dBase + lowest dst < 0
+                || int64 dBase + int64 (rows - 1) * int64 ldd + int64 (highest dst + lanes) > int64 d.Length
+            then
+                invalidArg
+                    "d"
+                    (sprintf
+                        "Expected %d rows of leading dimension %d at %d (column vectors from %d to %d) inside an array of length %d"
+                        rows
+                        ldd
+                        dBase
+                        (lowest dst)
+                        (highest dst + lanes)
+                        d.Length)
+
+            let tiles = (v + 2) / 3
+            let panels = rows / panelRows
+            let work = int64 rows * int64 k * int64 v * int64 lanes
+
+            let parts =
+                if threads <= 1 || work < parallelThreshold then
+                    1
+                else
+                    min threads tiles
+
+            use pa = fixed a
+            use px = fixed xp
+            use pd = fixed d
+            use po = fixed offs
+            let aBase = NativePtr.toNativeInt (NativePtr.add pa aOff)
+            let xBase = NativePtr.toNativeInt px
+            let dStart = NativePtr.toNativeInt (NativePtr.add pd dBase)
+            let oBase = NativePtr.toNativeInt po
+
+            let range (t0: int) (t1: int) =
+                let ap: nativeptr<float32> = NativePtr.ofNativeInt aBase
+                let xq: nativeptr<float32> = NativePtr.ofNativeInt xBase
+                let dq: nativeptr<float32> = NativePtr.ofNativeInt dStart
+                let oq: nativeptr<int> = NativePtr.ofNativeInt oBase
+
+                for t in t0 .. t1 - 1 do
+                    let j0 = 3 * t
+                    let j1 = min (v - 1) (j0 + 1)
+                    let j2 = min (v - 1) (j0 + 2)
+
+                    let b0, b1, b2 =
+                        NativePtr.add xq src[j0], NativePtr.add xq src[j1], NativePtr.add xq src[j2]
+
+                    for p in 0 .. panels - 1 do
+                        let rowBase = p * panelRows * ldd
+
+                        Micro.sconv512
+                            k
+                            (NativePtr.add ap (p * panelRows * k))
+                            oq
+                            b0
+                            b1
+                            b2
+                            (NativePtr.add dq (rowBase + dst[j0]))
+                            (NativePtr.add dq (rowBase + dst[j1]))
+                            (NativePtr.add dq (rowBase + dst[j2]))
+                            ldd
+                            false
+
+            if parts <= 1 then
+                range 0 tiles
+            else
+                let chunk = (tiles + parts - 1) / parts
+
+                Parallel.For(
+                    0,
+                    parts,
+                    ParallelOptions(MaxDegreeOfParallelism = parts),
+                    fun i -> range (i * chunk) (min tiles ((i + 1) * chunk))
+                )
+                |> ignore
