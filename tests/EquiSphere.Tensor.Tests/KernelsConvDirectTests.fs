@@ -69,6 +69,41 @@ let private wideCase (rng: Random) =
 
     draw ()
 
+/// A convolution that the channel-vector direct product computes on an AVX-512 machine: Cout/Groups = 64, kernels of
+/// 2 × 2 to 3 × 3 with Cin/Groups·KH·KW ≥ 128, output rows of 1–8 pixels (never the 8 × 48 tile's 16k or ≥ 32),
+/// 2–8 rows (at most 64 pixels when strided), stride 1–2 per axis, padding 0–2, dilation 1–2, 1–7 images.
+let private channelCase (rng: Random) =
+    let rec draw () =
+        let groups = rng.Next(1, 3)
+        let kh, kw = rng.Next(2, 4), rng.Next(2, 4)
+        let sh, sw = rng.Next(1, 3), rng.Next(1, 3)
+        let dil = rng.Next(1, 3)
+        let pad = rng.Next(0, 3)
+        let oh, ow = rng.Next(2, 9), rng.Next(1, 9)
+
+        let s =
+            { Conv.spec
+                  (rng.Next(1, 8))
+                  (groups * ((127 + kh * kw) / (kh * kw) + rng.Next(0, 3)))
+                  (groups * 64)
+                  ((oh - 1) * sh + dil * (kh - 1) + 1 - 2 * pad, (ow - 1) * sw + dil * (kw - 1) + 1 - 2 * pad)
+                  (kh, kw) with
+                StrideH = sh
+                StrideW = sw
+                PadH = pad
+                PadW = pad
+                DilationH = dil
+                DilationW = dil
+                Groups = groups
+            }
+
+        if s.Height >= 1 && s.Width >= 1 && Conv.usesDirect s = Gemm.usesVector512 then
+            s
+        else
+            draw ()
+
+    draw ()
+
 let private f32 (a: float[]) = Array.map float32 a
 let private f64 (a: float32[]) = Array.map float a
 
@@ -108,6 +143,12 @@ let ``direct stride-1 convolutions on the wide grid equal the direct sum for eve
     property 30 (fun (seed: int) ->
         let rng = Random seed
         checkAgainstDirectSum "wide grid" rng (wideCase rng))
+
+[<Fact>]
+let ``channel-vector direct convolutions equal the direct sum for every thread count`` () =
+    property 16 (fun (seed: int) ->
+        let rng = Random seed
+        checkAgainstDirectSum "channel vectors" rng (channelCase rng))
 
 [<Fact>]
 let ``input gradients through the direct flipped forward are the adjoint of forward`` () =
@@ -152,12 +193,56 @@ let ``input gradients through the direct flipped forward are the adjoint of forw
         Assert.Equal<float32[]>(one, dx32 3))
 
 [<Fact>]
+let ``input gradients through the channel-vector flipped forward are the adjoint of forward`` () =
+    // Cin = 64 and Cout·9 ≥ 128 taps: the flipped forward of an 8 × 8 or 4 × 4 stride-1 layer has 64 output channels
+    property 8 (fun (seed: int) ->
+        let rng = Random seed
+        let size = 4 * rng.Next(1, 3)
+
+        let s =
+            { Conv.spec (rng.Next(1, 5)) 64 (rng.Next(15, 20)) (size, size) (3, 3) with
+                PadH = 1
+                PadW = 1
+            }
+
+        let flipped =
+            { s with
+                InChannels = s.OutChannels
+                OutChannels = s.InChannels
+                Height = s.OutHeight
+                Width = s.OutWidth
+            }
+
+        Assert.Equal(Gemm.usesVector512, Conv.usesDirect flipped)
+
+        let x, w, dy =
+            randomArray rng s.InputLength, randomArray rng s.WeightLength, randomArray rng s.OutputLength
+
+        let dx = Array.create s.InputLength nan
+        Conv.backwardData 1 s dy 0 w 0 dx 0
+        adjointClose "float64 ⟨conv(x), dy⟩ = ⟨x, backwardData(dy)⟩" (dot (conv s x w) dy) (dot x dx)
+
+        let dx32 t =
+            let d = Array.create s.InputLength nanf
+            Conv.backwardData t s (f32 dy) 0 (f32 w) 0 d 0
+            d
+
+        let one = dx32 1
+        closeTo "float32 backwardData against float64" KTol.f32 dx (f64 one)
+        Assert.Equal<float32[]>(one, dx32 2))
+
+[<Fact>]
 let ``direct convolutions with reflect and circular borders equal Pad then the unpadded convolution, bit for bit`` () =
     // the fill writes the border of the stacked padded buffer by the modes; the unpadded convolution of the padded
     // input takes the same direct path, so the results agree exactly, and both equal the direct sum of the padded input
     property 24 (fun (seed: int) ->
         let rng = Random seed
-        let s0 = if rng.Next 2 = 0 then exactCase rng else wideCase rng
+
+        let s0 =
+            match rng.Next 3 with
+            | 0 -> exactCase rng
+            | 1 -> wideCase rng
+            | _ -> channelCase rng
 
         let s =
             { s0 with
@@ -202,7 +287,7 @@ let ``direct convolutions write only their output range at an offset`` () =
         Assert.Equal<float32[]>(Array.create 6 42.0f, y[4 + s.OutputLength ..]))
 
 [<Fact>]
-let ``the direct product is chosen for the encoder's 32 x 32 and 16 x 16 layers and not for strided or narrow ones`` () =
+let ``the direct products are chosen for the encoder's 3 x 3 layers, not for its stem, head, shortcuts or narrow ones`` () =
     let layer c size =
         { Conv.spec 32 c c (size, size) (3, 3) with
             PadH = 1
@@ -222,4 +307,34 @@ let ``the direct product is chosen for the encoder's 32 x 32 and 16 x 16 layers 
 
     Assert.False(Conv.usesDirect { layer 64 32 with OutChannels = 12 })
     Assert.False(Conv.usesDirect (Conv.spec 4 8 8 (16, 16) (1, 1)))
-    Assert.False(Conv.usesDirect (layer 256 4))
+    Assert.Equal(Gemm.usesVector512, Conv.usesDirect (layer 256 8))
+    Assert.Equal(Gemm.usesVector512, Conv.usesDirect (layer 256 4))
+
+    Assert.Equal(
+        Gemm.usesVector512,
+        Conv.usesDirect
+            { layer 256 8 with
+                StrideH = 2
+                StrideW = 2
+            }
+    )
+
+    Assert.False(
+        Conv.usesDirect
+            { Conv.spec 32 1 64 (64, 64) (7, 7) with
+                StrideH = 2
+                StrideW = 2
+                PadH = 3
+                PadW = 3
+            }
+    )
+
+    Assert.False(Conv.usesDirect (Conv.spec 32 256 1024 (2, 2) (2, 2)))
+
+    Assert.False(
+        Conv.usesDirect
+            { Conv.spec 32 128 256 (16, 16) (1, 1) with
+                StrideH = 2
+                StrideW = 2
+            }
+    )

@@ -510,14 +510,46 @@ module Conv =
         else
             0
 
-    /// Whether the float32 forward of s runs the direct product (`ConvDirect`) on this machine: AVX-512, stride 1,
-    /// not 1 × 1 unpadded, Cout/Groups a multiple of 8, an output covering over half of the padded input, and output
-    /// rows of a multiple of 16 pixels (read as exact columns) or of at least 32 pixels and 3/4 of the padded width
-    /// (read on the wide grid). The input gradient of a stride-1 convolution is a forward convolution (Cin and Cout
-    /// swapped, the kernel flipped) and takes the direct product when that one does.
+    /// Whether the forward runs the channel-vector direct product (`ConvDirect.runChannels`): float32 with AVX-512,
+    /// Cout/G a multiple of 64, a kernel of more than one tap, at least 128 taps per output (Cin/G·KH·KW: the stem's
+    /// 49 spend more on the tiles' overhead than they save), at least 4 output pixels per image (the head's one pixel
+    /// per image would stream its 4 MB of weights once per tile), not taken by `directMode`, and for strided
+    /// convolutions outputs of at most 64 pixels (the 16 × 16 stride-2 layer gathers as fast on the packed path).
+    /// These are the encoder's 8 × 8, 4 × 4 and 2 × 2 layers, stride 1 and 2, and the input gradients of its 16 × 16
+    /// and 8 × 8 layers (forward convolutions with the kernel flipped). Like `directMode`, the choice ignores the
+    /// padding itself.
+    let private channelsMode<'T> (s: Conv2dSpec) =
+        let cog = s.OutChannels / s.Groups
+        let taps = s.KernelHeight * s.KernelWidth
+        let ohw = s.OutHeight * s.OutWidth
+
+        ConvDirect.supports<'T>
+        && cog % ConvDirect.channelPanel = 0
+        && taps > 1
+        && (s.InChannels / s.Groups) * taps >= 128
+        && ohw >= 4
+        && directMode<'T> s = 0
+        && ((s.StrideH = 1 && s.StrideW = 1) || ohw <= 64)
+
+    /// Output pixels a stack of the channel-vector path aims for (384 and 1536 measured the same on the 8 × 8 and
+    /// 4 × 4 layers).
+    let private channelPixels = 768
+
+    /// Images per stack of the channel-vector path when a worker handles `chunk` images: about `channelPixels`
+    /// output pixels, and a padded buffer of at most `stackElements` elements.
+    let private channelStack (cig: int) (plane: int) (ohw: int) (chunk: int) =
+        max 1 (min chunk (min (channelPixels / ohw) (stackElements / (cig * plane))))
+
+    /// Whether the float32 forward of s runs one of the direct products of `ConvDirect` on this machine (AVX-512):
+    /// the register tile of 8 output channels × 48 pixels for stride 1 with Cout/Groups a multiple of 8, an output
+    /// covering over half of the padded input, and output rows of a multiple of 16 pixels (exact columns) or of at
+    /// least 32 pixels and 3/4 of the padded width (the wide grid); else the tile of 64 output channels × 6 pixels
+    /// for Cout/Groups a multiple of 64, at least 128 taps per output, at least 4 output pixels per image and, when
+    /// strided, at most 64. The input gradient of a stride-1 convolution is a forward convolution (Cin and Cout
+    /// swapped, the kernel flipped) and takes a direct product when that one does.
     let usesDirect (s: Conv2dSpec) =
         validate s
-        directMode<float32> s <> 0
+        directMode<float32> s <> 0 || channelsMode<float32> s
 
     /// Wide-grid columns of a stack of nb images rounded up to whole column vectors (`directMode` 2).
     let private wideColumns (s: Conv2dSpec) (nb: int) =
@@ -574,7 +606,48 @@ module Conv =
 
         let mode = directMode<'T> s
 
-        if mode <> 0 then
+        if channelsMode<'T> s then
+            // The channel-vector direct product: output channels as vector lanes, pixels read in place.
+            let hp, wp, _, _ = shiftedLayout s cig 1
+            let plane = hp * wp
+            // every element is written by the packing: a pooled buffer, given back after the stacks
+            let packed = rent<float32> s.WeightLength
+            ConvDirect.packChannels s.Groups cog kg (unbox<float32[]>(box w)) wOff packed
+            let tile = ConvDirect.channelTile
+
+            forStacks
+                threads
+                s.Batch
+                (channelStack cig plane ohw)
+                (fun size -> rent<'T>(cig * size * plane + slack), rent<float32>((size * ohw + tile - 1) / tile * tile * cog))
+                (fun (xp, dT) t n0 n1 ->
+                    let nb = n1 - n0
+                    let _, _, _, offs = shiftedLayout s cig nb
+                    let pix = outputColumns s nb
+                    let xs = unbox<float32[]>(box xp)
+                    let ys = unbox<float32[]>(box y)
+
+                    for g in 0 .. s.Groups - 1 do
+                        // every element of the stack's planes is written by the fill (borders included)
+                        for b in 0 .. nb - 1 do
+                            fill s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+
+                        ConvDirect.runChannels t cog packed (g * cog * kg) xs offs pix dT
+
+                        for b in 0 .. nb - 1 do
+                            let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+
+                            for j in 0 .. ohw - 1 do
+                                let row = (b * ohw + j) * cog
+
+                                for co in 0 .. cog - 1 do
+                                    ys[yBase + co * ohw + j] <- dT[row + co])
+                (fun (xp, dT) ->
+                    giveBack xp
+                    giveBack dT)
+
+            giveBack packed
+        elif mode <> 0 then
             // Stride 1 with the direct product: the weights packed once for all stacks, B read in place.
             let hp, wp, _, _ = shiftedLayout s cig 1
             let plane = hp * wp
@@ -1021,8 +1094,9 @@ module Conv =
     /// Whether `forwardWith` reads the input through `fill` (the stride-1 shifted path or the strided gathered
     /// one) and the same convolution on the input padded beforehand (padding 0) takes that path too (not for 1 × 1
     /// kernels, which are pointwise once unpadded), so that filling the border in `fill` changes no sum.
-    let internal readsThroughFill (s: Conv2dSpec) =
-        (isShifted s || isGathered s) && not (s.KernelHeight = 1 && s.KernelWidth = 1)
+    let internal readsThroughFill<'T> (s: Conv2dSpec) =
+        (isShifted s || isGathered s || channelsMode<'T> s)
+        && not (s.KernelHeight = 1 && s.KernelWidth = 1)
 
     /// `readsThroughFill` for `backwardWeightWith`: the stride-1 path, or the gathering strided one.
     let internal weightReadsThroughFill (s: Conv2dSpec) =

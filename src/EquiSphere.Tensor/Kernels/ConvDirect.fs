@@ -168,3 +168,114 @@ module internal ConvDirect =
                     fun i -> range (i * chunk) (min tiles ((i + 1) * chunk))
                 )
                 |> ignore
+
+    /// Output channels of a packed panel of the channel-vector product (four Vector512 of float32).
+    let channelPanel = 64
+
+    /// Output pixels of a channel-vector tile.
+    let channelTile = 6
+
+    /// Packs `groups` row-major weight matrices of `rows` × `k` (matrix g at wOff + g·rows·k) into `packed` as panels
+    /// of 64 rows, k-major with the rows contiguous: element (g, r, kk) goes to ((g·rows/64 + r/64)·k + kk)·64 + r mod
+    /// 64. Requires rows to be a multiple of 64 and `packed` to hold groups·rows·k elements.
+    let packChannels (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
+        if rows % channelPanel <> 0 then
+            invalidArg "rows" (sprintf "Expected the output rows to be a multiple of %d, got %d" channelPanel rows)
+
+        KernelCheck.span "w" w wOff (groups * rows * k)
+        KernelCheck.span "packed" packed 0 (groups * rows * k)
+
+        for g in 0 .. groups - 1 do
+            for r in 0 .. rows - 1 do
+                let panel = g * (rows / channelPanel) + r / channelPanel
+                let src = wOff + (g * rows + r) * k
+
+                for kk in 0 .. k - 1 do
+                    packed[(panel * k + kk) * channelPanel + r % channelPanel] <- w[src + kk]
+
+    /// Dᵀ ← (A·B)ᵀ for one group with the output channels as vector lanes: A the packed panels of `rows` rows at aOff
+    /// (as `packChannels` lays out one group), B's column j the samples xp[pix[j] + offs[kk]] of output pixel j (any
+    /// positions: strided, stacked images), Dᵀ[j, r] written at dT[j·rows + r] for the P = pix.Length pixels rounded
+    /// up to whole tiles of 6 (the rows past P repeat pixel P − 1 and hold its values). Tiles are split over up to
+    /// `threads` threads in contiguous ranges; every element is the same single k-ordered sum on every path. Checks
+    /// that every read stays inside xp and every write inside dT.
+    let runChannels (threads: int) (rows: int) (a: float32[]) (aOff: int) (xp: float32[]) (offs: int[]) (pix: int[]) (dT: float32[]) =
+        let k = offs.Length
+        let p = pix.Length
+
+        if rows % channelPanel <> 0 then
+            invalidArg "rows" (sprintf "Expected the output rows to be a multiple of %d, got %d" channelPanel rows)
+
+        KernelCheck.span "a" a aOff (rows * k)
+
+        if k > 0 && p > 0 then
+            let tiles = (p + channelTile - 1) / channelTile
+            KernelCheck.span "dT" dT 0 (tiles * channelTile * rows)
+            let lo = Array.min offs + Array.min pix
+            let hi = Array.max offs + Array.max pix
+
+            if lo < 0 || hi >= xp.Length then
+                invalidArg
+                    "xp"
+                    (sprintf
+                        "Expected every tap of every pixel inside the padded buffer of length %d, got reads from %d to %d"
+                        xp.Length
+                        lo
+                        hi)
+
+            let panels = rows / channelPanel
+            let work = int64 rows * int64 k * int64 p
+
+            let parts =
+                if threads <= 1 || work < parallelThreshold then
+                    1
+                else
+                    min threads tiles
+
+            use pa = fixed a
+            use px = fixed xp
+            use pd = fixed dT
+            use po = fixed offs
+            let aBase = NativePtr.toNativeInt (NativePtr.add pa aOff)
+            let xBase = NativePtr.toNativeInt px
+            let dBase = NativePtr.toNativeInt pd
+            let oBase = NativePtr.toNativeInt po
+
+            let range (t0: int) (t1: int) =
+                let ap: nativeptr<float32> = NativePtr.ofNativeInt aBase
+                let xq: nativeptr<float32> = NativePtr.ofNativeInt xBase
+                let dq: nativeptr<float32> = NativePtr.ofNativeInt dBase
+                let oq: nativeptr<int> = NativePtr.ofNativeInt oBase
+                let at j = NativePtr.add xq pix[min (p - 1) j]
+
+                for q in 0 .. panels - 1 do
+                    let wq = NativePtr.add ap (q * k * channelPanel)
+
+                    for t in t0 .. t1 - 1 do
+                        let j = t * channelTile
+
+                        Micro.sconvChannels512
+                            k
+                            wq
+                            oq
+                            (at j)
+                            (at (j + 1))
+                            (at (j + 2))
+                            (at (j + 3))
+                            (at (j + 4))
+                            (at (j + 5))
+                            (NativePtr.add dq (j * rows + q * channelPanel))
+                            rows
+
+            if parts <= 1 then
+                range 0 tiles
+            else
+                let chunk = (tiles + parts - 1) / parts
+
+                Parallel.For(
+                    0,
+                    parts,
+                    ParallelOptions(MaxDegreeOfParallelism = parts),
+                    fun i -> range (i * chunk) (min tiles ((i + 1) * chunk))
+                )
+                |> ignore

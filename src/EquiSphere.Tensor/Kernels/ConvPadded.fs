@@ -138,7 +138,7 @@ module ConvPadded =
             Conv.forward threads s x xOff w wOff y yOff
         else
             throughPadding
-                Conv.readsThroughFill
+                Conv.readsThroughFill<'T>
                 threads
                 s
                 modes
