@@ -512,12 +512,12 @@ module Conv =
 
     /// Whether the forward runs the channel-vector direct product (`ConvDirect.runChannels`): float32 with AVX-512,
     /// Cout/G a multiple of 64, a kernel of more than one tap, at least 128 taps per output (Cin/G·KH·KW: the stem's
-    /// 49 spend more on the tiles' overhead than they save), at least 16 output pixels per image (the 2 × 2 layers
-    /// measured 1.1–1.3× slower on 2 threads than the stacked im2col GEMM; the head has one pixel per image), not
-    /// taken by `directMode`, and for strided convolutions outputs of at most 64 pixels (the 16 × 16 stride-2 layer
-    /// gathers as fast on the packed path). These are the encoder's 8 × 8 and 4 × 4 layers, stride 1 and 2, and the
-    /// input gradients of its 16 × 16, 8 × 8 and 4 × 4 layers where they are forward convolutions with the kernel
-    /// flipped. Like `directMode`, the choice ignores the padding itself.
+    /// 49 spend more on the tiles' overhead than they save), at least 4 output pixels per image (the head's single
+    /// pixel per image would make three tiles per stack read its 4 MB of weights), not taken by `directMode`, and for
+    /// strided convolutions outputs of at most 64 pixels (the 16 × 16 stride-2 layer gathers as fast on the packed
+    /// path). These are the encoder's 8 × 8, 4 × 4 and 2 × 2 layers, stride 1 and 2, and the input gradients of its
+    /// 16 × 16, 8 × 8 and 4 × 4 layers where they are forward convolutions with the kernel flipped. Like
+    /// `directMode`, the choice ignores the padding itself.
     let private channelsMode<'T> (s: Conv2dSpec) =
         let cog = s.OutChannels / s.Groups
         let taps = s.KernelHeight * s.KernelWidth
@@ -527,7 +527,7 @@ module Conv =
         && cog % ConvDirect.channelPanel = 0
         && taps > 1
         && (s.InChannels / s.Groups) * taps >= 128
-        && ohw >= 16
+        && ohw >= 4
         && directMode<'T> s = 0
         && ((s.StrideH = 1 && s.StrideW = 1) || ohw <= 64)
 
@@ -544,7 +544,7 @@ module Conv =
     /// the register tile of 8 output channels × 48 pixels for stride 1 with Cout/Groups a multiple of 8, an output
     /// covering over half of the padded input, and output rows of a multiple of 16 pixels (exact columns) or of at
     /// least 32 pixels and 3/4 of the padded width (the wide grid); else the tile of 64 output channels × 6 pixels
-    /// for Cout/Groups a multiple of 64, at least 128 taps per output, at least 16 output pixels per image and, when
+    /// for Cout/Groups a multiple of 64, at least 128 taps per output, at least 4 output pixels per image and, when
     /// strided, at most 64. The input gradient of a stride-1 convolution is a forward convolution (Cin and Cout
     /// swapped, the kernel flipped) and takes a direct product when that one does.
     let usesDirect (s: Conv2dSpec) =
@@ -612,7 +612,7 @@ module Conv =
             let plane = hp * wp
             // every element is written by the packing: a pooled buffer, given back after the stacks
             let packed = rent<float32> s.WeightLength
-            ConvDirect.packChannels s.Groups cog kg (unbox<float32[]>(box w)) wOff packed
+            ConvDirect.packChannels threads s.Groups cog kg (unbox<float32[]>(box w)) wOff packed
             let tile = ConvDirect.channelTile
 
             forStacks

@@ -182,21 +182,41 @@ module internal ConvDirect =
 
     /// Packs `groups` row-major weight matrices of `rows` × `k` (matrix g at wOff + g·rows·k) into `packed` as panels
     /// of 64 rows, k-major with the rows contiguous: element (g, r, kk) goes to ((g·rows/64 + r/64)·k + kk)·64 + r mod
-    /// 64. Requires rows to be a multiple of 64 and `packed` to hold groups·rows·k elements.
-    let packChannels (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
+    /// 64, panels spread over up to `threads` threads. Requires rows to be a multiple of 64 and `packed` to hold
+    /// groups·rows·k elements.
+    let packChannels (threads: int) (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
         if rows % channelPanel <> 0 then
             invalidArg "rows" (sprintf "Expected the output rows to be a multiple of %d, got %d" channelPanel rows)
 
         KernelCheck.span "w" w wOff (groups * rows * k)
         KernelCheck.span "packed" packed 0 (groups * rows * k)
+        let panels = groups * (rows / channelPanel)
 
-        for g in 0 .. groups - 1 do
-            for r in 0 .. rows - 1 do
-                let panel = g * (rows / channelPanel) + r / channelPanel
-                let src = wOff + (g * rows + r) * k
+        // panel by panel, in blocks of 16 taps: the block's 64 × 16 destination (4 KB) stays in L1 while the 64
+        // weight rows are read 16 consecutive values at a time
+        let pack (panel: int) =
+            let src = wOff + panel * channelPanel * k
+            let dst = panel * k * channelPanel
 
-                for kk in 0 .. k - 1 do
-                    packed[(panel * k + kk) * channelPanel + r % channelPanel] <- w[src + kk]
+            for k0 in 0..16 .. k - 1 do
+                let k1 = min k (k0 + 16)
+
+                for r in 0 .. channelPanel - 1 do
+                    let row = src + r * k
+
+                    for kk in k0 .. k1 - 1 do
+                        packed[dst + kk * channelPanel + r] <- w[row + kk]
+
+        if
+            threads > 1
+            && panels > 1
+            && int64 panels * int64 channelPanel * int64 k >= 65536L
+        then
+            Parallel.For(0, panels, ParallelOptions(MaxDegreeOfParallelism = threads), pack)
+            |> ignore
+        else
+            for panel in 0 .. panels - 1 do
+                pack panel
 
     /// Dᵀ ← (A·B)ᵀ for one group with the output channels as vector lanes: A the packed panels of `rows` rows at aOff
     /// (as `packChannels` lays out one group), B's column j the samples xp[pix[j] + offs[kk]] of output pixel j (any
