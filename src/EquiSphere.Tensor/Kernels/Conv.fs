@@ -653,7 +653,7 @@ module Conv =
             let plane = hp * wp
             // every element is written by the packing: a pooled buffer, given back after the stacks
             let packed = rent<float32> s.WeightLength
-            ConvDirect.packWeights s.Groups cog kg (unbox<float32[]>(box w)) wOff packed
+            ConvDirect.packWeights threads s.Groups cog kg (unbox<float32[]>(box w)) wOff packed
 
             forStacks
                 threads

@@ -34,22 +34,32 @@ module internal ConvDirect =
     let private parallelThreshold = 1L <<< 18
 
     /// Packs `groups` row-major weight matrices of `rows` × `k` (matrix g at wOff + g·rows·k, leading dimension k)
-    /// into `packed` as panels of 8 rows, k-major: element (g, r, kk) goes to ((g·rows/8 + r/8)·k + kk)·8 + r mod 8.
-    /// Requires rows to be a multiple of 8 and `packed` to hold groups·rows·k elements.
-    let packWeights (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
+    /// into `packed` as panels of 8 rows, k-major: element (g, r, kk) goes to ((g·rows/8 + r/8)·k + kk)·8 + r mod 8,
+    /// panels spread over up to `threads` threads. Requires rows to be a multiple of 8 and `packed` to hold
+    /// groups·rows·k elements.
+    let packWeights (threads: int) (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
         if rows % panelRows <> 0 then
             invalidArg "rows" (sprintf "Expected the output rows to be a multiple of %d, got %d" panelRows rows)
 
         KernelCheck.span "w" w wOff (groups * rows * k)
         KernelCheck.span "packed" packed 0 (groups * rows * k)
+        let panels = groups * (rows / panelRows)
 
-        for g in 0 .. groups - 1 do
-            for r in 0 .. rows - 1 do
-                let panel = g * (rows / panelRows) + r / panelRows
-                let src = wOff + (g * rows + r) * k
+        // a panel's 8 rows are consecutive weight rows; its k × 8 destination is written in order
+        let pack (panel: int) =
+            let src = wOff + panel * panelRows * k
+            let dst = panel * k * panelRows
 
-                for kk in 0 .. k - 1 do
-                    packed[(panel * k + kk) * panelRows + r % panelRows] <- w[src + kk]
+            for kk in 0 .. k - 1 do
+                for r in 0 .. panelRows - 1 do
+                    packed[dst + kk * panelRows + r] <- w[src + r * k + kk]
+
+        if threads > 1 && panels > 1 && int64 panels * int64 panelRows * int64 k >= 65536L then
+            Parallel.For(0, panels, ParallelOptions(MaxDegreeOfParallelism = threads), pack)
+            |> ignore
+        else
+            for panel in 0 .. panels - 1 do
+                pack panel
 
     /// D ← A·B for one group: A the packed panels of `rows` rows at aOff (as `packWeights` lays out one group),
     /// B read from xp through `offs` (k tap shifts) and `src` (V column vectors), D written at d[dBase + r·ldd + dst[v]]
