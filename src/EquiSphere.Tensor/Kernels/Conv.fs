@@ -223,7 +223,11 @@ module internal Im2col =
 /// as shifted rows of the zero-padded image (no im2col; the input gradient is the forward convolution with the
 /// flipped kernel); strided ones gather their taps from the padded images in the GEMM's packer too (forward, and
 /// the weight gradient when output rows hold a multiple of 8 pixels) and otherwise use im2col. Small images share
-/// a GEMM: stacked one below the other in the padded buffer, or with their column matrices side by side. The three functions are the forward map and
+/// a GEMM: stacked one below the other in the padded buffer, or with their column matrices side by side. With AVX-512,
+/// float32 forwards (and so stride-1 input gradients) of the shapes that `usesDirect` names skip the GEMM's packing of
+/// the image: a direct product reads the taps straight from the stacked padded buffer (`ConvDirect`: 8 output
+/// channels × 48 pixels per register tile for 32 × 32 and 16 × 16 outputs, 64 output channels × 6 pixels for smaller
+/// or strided ones). The three functions are the forward map and
 /// its two adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array
 /// is overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
 /// each GEMM); forward and backwardData are bit-identical for every thread count, backwardWeight for a fixed one

@@ -6,17 +6,22 @@ open System.Runtime.Intrinsics
 open System.Threading.Tasks
 open Microsoft.FSharp.NativeInterop
 
-/// The direct (unpacked) float32 product behind stride-1 convolutions with AVX-512: D[rows × 16·V] = A·B, where A
-/// [rows × k] is the weight matrix packed once per call (`packWeights`) and B is never formed: B's element (kk, 16·v + l)
-/// is xp[offs[kk] + src[v] + l], the image sample under tap kk (`offs`: the tap's shift into the stacked zero- or
-/// mode-padded images) of the output pixel in lane l of column vector v (`src`: where the vector's 16 pixels start
-/// on the padded grid). Column vector v of D goes to d[dBase + r·ldd + dst[v] + l] for rows r. The register tile
-/// (`Micro.sconv512`) is 8 rows × 3 column vectors and loads its B vectors straight from the padded images, so no
-/// B panel is packed: for the encoder's 64- and 128-row layers a packed panel served only 8–16 tiles.
+/// The direct (unpacked) float32 products behind convolutions with AVX-512: the convolution's GEMM D = A·B, with A
+/// [rows × k] the weights packed once per call and B never formed: B's element (kk, j) is xp[offs[kk] + pix(j)], the
+/// sample under tap kk (`offs`: the tap's shift into the stacked, zero- or mode-padded images) of output pixel j
+/// (pix(j): where the pixel's window starts on the padded grid). Two register tiles:
+/// - `run` (`Micro.sconv512`): 8 output channels × 3 column vectors of 16 pixels that are consecutive on the padded
+///   grid, loaded straight from the padded images (`src` per vector) and written to D at `dst` per vector; for the
+///   stride-1 layers with long output rows (the encoder's 32 × 32 and 16 × 16), whose 64–128 output channels let a
+///   packed B panel serve only 8–16 tiles.
+/// - `runChannels` (`Micro.sconvChannels512`): 6 output pixels at any positions (strided, stacked images) × 64
+///   output channels as the vector lanes, each pixel's sample broadcast, the result written transposed (Dᵀ); for
+///   small or strided outputs (8 × 8, 4 × 4, 2 × 2), where a vector of pixels would straddle output rows.
 ///
-/// Laws: every D element is Σ_kk A[r, kk]·B[kk, j] accumulated by one fused multiply-add per kk in kk order, so it
-/// equals the naive sum up to rounding and does not depend on the thread count or on which tile computes it; a
-/// column vector repeated in a tile (the last tile of V not divisible by 3) is computed twice with the same result.
+/// Laws: every D element is Σ_kk A[r, kk]·B[kk, j] accumulated by fused multiply-adds in kk order (`run`: in one
+/// pass; `runChannels`: in passes of 128 taps added in order), so it equals the naive sum up to rounding and does
+/// not depend on the thread count or on which tile computes it; a column vector or pixel repeated to fill the last
+/// tile is computed again with the same result.
 [<RequireQualifiedAccess>]
 module internal ConvDirect =
 
