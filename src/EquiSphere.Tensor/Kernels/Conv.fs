@@ -638,14 +638,19 @@ module Conv =
 
                         ConvDirect.runChannels t cog packed (g * cog * kg) xs offs pix dT
 
+                        // Dᵀ back to channel planes in blocks of 16 pixels: each channel's 16 values are written
+                        // contiguously while the block's 16 rows of Dᵀ stay in L1
                         for b in 0 .. nb - 1 do
                             let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
 
-                            for j in 0 .. ohw - 1 do
-                                let row = (b * ohw + j) * cog
+                            for j0 in 0..16 .. ohw - 1 do
+                                let j1 = min ohw (j0 + 16)
 
                                 for co in 0 .. cog - 1 do
-                                    ys[yBase + co * ohw + j] <- dT[row + co])
+                                    let dst = yBase + co * ohw
+
+                                    for j in j0 .. j1 - 1 do
+                                        ys[dst + j] <- dT[(b * ohw + j) * cog + co])
                 (fun (xp, dT) ->
                     giveBack xp
                     giveBack dT)
