@@ -223,7 +223,11 @@ module internal Im2col =
 /// as shifted rows of the zero-padded image (no im2col; the input gradient is the forward convolution with the
 /// flipped kernel); strided ones gather their taps from the padded images in the GEMM's packer too (forward, and
 /// the weight gradient when output rows hold a multiple of 8 pixels) and otherwise use im2col. Small images share
-/// a GEMM: stacked one below the other in the padded buffer, or with their column matrices side by side. The three functions are the forward map and
+/// a GEMM: stacked one below the other in the padded buffer, or with their column matrices side by side. With AVX-512,
+/// float32 forwards (and so stride-1 input gradients) of the shapes that `usesDirect` names skip the GEMM's packing of
+/// the image: a direct product reads the taps straight from the stacked padded buffer (`ConvDirect`: 8 output
+/// channels × 48 pixels per register tile for 32 × 32 and 16 × 16 outputs, 64 output channels × 6 pixels for smaller
+/// or strided ones). The three functions are the forward map and
 /// its two adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array
 /// is overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
 /// each GEMM); forward and backwardData are bit-identical for every thread count, backwardWeight for a fixed one
@@ -489,6 +493,97 @@ module Conv =
             run scratch size threads 0 batch
             release scratch
 
+    /// How a stride-1 (shifted) forward uses the direct product `ConvDirect.run` (float32 with AVX-512, Cout/G a
+    /// multiple of 8): 1 = exact columns, when the output rows hold a multiple of 16 pixels (each column vector is 16
+    /// pixels of one output row, written straight into y: the encoder's 32 × 32 and 16 × 16 layers); 2 = the wide
+    /// grid, when the rows do not and at least 3/4 of the wide grid's columns are output pixels (consecutive 16-wide
+    /// runs of the stack's wide grid into a scratch, the Wp − OW padding columns computed and dropped: the 34 × 34
+    /// outputs of the 32 × 32 layers' input gradients); 0 = the packed GEMM (`Gemm.gemmRowsCols`). The choice depends
+    /// only on the padded and output sizes, the channels and the kernel, never on the padding itself, so a
+    /// convolution and the same one on an input padded beforehand take the same path (`ConvPadded`'s law).
+    let private directMode<'T> (s: Conv2dSpec) =
+        let cog = s.OutChannels / s.Groups
+        let wp = s.Width + 2 * s.PadW
+
+        if not (ConvDirect.supports<'T> && isShifted s && cog % ConvDirect.panelRows = 0) then
+            0
+        elif s.OutWidth % ConvDirect.lanes = 0 then
+            1
+        elif 4 * s.OutWidth >= 3 * wp && s.OutWidth >= 2 * ConvDirect.lanes then
+            2
+        else
+            0
+
+    /// Whether the forward runs the channel-vector direct product (`ConvDirect.runChannels`): float32 with AVX-512,
+    /// Cout/G a multiple of 64, a kernel of more than one tap, at least 128 taps per output (Cin/G·KH·KW: the stem's
+    /// 49 spend more on the tiles' overhead than they save), at least 4 output pixels per image (the head's single
+    /// pixel per image would make three tiles per stack read its 4 MB of weights), not taken by `directMode`, and for
+    /// strided convolutions outputs of at most 64 pixels (the 16 × 16 stride-2 layer gathers as fast on the packed
+    /// path). These are the encoder's 8 × 8, 4 × 4 and 2 × 2 layers, stride 1 and 2, and the input gradients of its
+    /// 16 × 16, 8 × 8 and 4 × 4 layers where they are forward convolutions with the kernel flipped. Like
+    /// `directMode`, the choice ignores the padding itself.
+    let private channelsMode<'T> (s: Conv2dSpec) =
+        let cog = s.OutChannels / s.Groups
+        let taps = s.KernelHeight * s.KernelWidth
+        let ohw = s.OutHeight * s.OutWidth
+
+        ConvDirect.supports<'T>
+        && cog % ConvDirect.channelPanel = 0
+        && taps > 1
+        && (s.InChannels / s.Groups) * taps >= 128
+        && ohw >= 4
+        && directMode<'T> s = 0
+        && ((s.StrideH = 1 && s.StrideW = 1) || ohw <= 64)
+
+    /// Output pixels a stack of the channel-vector path aims for (384 and 1536 measured the same on the 8 × 8 and
+    /// 4 × 4 layers).
+    let private channelPixels = 768
+
+    /// Images per stack of the channel-vector path when a worker handles `chunk` images: about `channelPixels`
+    /// output pixels, and a padded buffer of at most `stackElements` elements.
+    let private channelStack (cig: int) (plane: int) (ohw: int) (chunk: int) =
+        max 1 (min chunk (min (channelPixels / ohw) (stackElements / (cig * plane))))
+
+    /// Whether the float32 forward of s runs one of the direct products of `ConvDirect` on this machine (AVX-512):
+    /// the register tile of 8 output channels × 48 pixels for stride 1 with Cout/Groups a multiple of 8, an output
+    /// covering over half of the padded input, and output rows of a multiple of 16 pixels (exact columns) or of at
+    /// least 32 pixels and 3/4 of the padded width (the wide grid); else the tile of 64 output channels × 6 pixels
+    /// for Cout/Groups a multiple of 64, at least 128 taps per output, at least 4 output pixels per image and, when
+    /// strided, at most 64. The input gradient of a stride-1 convolution is a forward convolution (Cin and Cout
+    /// swapped, the kernel flipped) and takes a direct product when that one does.
+    let usesDirect (s: Conv2dSpec) =
+        validate s
+        directMode<float32> s <> 0 || channelsMode<float32> s
+
+    /// Wide-grid columns of a stack of nb images rounded up to whole column vectors (`directMode` 2).
+    let private wideColumns (s: Conv2dSpec) (nb: int) =
+        let _, _, nw, _ = shiftedLayout s 1 nb
+        (nw + ConvDirect.lanes - 1) / ConvDirect.lanes * ConvDirect.lanes
+
+    /// The column vectors of `directMode` 1 for nb stacked images: vector (b, r, q) holds output pixels
+    /// 16q .. 16q + 15 of row r of image b; it starts at (b·Hp + r)·Wp + 16q on the stacked padded grid and goes to
+    /// b·Cout·OH·OW + r·OW + 16q of the output (channel rows OH·OW apart).
+    let private exactVectors (s: Conv2dSpec) (nb: int) =
+        let hp, wp = s.Height + 2 * s.PadH, s.Width + 2 * s.PadW
+        let oh, ow = s.OutHeight, s.OutWidth
+        let per = ow / ConvDirect.lanes
+        let count = nb * oh * per
+
+        let src =
+            Array.init count (fun i ->
+                let b, rest = i / (oh * per), i % (oh * per)
+                (b * hp + rest / per) * wp + (rest % per) * ConvDirect.lanes)
+
+        let dst =
+            Array.init count (fun i ->
+                let b, rest = i / (oh * per), i % (oh * per)
+
+                b * s.OutChannels * oh * ow
+                + (rest / per) * ow
+                + (rest % per) * ConvDirect.lanes)
+
+        src, dst
+
     /// `forward` whose stride-1 (shifted) path fills each stack's padded buffer with `fill` (`padImage`'s
     /// arguments: zero padding there; `ConvPadded` passes reflect or circular borders).
     let internal forwardWith
@@ -513,7 +608,103 @@ module Conv =
         let ohw = s.OutHeight * s.OutWidth
         let hw = s.Height * s.Width
 
-        if isShifted s || isGathered s then
+        let mode = directMode<'T> s
+
+        if channelsMode<'T> s then
+            // The channel-vector direct product: output channels as vector lanes, pixels read in place.
+            let hp, wp, _, _ = shiftedLayout s cig 1
+            let plane = hp * wp
+            // every element is written by the packing: a pooled buffer, given back after the stacks
+            let packed = rent<float32> s.WeightLength
+            ConvDirect.packChannels threads s.Groups cog kg (unbox<float32[]>(box w)) wOff packed
+            let tile = ConvDirect.channelTile
+
+            forStacks
+                threads
+                s.Batch
+                (channelStack cig plane ohw)
+                (fun size -> rent<'T>(cig * size * plane + slack), rent<float32>((size * ohw + tile - 1) / tile * tile * cog))
+                (fun (xp, dT) t n0 n1 ->
+                    let nb = n1 - n0
+                    let _, _, _, offs = shiftedLayout s cig nb
+                    let pix = outputColumns s nb
+                    let xs = unbox<float32[]>(box xp)
+                    let ys = unbox<float32[]>(box y)
+
+                    for g in 0 .. s.Groups - 1 do
+                        // every element of the stack's planes is written by the fill (borders included)
+                        for b in 0 .. nb - 1 do
+                            fill s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+
+                        ConvDirect.runChannels t cog packed (g * cog * kg) xs offs pix dT
+
+                        // Dᵀ back to channel planes in blocks of 16 pixels: each channel's 16 values are written
+                        // contiguously while the block's 16 rows of Dᵀ stay in L1
+                        for b in 0 .. nb - 1 do
+                            let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+
+                            for j0 in 0..16 .. ohw - 1 do
+                                let j1 = min ohw (j0 + 16)
+
+                                for co in 0 .. cog - 1 do
+                                    let dst = yBase + co * ohw
+
+                                    for j in j0 .. j1 - 1 do
+                                        ys[dst + j] <- dT[(b * ohw + j) * cog + co])
+                (fun (xp, dT) ->
+                    giveBack xp
+                    giveBack dT)
+
+            giveBack packed
+        elif mode <> 0 then
+            // Stride 1 with the direct product: the weights packed once for all stacks, B read in place.
+            let hp, wp, _, _ = shiftedLayout s cig 1
+            let plane = hp * wp
+            // every element is written by the packing: a pooled buffer, given back after the stacks
+            let packed = rent<float32> s.WeightLength
+            ConvDirect.packWeights threads s.Groups cog kg (unbox<float32[]>(box w)) wOff packed
+
+            forStacks
+                threads
+                s.Batch
+                (stackSize plane)
+                (fun size ->
+                    let scratch = if mode = 2 then cog * wideColumns s size else 0
+                    rent<'T>(cig * size * plane + slack), rent<float32> scratch)
+                (fun (xp, yw) t n0 n1 ->
+                    let nb = n1 - n0
+                    let _, _, _, offs = shiftedLayout s cig nb
+                    let xs = unbox<float32[]>(box xp)
+                    let ys = unbox<float32[]>(box y)
+
+                    for g in 0 .. s.Groups - 1 do
+                        // every element of the stack's planes is written by the fill (borders included)
+                        for b in 0 .. nb - 1 do
+                            fill s x (xOff + ((n0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+
+                        let aOff = g * cog * kg
+
+                        if mode = 1 then
+                            let src, dst = exactVectors s nb
+                            let yBase = yOff + (n0 * s.OutChannels + g * cog) * ohw
+                            ConvDirect.run t cog packed aOff xs offs src ys yBase dst ohw
+                        else
+                            let cols = wideColumns s nb
+                            let vectors = Array.init (cols / ConvDirect.lanes) (fun v -> v * ConvDirect.lanes)
+                            ConvDirect.run t cog packed aOff xs offs vectors yw 0 vectors cols
+
+                            for b in 0 .. nb - 1 do
+                                let yBase = yOff + ((n0 + b) * s.OutChannels + g * cog) * ohw
+
+                                for co in 0 .. cog - 1 do
+                                    for r in 0 .. s.OutHeight - 1 do
+                                        Im2col.copyRun yw (co * cols + (b * hp + r) * wp) ys (yBase + co * ohw + r * s.OutWidth) s.OutWidth)
+                (fun (xp, yw) ->
+                    giveBack xp
+                    giveBack yw)
+
+            giveBack packed
+        elif isShifted s || isGathered s then
             let hp, wp, _, _ = shiftedLayout s cig 1
             let plane = hp * wp
 
@@ -912,8 +1103,9 @@ module Conv =
     /// Whether `forwardWith` reads the input through `fill` (the stride-1 shifted path or the strided gathered
     /// one) and the same convolution on the input padded beforehand (padding 0) takes that path too (not for 1 × 1
     /// kernels, which are pointwise once unpadded), so that filling the border in `fill` changes no sum.
-    let internal readsThroughFill (s: Conv2dSpec) =
-        (isShifted s || isGathered s) && not (s.KernelHeight = 1 && s.KernelWidth = 1)
+    let internal readsThroughFill<'T> (s: Conv2dSpec) =
+        (isShifted s || isGathered s || channelsMode<'T> s)
+        && not (s.KernelHeight = 1 && s.KernelWidth = 1)
 
     /// `readsThroughFill` for `backwardWeightWith`: the stride-1 path, or the gathering strided one.
     let internal weightReadsThroughFill (s: Conv2dSpec) =

@@ -84,10 +84,7 @@ module ConvPadded =
     /// the modes into xp at dst + c·channelStride (row length wp = W + 2·PadW).
     let private fill (modes: PadMode * PadMode) =
         fun (s: Conv2dSpec) (x: 'T[]) (xBase: int) (channels: int) (_wp: int) (channelStride: int) (dst: int) (xp: 'T[]) ->
-            let ps = padSpec s modes 1
-
-            for c in 0 .. channels - 1 do
-                Pad.forward ps x (xBase + c * s.Height * s.Width) xp (dst + c * channelStride)
+            Pad.planesInto (padSpec s modes channels) channelStride x xBase xp dst
 
     let private check (s: Conv2dSpec) (modes: PadMode * PadMode) =
         Conv.validate s
@@ -138,7 +135,7 @@ module ConvPadded =
             Conv.forward threads s x xOff w wOff y yOff
         else
             throughPadding
-                Conv.readsThroughFill
+                Conv.readsThroughFill<'T>
                 threads
                 s
                 modes

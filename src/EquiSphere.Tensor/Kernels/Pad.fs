@@ -92,19 +92,16 @@ module Pad =
     let private tables (s: Pad2dSpec) =
         Array.init s.OutHeight (source s.ModeH s.Height s.Top), Array.init s.OutWidth (source s.ModeW s.Width s.Left)
 
-    /// y ← pad(x): x [Planes, H, W] at xOff, y [Planes, OutHeight, OutWidth] at yOff (any element type). Each
-    /// output row copies its source row's W samples as one SIMD run and fills its Left + Right border samples
-    /// from the column table.
-    let forward (s: Pad2dSpec) (x: 'T[]) (xOff: int) (y: 'T[]) (yOff: int) =
+    /// The body of `forward` with output planes `yStride` elements apart (≥ OutHeight·OutWidth; the stacked padded
+    /// buffers of the convolutions): validates the spec once and builds the row and column tables once for all planes.
+    let internal planesInto (s: Pad2dSpec) (yStride: int) (x: 'T[]) (xOff: int) (y: 'T[]) (yOff: int) =
         validate s
-        KernelCheck.span "x" x xOff (s.Planes * s.Height * s.Width)
-        KernelCheck.span "y" y yOff (s.Planes * s.OutHeight * s.OutWidth)
         let rows, cols = tables s
         let oh, ow = s.OutHeight, s.OutWidth
 
         for p in 0 .. s.Planes - 1 do
             let xp = xOff + p * s.Height * s.Width
-            let yp = yOff + p * oh * ow
+            let yp = yOff + p * yStride
 
             for i in 0 .. oh - 1 do
                 let dst = yp + i * ow
@@ -128,6 +125,15 @@ module Pad =
                                 Unchecked.defaultof<'T>
                             else
                                 x[src + cols[j]]
+
+    /// y ← pad(x): x [Planes, H, W] at xOff, y [Planes, OutHeight, OutWidth] at yOff (any element type). Each
+    /// output row copies its source row's W samples as one SIMD run and fills its Left + Right border samples
+    /// from the column table.
+    let forward (s: Pad2dSpec) (x: 'T[]) (xOff: int) (y: 'T[]) (yOff: int) =
+        validate s
+        KernelCheck.span "x" x xOff (s.Planes * s.Height * s.Width)
+        KernelCheck.span "y" y yOff (s.Planes * s.OutHeight * s.OutWidth)
+        planesInto s (s.OutHeight * s.OutWidth) x xOff y yOff
 
     /// The adjoint in two sweeps per plane: first every input row is set to the W interior samples of the output
     /// row that copies it (a SIMD copy, no clearing pass), then the border samples of the interior rows and the
