@@ -4,7 +4,9 @@
 //   dotnet build src/EquiSphere.Tensor -c Release
 //   DOTNET_TC_QuickJitForLoops=0 dotnet fsi scripts/bench-conv-forward.fsx [rounds] [old dir] [new dir] [--data]
 //       [--only=TEXT]
-// Defaults: 3 rounds, old = /work/base-build (a frozen build of main), new = src/EquiSphere.Tensor/bin/Release/net10.0.
+// Defaults: 3 rounds, old = $EQUISPHERE_BASE_BUILD (a frozen copy of an earlier build's bin/Release/net10.0, e.g.
+// made with `cp -r src/EquiSphere.Tensor/bin/Release/net10.0 /tmp/base-build` before changing the kernels), new =
+// src/EquiSphere.Tensor/bin/Release/net10.0.
 // (DOTNET_TC_QuickJitForLoops=0 compiles methods with loops fully optimized at once, as the CLI does through its
 // project setting; without it kernels may be timed in their tier-0 code.)
 // The layers are `encoderLayers` of src/EquiSphere.Cli/TensorProfileBench.fs as the encoder runs them: the 3 × 3
@@ -36,7 +38,12 @@ let oldDir =
     if positional.Length > 1 then
         positional[1]
     else
-        "/work/base-build"
+        match Environment.GetEnvironmentVariable "EQUISPHERE_BASE_BUILD" with
+        | null
+        | "" ->
+            failwith
+                "Expected the old build's directory as the second argument or in EQUISPHERE_BASE_BUILD (a copy of an earlier src/EquiSphere.Tensor/bin/Release/net10.0), got neither"
+        | dir -> dir
 
 let newDir =
     if positional.Length > 2 then
