@@ -372,14 +372,14 @@ module TensorProfileBench =
         let xe = Tensor.randn Float32 [| 32; 1; 64; 64 |] rng
         let target = Tensor.randn Float32 [| 32; 1024; 1; 1 |] rng
         let opte = SGD(enc.Parameters, 0.01)
-        printTotals "tensor-profile: encoder step, batch 32" (profileSteps 1 2 enc opte (fun y -> Loss.mse y target) xe)
+        printTotals "tensor-profile: encoder step, batch 32" (profileSteps 6 5 enc opte (fun y -> Loss.mse y target) xe)
 
         let encU = EncoderUnfused(Random 1)
         let optU = SGD(encU.Parameters, 0.01)
 
         printTotals
             "tensor-profile: encoder step with unfused BN, ReLU and padding ops"
-            (profileSteps 1 2 encU optU (fun y -> Loss.mse y target) xe)
+            (profileSteps 6 5 encU optU (fun y -> Loss.mse y target) xe)
 
         let encStep (m: Model) (o: Optimizer) () =
             o.ZeroGrad()
