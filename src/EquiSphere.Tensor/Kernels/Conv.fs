@@ -906,13 +906,14 @@ module Conv =
                     if not pointwise then
                         giveBack col)
 
-    /// Whether the weight gradient runs the channel-vector direct product (`ConvWeight.run`): float32 with AVX-512
-    /// and Cout/G a multiple of 64. Like `directMode`, the choice ignores the padding itself (it reads the padded
-    /// images through the fill), so a convolution and the same one on an input padded beforehand take the same path.
+    /// Whether the weight gradient runs the channel-vector direct product (`ConvWeight.run`): float32 with AVX-512,
+    /// Cout/G a multiple of 64 and at least 4 output pixels per image (the head's single pixel per image measured no
+    /// faster than the GEMM, which writes its 1 M weights once instead of through a transposed scratch). Like
+    /// `directMode`, the choice ignores the padding itself (it reads the padded images through the fill), so a
+    /// convolution and the same one on an input padded beforehand take the same path.
     let private weightChannelsMode<'T> (s: Conv2dSpec) =
         ConvDirect.supports<'T>
         && (s.OutChannels / s.Groups) % ConvWeight.panel = 0
-        && s.KernelHeight * s.KernelWidth > 1
         && s.OutHeight * s.OutWidth >= 4
 
     /// Output pixels a stack of the channel-vector weight gradient aims for: its padded images and dyᵀ stay within
@@ -925,7 +926,8 @@ module Conv =
         max 1 (min batch (min (weightPixels / ohw) (stackElements / (cig * plane))))
 
     /// Whether the float32 weight gradient of s runs the channel-vector direct product of `ConvWeight` on this machine
-    /// (AVX-512 and Cout/Groups a multiple of 64): dyᵀ of a stack of images as 64-channel vectors against each tap's
+    /// (AVX-512, Cout/Groups a multiple of 64, at least 4 output pixels per image: every layer of the encoder but its
+    /// head): dyᵀ of a stack of images as 64-channel vectors against each tap's
     /// samples read in place from the padded images, summed in an order that does not depend on the thread count.
     let usesDirectWeight (s: Conv2dSpec) =
         validate s
