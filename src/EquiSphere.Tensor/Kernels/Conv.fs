@@ -231,7 +231,10 @@ module internal Im2col =
 /// its two adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array
 /// is overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
 /// each GEMM); forward and backwardData are bit-identical for every thread count, backwardWeight for a fixed one
-/// (it sums per-thread partial weight gradients in thread order).
+/// (it sums per-thread partial weight gradients in thread order), and for every thread count where `usesDirectWeight`
+/// holds (float32 with AVX-512, Cout/Groups a multiple of 64, at least 4 output pixels: a channel-vector direct
+/// product over stacks of images in order, `ConvWeight`, whose tiles of 6 taps × 64 output channels are each summed
+/// by one thread).
 [<RequireQualifiedAccess>]
 module Conv =
 
@@ -1230,8 +1233,10 @@ module Conv =
             backwardWeightGemm fill threads s x xOff dy dyOff dw dwOff
 
     /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
-    /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
-    /// min(threads, N) contiguous chunks whose partial sums are added in chunk order.
+    /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). Where `usesDirectWeight`
+    /// holds, stacks of images are summed in order and the taps split over the threads (bit-identical for every
+    /// thread count); otherwise the batch is split into min(threads, N) contiguous chunks whose partial sums are added
+    /// in chunk order (bit-identical for a fixed thread count).
     let backwardWeight (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (dy: 'T[]) (dyOff: int) (dw: 'T[]) (dwOff: int) =
         backwardWeightWith padImage threads s x xOff dy dyOff dw dwOff
 

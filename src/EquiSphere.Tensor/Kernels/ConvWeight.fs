@@ -2,6 +2,7 @@ namespace EquiSphere.Tensor.Kernels
 
 #nowarn "9" // The micro-kernel reads the padded images and dyᵀ and writes dWᵀ through pinned pointers; bounds are checked first.
 
+open System.Runtime.CompilerServices
 open System.Runtime.Intrinsics
 open System.Runtime.Intrinsics.X86
 open System.Threading
@@ -46,6 +47,8 @@ module internal ConvWeight =
 
     /// The 16 × 16 block at src (rows ld apart) transposed into dst (rows ldd apart): dst[j·ldd + c] ← src[c·ld + j],
     /// in registers (unpacks of pairs of floats, then of pairs of doubles, then two rounds of 128-bit lane shuffles).
+    /// Compiled fully optimized at once: it has no loop, so tiered compilation would run it as tier-0 code first.
+    [<MethodImpl(MethodImplOptions.AggressiveOptimization)>]
     let private transpose16 (src: nativeptr<float32>) (ld: int) (dst: nativeptr<float32>) (ldd: int) =
         let r0 = Vector512.Load(NativePtr.add src (0 * ld))
         let r1 = Vector512.Load(NativePtr.add src (1 * ld))
