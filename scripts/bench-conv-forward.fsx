@@ -3,7 +3,7 @@
 // minutes of this machine's drifting speed. After a Release build of the tensor project:
 //   dotnet build src/EquiSphere.Tensor -c Release
 //   DOTNET_TC_QuickJitForLoops=0 dotnet fsi scripts/bench-conv-forward.fsx [rounds] [old dir] [new dir] [--data]
-//       [--only=TEXT]
+//       [--only=TEXT] [--weight] [--no-forward]
 // Defaults: 3 rounds, old = $EQUISPHERE_BASE_BUILD (a frozen copy of an earlier build's bin/Release/net10.0, e.g.
 // made with `cp -r src/EquiSphere.Tensor/bin/Release/net10.0 /tmp/base-build` before changing the kernels), new =
 // src/EquiSphere.Tensor/bin/Release/net10.0.
@@ -14,7 +14,9 @@
 // as in a training step), the 1 × 1 shortcuts and the head through `Conv.forward`; batch 32, float32,
 // `Environment.ProcessorCount` threads (DOTNET_PROCESSOR_COUNT=1 times one thread). --only=TEXT keeps the layers whose
 // name contains TEXT. With --data the stride-1 3 × 3 layers' input gradients
-// (`ConvPadded.backwardData`) are timed too. Each round times every layer with both builds (old, then new, each a
+// (`ConvPadded.backwardData`) are timed too; with --weight every layer's weight gradient
+// (`ConvPadded.backwardWeight` for the padded layers, `Conv.backwardWeight` for the others) is timed too, and
+// --no-forward leaves the forwards out. Each round times every layer with both builds (old, then new, each a
 // median over ≥ 10 calls and ≥ 0.2 s); the table shows per-round medians, the new/old ratios, and the median
 // milliseconds per encoder step (× count). scripts/peers/torch_conv_layers.py times PyTorch on the same layers.
 
@@ -27,6 +29,8 @@ open System.Runtime.Loader
 let args = fsi.CommandLineArgs |> Array.skip 1
 let flags, positional = args |> Array.partition (fun a -> a.StartsWith "--")
 let withData = flags |> Array.contains "--data"
+let withWeight = flags |> Array.contains "--weight"
+let withForward = not (flags |> Array.contains "--no-forward")
 
 let only =
     flags
@@ -86,6 +90,8 @@ type Build(dir: string) =
     let convForward = generic "Conv" "forward"
     let paddedForward = generic "ConvPadded" "forward"
     let paddedData = generic "ConvPadded" "backwardData"
+    let convWeight = generic "Conv" "backwardWeight"
+    let paddedWeight = generic "ConvPadded" "backwardWeight"
     let reflect = modeType.GetProperty("Reflect").GetValue(null)
 
     /// A Conv2dSpec of this build: batch, channels, size, kernel, stride, padding (dilation 1, one group).
@@ -137,6 +143,29 @@ type Build(dir: string) =
             |]
         )
         |> ignore
+
+    /// dw ← the weight gradient, of the reflect-padded convolution when the spec has padding.
+    member _.BackwardWeight(threads: int, spec: obj, padded: bool, x: float32[], dy: float32[], dw: float32[]) =
+        if padded then
+            paddedWeight.Invoke(
+                null,
+                [|
+                    box threads
+                    spec
+                    reflect
+                    reflect
+                    box x
+                    box 0
+                    box dy
+                    box 0
+                    box dw
+                    box 0
+                |]
+            )
+            |> ignore
+        else
+            convWeight.Invoke(null, [| box threads; spec; box x; box 0; box dy; box 0; box dw; box 0 |])
+            |> ignore
 
 // name, input channels, output channels, unpadded input size, kernel, stride, padding (reflect), count per step
 let layers =
@@ -195,7 +224,18 @@ let cases =
                     let y = Array.zeroCreate<float32>(batch * cout * out * out)
                     (fun () -> b.Forward(threads, spec, pad > 0, x, w, y)), y
 
-                yield name + ", forward", count, builds |> Array.map (snd >> forward)
+                if withForward then
+                    yield name + ", forward", count, builds |> Array.map (snd >> forward)
+
+                if withWeight then
+                    let dy = rnd (batch * cout * out * out)
+
+                    let weight (b: Build) =
+                        let spec = b.Spec(batch, cin, cout, size, k, stride, pad)
+                        let dw = Array.zeroCreate<float32>(cout * cin * k * k)
+                        (fun () -> b.BackwardWeight(threads, spec, pad > 0, x, dy, dw)), dw
+
+                    yield name + ", weight gradient", count, builds |> Array.map (snd >> weight)
 
                 if withData && stride = 1 && k = 3 then
                     let dy = rnd (batch * cout * out * out)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch's forward time for each distinct convolution of the tensor-train encoder step, layer by layer.
+"""PyTorch's forward (or weight-gradient) time for each distinct convolution of the tensor-train encoder step.
 
 Run:  /usr/bin/python3 scripts/peers/torch_conv_layers.py [--repeats 30] [--warmup 5] [--threads 2] [--tsv FILE]
+          [--weight] [--rounds 1]
 
 The layers are those of `encoderLayers` in src/EquiSphere.Cli/TensorProfileBench.fs and of
 scripts/bench-conv-forward.fsx (batch 32, float32, NCHW): each reflect-padded layer of the encoder is timed as
@@ -11,6 +12,10 @@ are unpadded. torch.set_num_threads(--threads) (default 2, the benchmark machine
 (torch.no_grad), median and minimum of --repeats calls after --warmup calls. GF/s counts 2 flops per multiply-add of
 the output pixels. With --tsv FILE the rows are appended to FILE as: layer, median ms, min ms, GF/s, count per step
 (tab-separated).
+With --weight the weight gradient is timed instead: torch.ops.aten.convolution_backward with output_mask
+[False, True, False] (what autograd calls for a layer whose input needs no gradient), on the same padded inputs and a
+random output gradient; the rows are named like scripts/bench-conv-forward.fsx --weight prints them. --rounds N
+repeats the whole table N times (to alternate with other runs on a machine whose speed drifts).
 """
 
 import argparse
@@ -74,12 +79,37 @@ def time_layer(cin, cout, size, k, stride, warmup, repeats, gen):
     return statistics.median(samples), min(samples), flops
 
 
+def time_weight(cin, cout, size, k, stride, warmup, repeats, gen):
+    x = torch.randn(BATCH, cin, size, size, generator=gen)
+    w = torch.randn(cout, cin, k, k, generator=gen)
+    out = (size - k) // stride + 1
+    dy = torch.randn(BATCH, cout, out, out, generator=gen)
+
+    def call():
+        return torch.ops.aten.convolution_backward(
+            dy, x, w, None, [stride, stride], [0, 0], [1, 1], False, [0, 0], 1, [False, True, False]
+        )
+
+    with torch.no_grad():
+        for _ in range(warmup):
+            call()
+        samples = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            call()
+            samples.append(time.perf_counter() - t0)
+    flops = 2.0 * BATCH * cout * out * out * cin * k * k
+    return statistics.median(samples), min(samples), flops
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--weight", action="store_true", help="time the weight gradient instead of the forward")
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--tsv", help="append rows to this file: layer, median ms, min ms, GF/s, count per step")
     args = parser.parse_args()
     if args.repeats < 1 or args.warmup < 0:
@@ -87,16 +117,24 @@ def main():
 
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(args.seed)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH}, float32, forward only")
-    print(f"{'layer':<38}{'median ms':>11}{'min ms':>9}{'GF/s':>8}{'count':>7}{'ms per step':>13}")
+    what = "weight gradient" if args.weight else "forward only"
+    timer = time_weight if args.weight else time_layer
+    suffix = ", weight gradient" if args.weight else ""
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {BATCH}, float32, {what}")
     rows = []
-    total = 0.0
-    for name, cin, cout, size, k, stride, count in LAYERS:
-        med, low, flops = time_layer(cin, cout, size, k, stride, args.warmup, args.repeats, gen)
-        total += count * med
-        rows.append((name, med * 1e3, low * 1e3, flops / med / 1e9, count))
-        print(f"{name:<38}{med * 1e3:>11.2f}{low * 1e3:>9.2f}{flops / med / 1e9:>8.1f}{count:>7}{count * med * 1e3:>13.2f}")
-    print(f"{'all layers, per encoder step':<38}{'':>11}{'':>9}{'':>8}{'':>7}{total * 1e3:>13.2f}")
+    for r in range(args.rounds):
+        print(f"round {r + 1} at {time.strftime('%H:%M:%S', time.gmtime())} UTC")
+        print(f"{'layer':<52}{'median ms':>11}{'min ms':>9}{'GF/s':>8}{'count':>7}{'ms per step':>13}")
+        total = 0.0
+        for name, cin, cout, size, k, stride, count in LAYERS:
+            med, low, flops = timer(cin, cout, size, k, stride, args.warmup, args.repeats, gen)
+            total += count * med
+            rows.append((name + suffix, med * 1e3, low * 1e3, flops / med / 1e9, count))
+            print(
+                f"{name + suffix:<52}{med * 1e3:>11.2f}{low * 1e3:>9.2f}{flops / med / 1e9:>8.1f}{count:>7}"
+                f"{count * med * 1e3:>13.2f}"
+            )
+        print(f"{'all layers, per encoder step':<52}{'':>11}{'':>9}{'':>8}{'':>7}{total * 1e3:>13.2f}")
 
     if args.tsv:
         with open(args.tsv, "a", encoding="utf-8") as f:

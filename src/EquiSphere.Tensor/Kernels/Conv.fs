@@ -231,7 +231,10 @@ module internal Im2col =
 /// its two adjoints: ⟨forward(x, w), y⟩ = ⟨x, backwardData(y, w)⟩ = ⟨w, backwardWeight(x, y)⟩. Every output array
 /// is overwritten, not accumulated into. Threads split the batch (or, for a batch smaller than the thread count,
 /// each GEMM); forward and backwardData are bit-identical for every thread count, backwardWeight for a fixed one
-/// (it sums per-thread partial weight gradients in thread order).
+/// (it sums per-thread partial weight gradients in thread order), and for every thread count where `usesDirectWeight`
+/// holds (float32 with AVX-512, Cout/Groups a multiple of 64, at least 4 output pixels: a channel-vector direct
+/// product over stacks of images in order, `ConvWeight`, whose tiles of 6 taps × 64 output channels are each summed
+/// by one thread).
 [<RequireQualifiedAccess>]
 module Conv =
 
@@ -906,8 +909,118 @@ module Conv =
                     if not pointwise then
                         giveBack col)
 
-    /// `backwardWeight` whose stride-1 (shifted) path fills the padded images with `fill` (as `forwardWith`).
-    let internal backwardWeightWith
+    /// Whether the weight gradient runs the channel-vector direct product (`ConvWeight.run`): float32 with AVX-512,
+    /// Cout/G a multiple of 64 and at least 4 output pixels per image (the head's single pixel per image measured no
+    /// faster than the GEMM, which writes its 1 M weights once instead of through a transposed scratch). Like
+    /// `directMode`, the choice ignores the padding itself (it reads the padded images through the fill), so a
+    /// convolution and the same one on an input padded beforehand take the same path.
+    let private weightChannelsMode<'T> (s: Conv2dSpec) =
+        ConvDirect.supports<'T>
+        && (s.OutChannels / s.Groups) % ConvWeight.panel = 0
+        && s.OutHeight * s.OutWidth >= 4
+
+    /// Output pixels a stack of the channel-vector weight gradient aims for: its padded images and dyᵀ stay within
+    /// about 1 MB (the 32 × 32 layers' stacks of 2 images), and the 2 × 2 … 8 × 8 layers run the whole batch at once.
+    let private weightPixels = 2048
+
+    /// Images per stack of the channel-vector weight gradient: about `weightPixels` output pixels, and a padded
+    /// buffer of at most `stackElements` elements; a function of the padded and output sizes only.
+    let private weightStack (cig: int) (plane: int) (ohw: int) (batch: int) =
+        max 1 (min batch (min (weightPixels / ohw) (stackElements / (cig * plane))))
+
+    /// Whether the float32 weight gradient of s runs the channel-vector direct product of `ConvWeight` on this machine
+    /// (AVX-512, Cout/Groups a multiple of 64, at least 4 output pixels per image: every layer of the encoder but its
+    /// head): dyᵀ of a stack of images as 64-channel vectors against each tap's
+    /// samples read in place from the padded images, summed in an order that does not depend on the thread count.
+    let usesDirectWeight (s: Conv2dSpec) =
+        validate s
+        weightChannelsMode<float32> s
+
+    /// The channel-vector weight gradient (`weightChannelsMode`): stacks of images in order; per stack and group, the
+    /// images padded by `fill` and dy transposed (images split over the threads), then `ConvWeight.run` adds the
+    /// stack's sums to dWᵀ; dw is dWᵀ transposed at the end.
+    let private backwardWeightChannels
+        (fill: Conv2dSpec -> 'T[] -> int -> int -> int -> int -> int -> 'T[] -> unit)
+        (threads: int)
+        (s: Conv2dSpec)
+        (x: 'T[])
+        (xOff: int)
+        (dy: 'T[])
+        (dyOff: int)
+        (dw: 'T[])
+        (dwOff: int)
+        =
+        let cig, cog = s.InChannels / s.Groups, s.OutChannels / s.Groups
+        let kg = cig * s.KernelHeight * s.KernelWidth
+        let ohw = s.OutHeight * s.OutWidth
+        let hw = s.Height * s.Width
+        let hp, wp, _, _ = shiftedLayout s cig 1
+        let plane = hp * wp
+        let size = weightStack cig plane ohw s.Batch
+        let rowsT = ConvWeight.scratchRows kg
+        // every element is written: the fill writes whole planes, the transpose every pixel of the stack, the
+        // first stack overwrites dWᵀ
+        let xp = rent<'T>(cig * size * plane + slack)
+        let dT = rent<float32>(cog * size * ohw)
+        let dwT = Array.init s.Groups (fun _ -> rent<float32>(rowsT * cog))
+        let xs = unbox<float32[]>(box xp)
+        let dys = unbox<float32[]>(box dy)
+
+        for m0 in 0..size .. s.Batch - 1 do
+            let nb = min size (s.Batch - m0)
+            let _, _, _, offs = shiftedLayout s cig nb
+            let pix = outputColumns s nb
+
+            for g in 0 .. s.Groups - 1 do
+                let prepare b =
+                    fill s x (xOff + ((m0 + b) * s.InChannels + g * cig) * hw) cig wp (nb * plane) (b * plane) xp
+                    let src = dyOff + ((m0 + b) * s.OutChannels + g * cog) * ohw
+                    ConvWeight.transposeImage cog ohw (nb * ohw) b dys src dT
+
+                if threads > 1 && nb > 1 then
+                    Parallel.For(0, nb, ParallelOptions(MaxDegreeOfParallelism = threads), prepare)
+                    |> ignore
+                else
+                    for b in 0 .. nb - 1 do
+                        prepare b
+
+                ConvWeight.run threads cog dT xs offs pix dwT[g] (m0 > 0)
+
+        let dws = unbox<float32[]>(box dw)
+
+        // dWᵀ back to weight rows in blocks of 16 channels × 16 taps
+        for g in 0 .. s.Groups - 1 do
+            let src = dwT[g]
+
+            let block (c: int) =
+                let c0 = c * 16
+                let c1 = min cog (c0 + 16)
+
+                for k0 in 0..16 .. kg - 1 do
+                    let k1 = min kg (k0 + 16)
+
+                    for co in c0 .. c1 - 1 do
+                        let dst = dwOff + (g * cog + co) * kg
+
+                        for kk in k0 .. k1 - 1 do
+                            dws[dst + kk] <- src[kk * cog + co]
+
+            let blocks = (cog + 15) / 16
+
+            if threads > 1 && cog * kg >= 65536 then
+                Parallel.For(0, blocks, ParallelOptions(MaxDegreeOfParallelism = threads), block)
+                |> ignore
+            else
+                for c in 0 .. blocks - 1 do
+                    block c
+
+            giveBack src
+
+        giveBack xp
+        giveBack dT
+
+    /// The GEMM paths of the weight gradient (stride-1 shifted, strided gathered, stacked or per-image im2col).
+    let private backwardWeightGemm
         (fill: Conv2dSpec -> 'T[] -> int -> int -> int -> int -> int -> 'T[] -> unit)
         (threads: int)
         (s: Conv2dSpec)
@@ -1094,9 +1207,36 @@ module Conv =
             for p in partials do
                 giveBack p
 
+    /// `backwardWeight` whose stride-1 (shifted), gathered and channel-vector paths fill the padded images with
+    /// `fill` (as `forwardWith`).
+    let internal backwardWeightWith
+        (fill: Conv2dSpec -> 'T[] -> int -> int -> int -> int -> int -> 'T[] -> unit)
+        (threads: int)
+        (s: Conv2dSpec)
+        (x: 'T[])
+        (xOff: int)
+        (dy: 'T[])
+        (dyOff: int)
+        (dw: 'T[])
+        (dwOff: int)
+        =
+        KernelCheck.floatType<'T> "x"
+        KernelCheck.positive "threads" threads
+        validate s
+        KernelCheck.span "x" x xOff s.InputLength
+        KernelCheck.span "dy" dy dyOff s.OutputLength
+        KernelCheck.span "dw" dw dwOff s.WeightLength
+
+        if weightChannelsMode<'T> s then
+            backwardWeightChannels fill threads s x xOff dy dyOff dw dwOff
+        else
+            backwardWeightGemm fill threads s x xOff dy dyOff dw dwOff
+
     /// dw ← convᵀ_w(x, dy), the adjoint of `forward` in w (its gradient with respect to the weight): x at xOff,
-    /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). The batch is split into
-    /// min(threads, N) contiguous chunks whose partial sums are added in chunk order.
+    /// dy [N, Cout, OH, OW] at dyOff, dw [Cout, Cin/G, KH, KW] at dwOff (overwritten). Where `usesDirectWeight`
+    /// holds, stacks of images are summed in order and the taps split over the threads (bit-identical for every
+    /// thread count); otherwise the batch is split into min(threads, N) contiguous chunks whose partial sums are added
+    /// in chunk order (bit-identical for a fixed thread count).
     let backwardWeight (threads: int) (s: Conv2dSpec) (x: 'T[]) (xOff: int) (dy: 'T[]) (dyOff: int) (dw: 'T[]) (dwOff: int) =
         backwardWeightWith padImage threads s x xOff dy dyOff dw dwOff
 
@@ -1108,6 +1248,6 @@ module Conv =
         && not (s.KernelHeight = 1 && s.KernelWidth = 1)
 
     /// `readsThroughFill` for `backwardWeightWith`: the stride-1 path, or the gathering strided one.
-    let internal weightReadsThroughFill (s: Conv2dSpec) =
-        (isShifted s || gathersWeight s)
+    let internal weightReadsThroughFill<'T> (s: Conv2dSpec) =
+        (isShifted s || gathersWeight s || weightChannelsMode<'T> s)
         && not (s.KernelHeight = 1 && s.KernelWidth = 1)

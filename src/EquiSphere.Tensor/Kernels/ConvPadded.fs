@@ -386,7 +386,7 @@ module ConvPadded =
             Conv.backwardWeight threads s x xOff dy dyOff dw dwOff
         else
             throughPadding
-                Conv.weightReadsThroughFill
+                Conv.weightReadsThroughFill<'T>
                 threads
                 s
                 modes
