@@ -23,7 +23,7 @@ module Pool =
         let out = Shape.pool2d x.ShapeRef kernel stride padding
         let s = spec x kernel stride padding
         let n = Shape.numel out
-        let arg = Array.zeroCreate n
+        let arg = StoragePool.rentIndices n
 
         let y =
             match x.Storage with

@@ -77,8 +77,9 @@ type internal ScopeRecord(outer: ScopeRecord) =
 /// `collectAfterBytes` bytes were rented since the last full collection, the pool runs one itself
 /// (`GC.Collect` + `GC.WaitForPendingFinalizers`), then tries again. On this VM a fresh page costs 4–14 µs on its
 /// first touch (a 16 MB activation up to 56 ms), a full collection of the benchmarks' heaps about a millisecond.
-/// If a collection reclaims less than a quarter of what was rented since the last one, the threshold doubles
-/// (the arrays were alive: no point collecting again soon); when one reclaims more, it goes back to the minimum.
+/// If a collection reclaims less than a quarter of what was rented since the last one (the arrays were alive), or
+/// pauses the process for more than 5 % of the time since the previous one (a large managed heap), the threshold
+/// doubles; otherwise it halves, down to the minimum.
 [<RequireQualifiedAccess>]
 module StoragePool =
 
@@ -90,6 +91,7 @@ module StoragePool =
     let private gate = obj ()
     let private free32 = Dictionary<int, Stack<float32[]>>()
     let private free64 = Dictionary<int, Stack<float[]>>()
+    let private freeIndices = Dictionary<int, Stack<int[]>>()
     let private pooled = HashSet<obj>(HashIdentity.Reference)
     let private marker = obj ()
     let mutable private retained = 0L
@@ -124,6 +126,7 @@ module StoragePool =
             if not value then
                 free32.Clear()
                 free64.Clear()
+                freeIndices.Clear()
                 pooled.Clear()
                 retained <- 0L)
 
@@ -141,6 +144,7 @@ module StoragePool =
             if retained > limit then
                 free32.Clear()
                 free64.Clear()
+                freeIndices.Clear()
                 pooled.Clear()
                 retained <- 0L)
 
@@ -149,6 +153,7 @@ module StoragePool =
         lock gate (fun () ->
             free32.Clear()
             free64.Clear()
+            freeIndices.Clear()
             pooled.Clear()
             retained <- 0L)
 
@@ -233,6 +238,7 @@ module StoragePool =
                 match a with
                 | :? (float32[]) as x -> store free32 true x
                 | :? (float[]) as x -> store free64 true x
+                | :? (int[]) as x -> store freeIndices true x
                 | _ -> ()
             with _ ->
                 ()
@@ -272,24 +278,41 @@ module StoragePool =
             else
                 false)
 
-    /// A full collection whose finalizers return the unreachable rented arrays; adapts `collectAfter`.
+    /// The share of wall time the pool may spend in the collections it starts (measured from the end of one to
+    /// the end of the next).
+    [<Literal>]
+    let private PauseBudget = 0.05
+
+    let mutable private lastCollectionEnd = 0L
+
+    /// A full collection whose finalizers return the unreachable rented arrays; adapts `collectAfter`: it doubles
+    /// when the collection reclaimed less than a quarter of what was rented since the last one, or when its pause
+    /// exceeded `PauseBudget` of the time since the previous one (a large managed heap, as in FSI, makes each
+    /// collection expensive: then the pool collects less often); otherwise it halves, down to `MinCollectBytes`.
     let private collectUnreachable () =
         let before, rented = lock gate (fun () -> reclaimedBytes, rentedSince)
+        let start = Diagnostics.Stopwatch.GetTimestamp()
 
         try
             GC.Collect(2, GCCollectionMode.Forced, true, false)
             GC.WaitForPendingFinalizers()
         finally
+            let finish = Diagnostics.Stopwatch.GetTimestamp()
+
             lock gate (fun () ->
                 let got = reclaimedBytes - before
+                let pause = float (finish - start)
+                let interval = float (finish - lastCollectionEnd)
+                let costly = lastCollectionEnd > 0L && pause > PauseBudget * interval
                 collections <- collections + 1L
 
                 collectAfter <-
-                    if 4L * got >= rented then
-                        MinCollectBytes
-                    else
+                    if 4L * got < rented || costly then
                         min (collectAfter * 2L) (1L <<< 36)
+                    else
+                        max MinCollectBytes (collectAfter / 2L)
 
+                lastCollectionEnd <- finish
                 rentedSince <- 0L
                 lastFull <- GC.CollectionCount 2
                 collecting <- false)
@@ -322,6 +345,11 @@ module StoragePool =
 
     /// A float64 array of exactly n elements with arbitrary contents (recycled or new).
     let internal rent64 (n: int) : float[] = rent free64 n
+
+    /// An int32 array of exactly n elements with arbitrary contents (recycled or new): for index outputs that an
+    /// op overwrites whole (max pooling's argmax). Pooled like the element arrays (scopes, leases), never returned
+    /// by the backward sweep.
+    let internal rentIndices (n: int) : int[] = rent freeIndices n
 
     let private give<'T> (free: Dictionary<int, Stack<'T[]>>) (a: 'T[]) =
         if a.Length >= MinLength then
@@ -393,6 +421,7 @@ module StoragePool =
                 match a with
                 | :? (float32[]) as x -> give free32 x
                 | :? (float[]) as x -> give free64 x
+                | :? (int[]) as x -> give freeIndices x
                 | _ -> ()
 
         r.Rented.Clear()

@@ -269,6 +269,31 @@ let ``reclaiming never recycles a buffer that a graph, a tensor or a view still 
         bitEqual (sprintf "step %d, reclaiming on vs off" (k + 1)) off[k] on[k]
 
 [<Fact>]
+let ``max pooling's pooled argmax arrays change no value when recycled with stale contents`` () =
+    // [2; 8; 64; 64] → [2; 8; 32; 32]: 16 384 argmax entries, a pooled length
+    let gradients (pool: bool) =
+        StoragePool.setEnabled pool
+
+        try
+            [|
+                for seed in 1..3 do
+                    use _ = new StorageScope()
+                    let x = Tensor.randn Float32 [| 2; 8; 64; 64 |] (Random seed)
+                    x.RequiresGrad <- true
+                    let y = Pool.maxPool2d (2, 2) (2, 2) (0, 0) x
+                    (Tensor.sum (y * y)).Backward()
+                    Array.append (y.ToArray()) (x.Grad.ToArray())
+            |]
+        finally
+            StoragePool.setEnabled true
+
+    let off = gradients false
+    let on = gradients true
+
+    for k in 0..2 do
+        bitEqual (sprintf "input %d, pool on vs off" (k + 1)) off[k] on[k]
+
+[<Fact>]
 let ``adjoints a reverse rule passes through or returns from outside the sweep are never recycled`` () =
     let rng = Random 11
     let n = 2 * StoragePool.MinLength
