@@ -39,32 +39,42 @@ module internal ConvDirect =
     let private parallelThreshold = 1L <<< 18
 
     /// Packs `groups` row-major weight matrices of `rows` × `k` (matrix g at wOff + g·rows·k, leading dimension k)
-    /// into `packed` as panels of 8 rows, k-major: element (g, r, kk) goes to ((g·rows/8 + r/8)·k + kk)·8 + r mod 8,
-    /// panels spread over up to `threads` threads. Requires rows to be a multiple of 8 and `packed` to hold
-    /// groups·rows·k elements.
-    let packWeights (threads: int) (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
-        if rows % panelRows <> 0 then
-            invalidArg "rows" (sprintf "Expected the output rows to be a multiple of %d, got %d" panelRows rows)
+    /// into `packed` as panels of `height` rows, k-major with a panel's rows contiguous: element (g, r, kk) goes to
+    /// ((g·rows/height + r/height)·k + kk)·height + r mod height, panels spread over up to `threads` threads.
+    /// Requires rows to be a multiple of `height` and `packed` to hold groups·rows·k elements. Panel by panel in
+    /// blocks of 16 taps: a block's destination (height × 16 values) stays in L1 while the rows are read 16
+    /// consecutive values at a time.
+    let private packPanels (height: int) (threads: int) (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
+        if rows % height <> 0 then
+            invalidArg "rows" (sprintf "Expected the output rows to be a multiple of %d, got %d" height rows)
 
         KernelCheck.span "w" w wOff (groups * rows * k)
         KernelCheck.span "packed" packed 0 (groups * rows * k)
-        let panels = groups * (rows / panelRows)
+        let panels = groups * (rows / height)
 
-        // a panel's 8 rows are consecutive weight rows; its k × 8 destination is written in order
         let pack (panel: int) =
-            let src = wOff + panel * panelRows * k
-            let dst = panel * k * panelRows
+            let src = wOff + panel * height * k
+            let dst = panel * k * height
 
-            for kk in 0 .. k - 1 do
-                for r in 0 .. panelRows - 1 do
-                    packed[dst + kk * panelRows + r] <- w[src + r * k + kk]
+            for k0 in 0..16 .. k - 1 do
+                let k1 = min k (k0 + 16)
 
-        if threads > 1 && panels > 1 && int64 panels * int64 panelRows * int64 k >= 65536L then
+                for r in 0 .. height - 1 do
+                    let row = src + r * k
+
+                    for kk in k0 .. k1 - 1 do
+                        packed[dst + kk * height + r] <- w[row + kk]
+
+        if threads > 1 && panels > 1 && int64 panels * int64 height * int64 k >= 65536L then
             Parallel.For(0, panels, ParallelOptions(MaxDegreeOfParallelism = threads), pack)
             |> ignore
         else
             for panel in 0 .. panels - 1 do
                 pack panel
+
+    /// The weights as `run` reads them: `packPanels` with panels of 8 rows (rows a multiple of 8).
+    let packWeights (threads: int) (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
+        packPanels panelRows threads groups rows k w wOff packed
 
     /// D ← A·B for one group: A the packed panels of `rows` rows at aOff (as `packWeights` lays out one group),
     /// B read from xp through `offs` (k tap shifts) and `src` (V column vectors), D written at d[dBase + r·ldd + dst[v]]
@@ -195,43 +205,9 @@ module internal ConvDirect =
     /// layers measured 0.83–0.84 of the old time this way against 0.90–0.93 with one pass over all taps, 2 threads).
     let private channelDepth = 128
 
-    /// Packs `groups` row-major weight matrices of `rows` × `k` (matrix g at wOff + g·rows·k) into `packed` as panels
-    /// of 64 rows, k-major with the rows contiguous: element (g, r, kk) goes to ((g·rows/64 + r/64)·k + kk)·64 + r mod
-    /// 64, panels spread over up to `threads` threads. Requires rows to be a multiple of 64 and `packed` to hold
-    /// groups·rows·k elements.
+    /// The weights as `runChannels` reads them: `packPanels` with panels of 64 rows (rows a multiple of 64).
     let packChannels (threads: int) (groups: int) (rows: int) (k: int) (w: float32[]) (wOff: int) (packed: float32[]) =
-        if rows % channelPanel <> 0 then
-            invalidArg "rows" (sprintf "Expected the output rows to be a multiple of %d, got %d" channelPanel rows)
-
-        KernelCheck.span "w" w wOff (groups * rows * k)
-        KernelCheck.span "packed" packed 0 (groups * rows * k)
-        let panels = groups * (rows / channelPanel)
-
-        // panel by panel, in blocks of 16 taps: the block's 64 × 16 destination (4 KB) stays in L1 while the 64
-        // weight rows are read 16 consecutive values at a time
-        let pack (panel: int) =
-            let src = wOff + panel * channelPanel * k
-            let dst = panel * k * channelPanel
-
-            for k0 in 0..16 .. k - 1 do
-                let k1 = min k (k0 + 16)
-
-                for r in 0 .. channelPanel - 1 do
-                    let row = src + r * k
-
-                    for kk in k0 .. k1 - 1 do
-                        packed[dst + kk * channelPanel + r] <- w[row + kk]
-
-        if
-            threads > 1
-            && panels > 1
-            && int64 panels * int64 channelPanel * int64 k >= 65536L
-        then
-            Parallel.For(0, panels, ParallelOptions(MaxDegreeOfParallelism = threads), pack)
-            |> ignore
-        else
-            for panel in 0 .. panels - 1 do
-                pack panel
+        packPanels channelPanel threads groups rows k w wOff packed
 
     /// Dᵀ ← (A·B)ᵀ for one group with the output channels as vector lanes: A the packed panels of `rows` rows at aOff
     /// (as `packChannels` lays out one group), B's column j the samples xp[pix[j] + offs[kk]] of output pixel j (any
